@@ -1,0 +1,94 @@
+//! Running the graph: `compute`, `compute_scalar`, `compute_all`.
+
+use super::Array;
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::exec::report::RunReport;
+use crate::exec::runtime::Client;
+use crate::graph::plan::compute_many;
+use ndarray::ArrayD;
+
+impl<T: Element> Array<T> {
+    /// Computes the array on the current [`Client`] and returns it as an ndarray.
+    ///
+    /// ```
+    /// let a = spillway::arange(1i64, 50, 3, 5);
+    /// let squares = a.powi(2).compute().unwrap();
+    /// assert_eq!(squares.as_slice().unwrap()[..4], [1, 16, 49, 100]);
+    /// ```
+    pub fn compute(&self) -> Result<ArrayD<T>> {
+        Ok(self.compute_with_report()?.0)
+    }
+
+    /// Computes on `client` instead of the current one.
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(2).memory_limit("64MiB").build().unwrap();
+    /// let total = spillway::ones::<f64>(1000, 100).sum().compute_on(&client).unwrap();
+    /// assert_eq!(total.into_iter().next(), Some(1000.0));
+    /// client.close();
+    /// ```
+    pub fn compute_on(&self, client: &Client) -> Result<ArrayD<T>> {
+        let (mut values, _) = compute_many(&[self.expr.clone()], client)?;
+        Ok(values.pop().expect("one result per root"))
+    }
+
+    /// Computes and also returns the run's report (tasks, time, peak memory).
+    ///
+    /// ```
+    /// let (v, report) = spillway::ones::<f64>(100, 10).sum().compute_with_report().unwrap();
+    /// assert_eq!(v.into_iter().next(), Some(100.0));
+    /// assert!(report.tasks >= 10);
+    /// ```
+    pub fn compute_with_report(&self) -> Result<(ArrayD<T>, RunReport)> {
+        let client = Client::current();
+        let (mut values, report) = compute_many(&[self.expr.clone()], &client)?;
+        Ok((values.pop().expect("one result per root"), report))
+    }
+
+    /// Computes the array and returns its elements in row-major order.
+    ///
+    /// ```
+    /// let a = spillway::arange(0i64, 4, 1, 3);
+    /// assert_eq!(a.compute_vec().unwrap(), vec![0, 1, 2, 3]);
+    /// ```
+    pub fn compute_vec(&self) -> Result<Vec<T>> {
+        Ok(self.compute()?.iter().copied().collect())
+    }
+
+    /// Computes a 0-d (or one-element) array and returns its value, as `float(x.compute())`.
+    ///
+    /// ```
+    /// let n = spillway::ones::<bool>([4, 5], 2).sum().compute_scalar().unwrap();
+    /// assert_eq!(n, 20i64);
+    /// ```
+    pub fn compute_scalar(&self) -> Result<T> {
+        let values = self.compute()?;
+        if values.len() != 1 {
+            return Err(Error::Array(super::ArrayError::InvalidArgument {
+                op: "compute_scalar",
+                message: format!(
+                    "the array has shape {:?} ({} elements); reduce it to one element first, or call compute()",
+                    values.shape(),
+                    values.len()
+                ),
+            }));
+        }
+        Ok(values.into_iter().next().expect("one element"))
+    }
+}
+
+/// Computes several arrays of one dtype in one plan: reductions they share run once, and
+/// the whole set is checked against the memory budget before anything runs.
+///
+/// ```
+/// let x = spillway::random::random([100, 10], [10, 10]);
+/// let y = (&x * 2.0).sum_axis(0);
+/// let results = spillway::compute_all(&[x.sum(), x.mean(), y]).unwrap();
+/// assert_eq!(results.len(), 3);
+/// assert_eq!(results[2].shape(), &[10]);
+/// ```
+pub fn compute_all<T: Element>(arrays: &[Array<T>]) -> Result<Vec<ArrayD<T>>> {
+    let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
+    Ok(compute_many(&exprs, &Client::current())?.0)
+}

@@ -1,0 +1,98 @@
+//! Errors of array operations: shapes, axes, chunks and arguments.
+
+/// An invalid array operation, named with the values involved and what would be accepted.
+///
+/// ```
+/// use spillway::ArrayError;
+/// let e = ArrayError::AxisOutOfRange { axis: 3, ndim: 2 };
+/// assert_eq!(e.to_string(), "axis 3 is out of range for an array of 2 dimensions; use an axis in -2..=1");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArrayError {
+    /// Two shapes that NumPy's broadcasting rules cannot combine.
+    #[error("operands could not be broadcast together with shapes {left} and {right}: axis {axis} has extents {left_extent} and {right_extent}; extents must be equal or 1")]
+    Broadcast {
+        /// Left shape, as a Python tuple.
+        left: String,
+        /// Right shape, as a Python tuple.
+        right: String,
+        /// The output axis where they clash.
+        axis: usize,
+        /// Left extent there.
+        left_extent: usize,
+        /// Right extent there.
+        right_extent: usize,
+    },
+    /// An axis outside `-ndim..ndim`.
+    #[error("axis {axis} is out of range for an array of {ndim} dimensions; use an axis in -{ndim}..={}", *ndim as isize - 1)]
+    AxisOutOfRange {
+        /// The axis given.
+        axis: isize,
+        /// The array's number of dimensions.
+        ndim: usize,
+    },
+    /// The same axis given twice.
+    #[error("axis {axis} is given more than once; list each axis once")]
+    DuplicateAxis {
+        /// The repeated axis (normalised).
+        axis: usize,
+    },
+    /// A permutation that is not one of `0..ndim`.
+    #[error("axes {axes:?} are not a permutation of 0..{ndim}; give each axis of the array exactly once")]
+    BadPermutation {
+        /// The axes given.
+        axes: Vec<isize>,
+        /// The array's number of dimensions.
+        ndim: usize,
+    },
+    /// More dimensions than spillway supports.
+    #[error("arrays of {ndim} dimensions are not supported; spillway handles up to {max}")]
+    TooManyDims {
+        /// Dimensions asked for.
+        ndim: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// A chunk length of zero.
+    #[error("chunk size 0 on axis {axis} is not allowed; chunk sizes must be at least 1")]
+    ZeroChunk {
+        /// The axis.
+        axis: usize,
+    },
+    /// Chunks given for the wrong number of axes.
+    #[error("chunks {chunks} give {got} axes but the array has {ndim}; give one entry per axis")]
+    ChunkRank {
+        /// The chunks given.
+        chunks: String,
+        /// Axes they describe.
+        got: usize,
+        /// Axes of the array.
+        ndim: usize,
+    },
+    /// Explicit chunk lengths that do not add up to the axis's extent.
+    #[error("chunks {chunks:?} on axis {axis} do not cover its extent {extent}; lengths must be positive and sum to {extent}")]
+    ChunksDoNotCover {
+        /// The axis.
+        axis: usize,
+        /// The lengths given.
+        chunks: Vec<usize>,
+        /// The axis's extent.
+        extent: usize,
+    },
+    /// A byte target for chunks that does not parse.
+    #[error("chunks {text:?} is not a byte size or \"auto\": {reason}")]
+    BadChunkBytes {
+        /// The text given.
+        text: String,
+        /// Why it did not parse.
+        reason: String,
+    },
+    /// An argument outside what an op accepts.
+    #[error("{op}: {message}")]
+    InvalidArgument {
+        /// The op.
+        op: &'static str,
+        /// What was wrong and what would be accepted.
+        message: String,
+    },
+}

@@ -1,0 +1,398 @@
+//! Element types: the [`DType`] tag and the [`Element`] trait every array element implements.
+//!
+//! spillway arrays hold one of eight NumPy dtypes: `float64`, `float32`, `int64`, `int32`,
+//! `uint64`, `uint32`, `uint8` and `bool`. Casting between them follows NumPy's
+//! `astype` rules: floats truncate toward zero when cast to integers, integers wrap when
+//! narrowed, and anything non-zero becomes `true` when cast to `bool`.
+
+use std::fmt::{Debug, Display};
+
+/// The NumPy name of an element type.
+///
+/// ```
+/// use spillway::DType;
+/// assert_eq!(DType::Float64.to_string(), "float64");
+/// assert_eq!(DType::Bool.itemsize(), 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// 64-bit IEEE float (`float64`).
+    Float64,
+    /// 32-bit IEEE float (`float32`).
+    Float32,
+    /// Signed 64-bit integer (`int64`).
+    Int64,
+    /// Signed 32-bit integer (`int32`).
+    Int32,
+    /// Unsigned 64-bit integer (`uint64`).
+    UInt64,
+    /// Unsigned 32-bit integer (`uint32`).
+    UInt32,
+    /// Unsigned 8-bit integer (`uint8`).
+    UInt8,
+    /// Boolean, one byte per element (`bool`).
+    Bool,
+}
+
+impl DType {
+    /// Bytes per element, as NumPy's `itemsize`.
+    ///
+    /// ```
+    /// assert_eq!(spillway::DType::Int32.itemsize(), 4);
+    /// ```
+    pub fn itemsize(self) -> usize {
+        match self {
+            DType::Float64 | DType::Int64 | DType::UInt64 => 8,
+            DType::Float32 | DType::Int32 | DType::UInt32 => 4,
+            DType::UInt8 | DType::Bool => 1,
+        }
+    }
+
+    /// The NumPy name (`"float64"`, `"bool"`, ...).
+    ///
+    /// ```
+    /// assert_eq!(spillway::DType::UInt8.name(), "uint8");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Float64 => "float64",
+            DType::Float32 => "float32",
+            DType::Int64 => "int64",
+            DType::Int32 => "int32",
+            DType::UInt64 => "uint64",
+            DType::UInt32 => "uint32",
+            DType::UInt8 => "uint8",
+            DType::Bool => "bool",
+        }
+    }
+}
+
+impl Display for DType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A type that can be an array element.
+///
+/// Implemented for `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8` and `bool`.
+///
+/// ```
+/// use spillway::{DType, Element};
+/// assert_eq!(<f32 as Element>::DTYPE, DType::Float32);
+/// assert_eq!(3.9f64.cast::<i32>(), 3);
+/// assert_eq!(300i64.cast::<u8>(), 44); // wraps, as NumPy's astype
+/// assert!(2u8.cast::<bool>());
+/// ```
+pub trait Element:
+    Copy + Send + Sync + Default + PartialEq + PartialOrd + Debug + Display + 'static
+{
+    /// The dtype tag.
+    const DTYPE: DType;
+    /// The dtype of `sum` over this type (NumPy: bool and signed ints sum to int64,
+    /// unsigned to uint64, floats to themselves).
+    type Sum: Element + Numeric;
+    /// The dtype of `mean`, `var` and `std` (float32 for float32, float64 otherwise).
+    type Float: Element + FloatElement;
+    /// The value as `f64` (bool: 0 or 1).
+    fn to_f64(self) -> f64;
+    /// The value as `i128`; floats truncate toward zero and saturate.
+    fn to_i128(self) -> i128;
+    /// Converts from `f64` with Rust `as` semantics (truncating, saturating).
+    fn from_f64(value: f64) -> Self;
+    /// Converts from `i128`, wrapping like a C cast (bool: non-zero is true).
+    fn from_i128(value: i128) -> Self;
+    /// True for anything but zero (and for NaN, as NumPy's `bool(nan)`).
+    fn is_nonzero(self) -> bool;
+    /// NumPy's `astype`: converts to another element type.
+    fn cast<U: Element>(self) -> U {
+        if U::DTYPE.is_float() || Self::DTYPE.is_float() && U::DTYPE == DType::Bool {
+            if U::DTYPE == DType::Bool {
+                return U::from_i128(self.is_nonzero() as i128);
+            }
+            U::from_f64(self.to_f64())
+        } else {
+            U::from_i128(self.to_i128())
+        }
+    }
+}
+
+impl DType {
+    /// True for `float32` and `float64`.
+    ///
+    /// ```
+    /// assert!(spillway::DType::Float32.is_float());
+    /// ```
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::Float64 | DType::Float32)
+    }
+}
+
+/// Element types with arithmetic (all but `bool`). Integer arithmetic wraps and integer
+/// division by zero gives 0, as NumPy does (with a warning there), so no user input panics.
+///
+/// ```
+/// use spillway::Numeric;
+/// assert_eq!(<i32 as Numeric>::div(7, 0), 0);
+/// assert_eq!(<u8 as Numeric>::add(250, 10), 4);
+/// ```
+pub trait Numeric: Element {
+    /// Additive identity.
+    const ZERO: Self;
+    /// Multiplicative identity.
+    const ONE: Self;
+    /// `a + b` (wrapping for integers).
+    fn add(a: Self, b: Self) -> Self;
+    /// `a - b` (wrapping for integers).
+    fn sub(a: Self, b: Self) -> Self;
+    /// `a * b` (wrapping for integers).
+    fn mul(a: Self, b: Self) -> Self;
+    /// `a / b`; integers truncate, and dividing by zero gives 0.
+    fn div(a: Self, b: Self) -> Self;
+    /// `-a` (wrapping for integers, so unsigned values wrap as in NumPy).
+    fn neg(a: Self) -> Self;
+    /// `|a|`.
+    fn abs(a: Self) -> Self;
+    /// `a` raised to a non-negative integer power (wrapping for integers).
+    fn powi(a: Self, n: i32) -> Self;
+    /// The smaller of two values; NaN wins, as `np.minimum`.
+    fn min_nan(a: Self, b: Self) -> Self;
+    /// The larger of two values; NaN wins, as `np.maximum`.
+    fn max_nan(a: Self, b: Self) -> Self;
+    /// The largest value of the type (the identity of `min`).
+    const MAX: Self;
+    /// The smallest value of the type (the identity of `max`).
+    const MIN: Self;
+}
+
+/// Floating-point element types (`f64`, `f32`) with NumPy's transcendental functions.
+///
+/// ```
+/// use spillway::FloatElement;
+/// assert_eq!(<f64 as FloatElement>::sqrt(9.0), 3.0);
+/// ```
+pub trait FloatElement: Numeric + num_traits::Float {
+    /// Square root.
+    fn sqrt(self) -> Self {
+        num_traits::Float::sqrt(self)
+    }
+}
+
+macro_rules! float_element {
+    ($t:ty, $dtype:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = $dtype;
+            type Sum = $t;
+            type Float = $t;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn to_i128(self) -> i128 {
+                self as i128
+            }
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+            #[inline(always)]
+            fn from_i128(value: i128) -> Self {
+                value as $t
+            }
+            #[inline(always)]
+            fn is_nonzero(self) -> bool {
+                self != 0.0
+            }
+        }
+        impl Numeric for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const MAX: Self = <$t>::INFINITY;
+            const MIN: Self = <$t>::NEG_INFINITY;
+            #[inline(always)]
+            fn add(a: Self, b: Self) -> Self {
+                a + b
+            }
+            #[inline(always)]
+            fn sub(a: Self, b: Self) -> Self {
+                a - b
+            }
+            #[inline(always)]
+            fn mul(a: Self, b: Self) -> Self {
+                a * b
+            }
+            #[inline(always)]
+            fn div(a: Self, b: Self) -> Self {
+                a / b
+            }
+            #[inline(always)]
+            fn neg(a: Self) -> Self {
+                -a
+            }
+            #[inline(always)]
+            fn abs(a: Self) -> Self {
+                a.abs()
+            }
+            #[inline(always)]
+            fn powi(a: Self, n: i32) -> Self {
+                match n {
+                    2 => a * a,
+                    _ => a.powi(n),
+                }
+            }
+            #[inline(always)]
+            fn min_nan(a: Self, b: Self) -> Self {
+                if a.is_nan() || a < b { a } else { b }
+            }
+            #[inline(always)]
+            fn max_nan(a: Self, b: Self) -> Self {
+                if a.is_nan() || a > b { a } else { b }
+            }
+        }
+        impl FloatElement for $t {}
+    };
+}
+
+float_element!(f64, DType::Float64);
+float_element!(f32, DType::Float32);
+
+macro_rules! int_element {
+    ($t:ty, $dtype:expr, $sum:ty) => {
+        impl Element for $t {
+            const DTYPE: DType = $dtype;
+            type Sum = $sum;
+            type Float = f64;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn to_i128(self) -> i128 {
+                self as i128
+            }
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                // through i128 so that out-of-range floats wrap like integers rather
+                // than saturate at this type's bounds
+                (value as i128) as $t
+            }
+            #[inline(always)]
+            fn from_i128(value: i128) -> Self {
+                value as $t
+            }
+            #[inline(always)]
+            fn is_nonzero(self) -> bool {
+                self != 0
+            }
+        }
+        impl Numeric for $t {
+            const ZERO: Self = 0;
+            const ONE: Self = 1;
+            const MAX: Self = <$t>::MAX;
+            const MIN: Self = <$t>::MIN;
+            #[inline(always)]
+            fn add(a: Self, b: Self) -> Self {
+                a.wrapping_add(b)
+            }
+            #[inline(always)]
+            fn sub(a: Self, b: Self) -> Self {
+                a.wrapping_sub(b)
+            }
+            #[inline(always)]
+            fn mul(a: Self, b: Self) -> Self {
+                a.wrapping_mul(b)
+            }
+            #[inline(always)]
+            fn div(a: Self, b: Self) -> Self {
+                if b == 0 { 0 } else { a.wrapping_div(b) }
+            }
+            #[inline(always)]
+            fn neg(a: Self) -> Self {
+                (0 as $t).wrapping_sub(a)
+            }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn abs(a: Self) -> Self {
+                if a < 0 { (0 as $t).wrapping_sub(a) } else { a }
+            }
+            #[inline(always)]
+            fn powi(a: Self, n: i32) -> Self {
+                a.wrapping_pow(n.max(0) as u32)
+            }
+            #[inline(always)]
+            fn min_nan(a: Self, b: Self) -> Self {
+                if a < b { a } else { b }
+            }
+            #[inline(always)]
+            fn max_nan(a: Self, b: Self) -> Self {
+                if a > b { a } else { b }
+            }
+        }
+    };
+}
+
+int_element!(i64, DType::Int64, i64);
+int_element!(i32, DType::Int32, i64);
+int_element!(u64, DType::UInt64, u64);
+int_element!(u32, DType::UInt32, u64);
+int_element!(u8, DType::UInt8, u64);
+
+impl Element for bool {
+    const DTYPE: DType = DType::Bool;
+    type Sum = i64;
+    type Float = f64;
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as u8 as f64
+    }
+    #[inline(always)]
+    fn to_i128(self) -> i128 {
+        self as i128
+    }
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        value != 0.0
+    }
+    #[inline(always)]
+    fn from_i128(value: i128) -> Self {
+        value != 0
+    }
+    #[inline(always)]
+    fn is_nonzero(self) -> bool {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casts_follow_numpy_astype() {
+        assert_eq!((-3.7f64).cast::<i64>(), -3);
+        assert_eq!(3.7f32.cast::<u8>(), 3);
+        assert_eq!(257i32.cast::<u8>(), 1);
+        assert_eq!((-1i64).cast::<u32>(), u32::MAX);
+        assert!(f64::NAN.cast::<bool>());
+        assert!(!0.0f64.cast::<bool>());
+        assert_eq!(true.cast::<f64>(), 1.0);
+        assert_eq!(true.cast::<i32>(), 1);
+        assert_eq!(5u64.cast::<f32>(), 5.0);
+        assert_eq!(0.5f64.cast::<f32>(), 0.5);
+    }
+
+    #[test]
+    fn integer_division_by_zero_is_zero() {
+        assert_eq!(<i64 as Numeric>::div(5, 0), 0);
+        assert_eq!(<i64 as Numeric>::div(i64::MIN, -1), i64::MIN);
+        assert!(<f64 as Numeric>::div(1.0, 0.0).is_infinite());
+    }
+
+    #[test]
+    fn min_max_propagate_nan() {
+        assert!(<f64 as Numeric>::min_nan(f64::NAN, 1.0).is_nan());
+        assert!(<f64 as Numeric>::max_nan(1.0, f64::NAN).is_nan());
+        assert_eq!(<i32 as Numeric>::max_nan(1, 2), 2);
+    }
+}

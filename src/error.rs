@@ -1,0 +1,52 @@
+//! The crate's error type: one enum per layer, composed here with `#[from]`.
+
+use crate::array::ArrayError;
+use crate::exec::budget::MemoryError;
+use crate::exec::runtime::RuntimeError;
+use crate::graph::PlanError;
+use crate::util::size::SizeError;
+
+/// Everything that can go wrong in spillway.
+///
+/// Lazy operations never panic on bad input: an invalid operation yields an array that
+/// carries its error, and `compute()` (or `check()`) returns it.
+///
+/// ```
+/// use spillway::{arange, Error};
+/// let a = arange(0i64, 10, 1, 4);
+/// let b = arange(0i64, 3, 1, 4);
+/// let err = (&a + &b).compute().unwrap_err();
+/// assert!(matches!(err, Error::Array(_)));
+/// assert!(err.to_string().contains("(10,)"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// An invalid array operation: shapes, axes, chunks, arguments.
+    #[error(transparent)]
+    Array(#[from] ArrayError),
+    /// A plan that cannot run under the memory budget.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A memory reservation that could not be granted while running.
+    #[error(transparent)]
+    Memory(#[from] MemoryError),
+    /// An invalid runtime configuration.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// An unparsable byte size.
+    #[error(transparent)]
+    Size(#[from] SizeError),
+    /// A task panicked while running; the message carries the panic payload.
+    #[error("task {task} of {op} panicked: {message}")]
+    TaskPanicked {
+        /// The op whose task panicked.
+        op: String,
+        /// The task's index within its stage.
+        task: usize,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+}
+
+/// `Result` with spillway's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

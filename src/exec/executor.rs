@@ -1,0 +1,142 @@
+//! Runs stages on a client's worker threads under its memory budget.
+//!
+//! Before anything runs, every stage's projected memory is checked against the budget
+//! (plan-time refusal). While it runs, each worker holds a [`Reservation`] for its working
+//! set and the number of concurrent workers is bounded by what the budget can grant, so
+//! the reserved total never exceeds the limit. Tasks are handed out in index order
+//! through one atomic counter: the per-task cost is a `fetch_add` and a virtual call.
+
+use super::budget::{MemoryBudget, Reservation};
+use super::report::{RunReport, StageReport};
+use super::runtime::Client;
+use super::stage::Stage;
+use crate::error::{Error, Result};
+use crate::graph::PlanError;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Checks that every stage fits the budget, given that each stage's output stays alive
+/// until the computation ends.
+pub fn validate(stages: &[Box<dyn Stage + '_>], budget: &MemoryBudget) -> Result<()> {
+    let limit = budget.limit();
+    let mut held = budget.reserved();
+    for stage in stages {
+        let needed = stage
+            .stage_bytes()
+            .saturating_add(stage.worker_bytes())
+            .saturating_add(held);
+        if needed > limit {
+            return Err(PlanError::TaskTooLarge {
+                op: stage.label(),
+                chunk_shape: stage.task_shape(),
+                needed: needed - held,
+                held,
+                budget: limit,
+                suggestion: stage
+                    .suggest_fit(limit.saturating_sub(held))
+                    .unwrap_or_else(|| "raise the memory limit".to_string()),
+            }
+            .into());
+        }
+        held = held.saturating_add(stage.stage_bytes());
+    }
+    Ok(())
+}
+
+/// Validates, then runs the stages one after another on `client`'s threads.
+pub fn run_stages(stages: &[Box<dyn Stage + '_>], client: &Client) -> Result<RunReport> {
+    let budget = client.budget();
+    validate(stages, budget)?;
+    let started = Instant::now();
+    budget.reset_peak();
+    let mut report = RunReport {
+        budget_bytes: budget.limit(),
+        ..RunReport::default()
+    };
+    for stage in stages {
+        let stage_started = Instant::now();
+        run_stage(stage.as_ref(), client)?;
+        report.stages.push(StageReport {
+            label: stage.label(),
+            tasks: stage.num_tasks(),
+            seconds: stage_started.elapsed().as_secs_f64(),
+        });
+        report.tasks += stage.num_tasks();
+    }
+    report.peak_reserved_bytes = budget.peak_reserved();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
+    let budget = client.budget();
+    stage.prepare(budget)?;
+    let num_tasks = stage.num_tasks();
+    let worker_bytes = stage.worker_bytes().max(1);
+    let free = budget.available();
+    let workers = client
+        .total_threads()
+        .min(num_tasks)
+        .min((free / worker_bytes).max(1) as usize)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let cancelled = AtomicBool::new(false);
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let fail = |error: Error| {
+        cancelled.store(true, Ordering::SeqCst);
+        let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+    };
+    client.pool().scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|_| {
+                let mut reservation: Reservation =
+                    budget.consumer(format!("{} worker", stage.label())).register();
+                if let Err(e) = reservation.grow_waiting(worker_bytes, Duration::from_secs(600)) {
+                    fail(e.into());
+                    return;
+                }
+                let mut worker = stage.worker();
+                loop {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= num_tasks {
+                        return;
+                    }
+                    match catch_unwind(AssertUnwindSafe(|| worker.run(index))) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => return fail(e),
+                        Err(payload) => {
+                            return fail(Error::TaskPanicked {
+                                op: stage.label(),
+                                task: index,
+                                message: panic_message(payload.as_ref()),
+                            });
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(error);
+    }
+    stage.finish()
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+

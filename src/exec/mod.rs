@@ -1,0 +1,8 @@
+//! The executor layer: the client (workers, threads, memory limit), the memory budget,
+//! and the runner of stages of tasks.
+
+pub mod budget;
+pub mod executor;
+pub mod report;
+pub mod runtime;
+pub mod stage;

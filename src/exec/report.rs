@@ -1,0 +1,51 @@
+//! What a computation did: tasks, time per stage, peak reserved memory against the budget.
+
+use crate::util::size::format_bytes;
+use std::fmt;
+
+/// One stage of a finished computation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageReport {
+    /// The op the stage computed.
+    pub label: String,
+    /// Tasks it ran.
+    pub tasks: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// The report of one `compute`.
+///
+/// ```
+/// let x = spillway::random::random([1000], 100);
+/// let (_sum, report) = x.sum().compute_with_report().unwrap();
+/// assert_eq!(report.tasks, 11); // 10 partial sums and the final 0-d result
+/// assert!(report.peak_reserved_bytes <= report.budget_bytes);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunReport {
+    /// Tasks run over all stages.
+    pub tasks: usize,
+    /// The stages in the order they ran.
+    pub stages: Vec<StageReport>,
+    /// The most memory reserved at any moment.
+    pub peak_reserved_bytes: u64,
+    /// The budget the computation ran under.
+    pub budget_bytes: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tasks={} stages={} seconds={:.3} peak_reserved={} budget={}",
+            self.tasks,
+            self.stages.len(),
+            self.seconds,
+            format_bytes(self.peak_reserved_bytes),
+            format_bytes(self.budget_bytes)
+        )
+    }
+}

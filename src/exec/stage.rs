@@ -1,0 +1,37 @@
+//! What the executor runs: stages of independent tasks, each with projected memory.
+//!
+//! The executor knows nothing of what a task computes. A [`Stage`] says how many tasks it
+//! has, how much memory one worker needs while it runs tasks and how much the stage holds
+//! for its whole life; it hands out [`StageWorker`]s, one per worker thread, which run
+//! tasks by index.
+
+use crate::error::Result;
+use crate::exec::budget::MemoryBudget;
+
+/// A set of independent tasks the executor runs in index order on worker threads.
+pub trait Stage: Send + Sync {
+    /// The op the stage computes, for reports and errors (`"sum"`, `"compute add"`).
+    fn label(&self) -> String;
+    /// Number of tasks.
+    fn num_tasks(&self) -> usize;
+    /// The shape of one task's block, for error messages.
+    fn task_shape(&self) -> Vec<usize>;
+    /// Projected bytes one worker holds while running tasks (tile buffers, partials).
+    fn worker_bytes(&self) -> u64;
+    /// Projected bytes the stage holds from start to finish (its output).
+    fn stage_bytes(&self) -> u64;
+    /// A chunking that would make the stage fit in `budget` bytes, if one exists.
+    fn suggest_fit(&self, budget: u64) -> Option<String>;
+    /// Called once before any task runs, with the budget its output is charged to.
+    fn prepare(&self, budget: &MemoryBudget) -> Result<()>;
+    /// A worker for one thread.
+    fn worker(&self) -> Box<dyn StageWorker + '_>;
+    /// Called once after every task succeeded.
+    fn finish(&self) -> Result<()>;
+}
+
+/// Runs a stage's tasks on one thread.
+pub trait StageWorker {
+    /// Runs task `index`.
+    fn run(&mut self, index: usize) -> Result<()>;
+}

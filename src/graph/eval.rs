@@ -1,0 +1,97 @@
+//! The context evaluators are built in, and the evaluator of materialised results.
+
+use super::node::{Eval, ExprRef, NodeId};
+use super::region::Region;
+use crate::dtype::Element;
+use crate::exec::budget::Reservation;
+use ndarray::ArrayD;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Default tile length in elements: small enough that a chain of tile buffers stays in
+/// the L2 cache, large enough that per-tile dispatch costs nothing.
+pub const DEFAULT_TILE_ELEMS: usize = 4096;
+
+/// A node's values held in memory (a stage's result), with the reservation that pays for it.
+pub struct Materialized {
+    values: Arc<dyn Any + Send + Sync>,
+    _reservation: Option<Reservation>,
+}
+
+/// What evaluators are built from: tile size and the results of earlier stages.
+pub struct EvalContext {
+    tile_elems: usize,
+    materialized: Mutex<HashMap<NodeId, Materialized>>,
+}
+
+impl EvalContext {
+    /// A context with tiles of `tile_elems` elements.
+    pub fn new(tile_elems: usize) -> Self {
+        EvalContext {
+            tile_elems: tile_elems.max(1),
+            materialized: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Tile length in elements.
+    pub fn tile_elems(&self) -> usize {
+        self.tile_elems
+    }
+
+    /// Records a node's computed values; later evaluators of that node read them.
+    pub fn store<T: Element>(&self, id: NodeId, values: ArrayD<T>, reservation: Option<Reservation>) {
+        let entry = Materialized {
+            values: Arc::new(values.as_standard_layout().into_owned()),
+            _reservation: reservation,
+        };
+        self.lock().insert(id, entry);
+    }
+
+    /// The computed values of a node, if a stage produced them.
+    pub fn get<T: Element>(&self, id: NodeId) -> Option<Arc<ArrayD<T>>> {
+        let map = self.lock();
+        let any = map.get(&id)?.values.clone();
+        any.downcast::<ArrayD<T>>().ok()
+    }
+
+    /// True when the node has been computed by an earlier stage.
+    pub fn is_materialized(&self, id: NodeId) -> bool {
+        self.lock().contains_key(&id)
+    }
+
+    /// Builds the evaluator of `expr`: a reader of its stored values when an earlier stage
+    /// computed them, else the node's own (fused) evaluator.
+    pub fn build<T: Element>(&self, expr: &ExprRef<T>) -> Box<dyn Eval<T>> {
+        match self.get::<T>(expr.meta().id) {
+            Some(values) => Box::new(MaterializedEval { values }),
+            None => expr.evaluator(self),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<NodeId, Materialized>> {
+        // a poisoned map still holds valid entries: a panicking task never writes to it
+        self.materialized.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Reads regions out of values held in memory.
+struct MaterializedEval<T> {
+    values: Arc<ArrayD<T>>,
+}
+
+impl<T: Element> Eval<T> for MaterializedEval<T> {
+    fn eval(&mut self, region: &Region, out: &mut [T]) {
+        copy_region(&self.values, region, out);
+    }
+}
+
+/// Copies `region` of a standard-layout array into `out` (row-major).
+pub fn copy_region<T: Element>(values: &ArrayD<T>, region: &Region, out: &mut [T]) {
+    let data = values
+        .as_slice()
+        .expect("materialised values are stored in standard layout");
+    region.for_each_run(values.shape(), |flat, offset, len| {
+        out[offset..offset + len].copy_from_slice(&data[flat..flat + len]);
+    });
+}

@@ -1,0 +1,127 @@
+//! Expression nodes: the lazy graph an `Array` stands for.
+//!
+//! Every array is an [`Expr`] node. A node knows its metadata ([`NodeMeta`]), its inputs
+//! and how to build an [`Eval`]: a per-thread evaluator that fills any requested
+//! [`Region`] of the node's values into a caller's buffer, pulling its inputs tile by tile.
+//! Pulling regions through a chain of evaluators is what fuses blockwise operations: no
+//! intermediate array is ever materialised, only cache-sized tile buffers.
+
+use super::eval::EvalContext;
+use super::region::Region;
+use crate::array::chunks::Chunks;
+use crate::dtype::{DType, Element};
+use crate::error::Error;
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A process-unique node identity.
+pub type NodeId = u64;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh node identity.
+pub fn next_node_id() -> NodeId {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What every node carries: identity, label, shape, chunks and dtype.
+#[derive(Debug, Clone)]
+pub struct NodeMeta {
+    /// Unique identity (shared inputs are recognised by it).
+    pub id: NodeId,
+    /// The op's name as shown in reprs and graphs (`"uniform"`, `"add"`, `"sum"`).
+    pub label: String,
+    /// Extent per axis.
+    pub shape: Vec<usize>,
+    /// Chunk lengths per axis.
+    pub chunks: Chunks,
+    /// Element type.
+    pub dtype: DType,
+}
+
+impl NodeMeta {
+    /// Metadata for a new node.
+    pub fn new(label: impl Into<String>, shape: Vec<usize>, chunks: Chunks, dtype: DType) -> Self {
+        NodeMeta {
+            id: next_node_id(),
+            label: label.into(),
+            shape,
+            chunks,
+            dtype,
+        }
+    }
+}
+
+/// How a node maps regions of its output to regions of its inputs, for the planner.
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// Produces values from nothing (random, arange, a wrapped ndarray).
+    Source,
+    /// Output element depends on the same (broadcast) element of each input.
+    Elementwise,
+    /// Reduces `axes` of its single input.
+    Reduction {
+        /// The reduced input axes, sorted.
+        axes: Vec<usize>,
+    },
+    /// Moves elements around without computing (transpose).
+    Layout,
+    /// An invalid operation; computing it returns the error.
+    Invalid(Error),
+}
+
+/// The type-erased face of a node, for planning, display and graph walks.
+pub trait Node: Send + Sync + std::fmt::Debug {
+    /// The node's metadata.
+    fn meta(&self) -> &NodeMeta;
+    /// The node's inputs.
+    fn inputs(&self) -> Vec<NodeRef>;
+    /// How outputs map to inputs.
+    fn kind(&self) -> NodeKind;
+    /// Bytes of tile scratch the node's evaluator holds, for tiles of `tile_elems`.
+    fn scratch_bytes(&self, tile_elems: usize) -> u64;
+    /// The reduction face of a reduction node.
+    fn as_reduction(&self) -> Option<&dyn super::reduce::ReductionNode> {
+        None
+    }
+    /// Downcasting support.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A type-erased node handle.
+pub type NodeRef = Arc<dyn Node>;
+
+/// A node whose elements are `T`: it can build evaluators.
+pub trait Expr<T: Element>: Node {
+    /// Builds a fresh evaluator for this node (one per worker thread).
+    fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>>;
+    /// Upcast to the erased face.
+    fn as_node(self: Arc<Self>) -> NodeRef;
+}
+
+/// A typed node handle.
+pub type ExprRef<T> = Arc<dyn Expr<T>>;
+
+/// A per-thread evaluator of one node.
+pub trait Eval<T>: Send {
+    /// Writes the node's values over `region` into `out` in row-major order;
+    /// `out.len() == region.size()`.
+    fn eval(&mut self, region: &Region, out: &mut [T]);
+}
+
+/// A reusable scratch buffer that grows to the largest tile it has held.
+#[derive(Default)]
+pub struct Scratch<T> {
+    buf: Vec<T>,
+}
+
+impl<T: Element> Scratch<T> {
+    /// A buffer of exactly `len` elements (contents unspecified), reusing the allocation.
+    pub fn get(&mut self, len: usize) -> &mut [T] {
+        if self.buf.len() < len {
+            self.buf.resize(len, T::default());
+        }
+        &mut self.buf[..len]
+    }
+}

@@ -1,0 +1,276 @@
+//! The planner: lowers expression graphs to stages of chunk tasks and runs them.
+//!
+//! Every reduction whose reduced axes span several chunks becomes a stage of its own,
+//! run before anything that reads it; everything else fuses into the evaluators of the
+//! stage that pulls it. The last stage writes each requested array into an
+//! `ndarray::ArrayD`, one task per output chunk.
+
+use super::eval::{EvalContext, copy_region};
+use super::node::{Eval, ExprRef, NodeId, NodeKind, NodeRef, Scratch};
+use super::region::{MAX_NDIM, Region};
+use crate::array::chunks::Chunks;
+use crate::dtype::Element;
+use crate::error::Result;
+use crate::exec::budget::{MemoryBudget, Reservation};
+use crate::exec::executor::run_stages;
+use crate::exec::report::RunReport;
+use crate::exec::runtime::Client;
+use crate::exec::stage::{Stage, StageWorker};
+use crate::util::size::format_bytes;
+use ndarray::{ArrayD, IxDyn};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// Nodes of the graphs under `roots`, inputs before the nodes that read them.
+pub fn topological(roots: &[NodeRef]) -> Vec<NodeRef> {
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    // iterative post-order so deep chains do not overflow the stack
+    let mut stack: Vec<(NodeRef, bool)> = roots.iter().rev().map(|r| (r.clone(), false)).collect();
+    while let Some((node, expanded)) = stack.pop() {
+        let id = node.meta().id;
+        if expanded {
+            order.push(node);
+            continue;
+        }
+        if !seen.insert(id) {
+            continue;
+        }
+        stack.push((node.clone(), true));
+        for input in node.inputs().into_iter().rev() {
+            if !seen.contains(&input.meta().id) {
+                stack.push((input, false));
+            }
+        }
+    }
+    order
+}
+
+/// The first error carried by an invalid node under `roots`.
+pub fn first_error(roots: &[NodeRef]) -> Option<crate::error::Error> {
+    topological(roots).iter().find_map(|n| match n.kind() {
+        NodeKind::Invalid(e) => Some(e),
+        _ => None,
+    })
+}
+
+/// Reductions under `roots` that must run as stages (their reduced axes span chunks).
+fn staged_reductions(order: &[NodeRef]) -> Vec<NodeRef> {
+    order
+        .iter()
+        .filter(|n| n.as_reduction().is_some_and(|r| !r.is_blockwise()))
+        .cloned()
+        .collect()
+}
+
+/// Tile scratch held by the fused evaluator of `node`, stopping at staged nodes.
+pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![node.clone()];
+    let mut seen = HashSet::new();
+    while let Some(n) = stack.pop() {
+        // every edge has its own evaluator, so shared inputs count once per reader
+        let _ = seen.insert(n.meta().id);
+        if staged.contains(&n.meta().id) {
+            continue;
+        }
+        total += n.scratch_bytes(tile_elems);
+        stack.extend(n.inputs());
+    }
+    total
+}
+
+/// Computes several arrays in one plan; shared reductions run once.
+pub fn compute_many<T: Element>(roots: &[ExprRef<T>], client: &Client) -> Result<(Vec<ArrayD<T>>, RunReport)> {
+    let erased: Vec<NodeRef> = roots.iter().map(|r| r.clone().as_node()).collect();
+    if let Some(error) = first_error(&erased) {
+        return Err(error);
+    }
+    let ctx = EvalContext::new(super::eval::DEFAULT_TILE_ELEMS);
+    let order = topological(&erased);
+    let staged = staged_reductions(&order);
+    let staged_ids: HashSet<NodeId> = staged.iter().map(|n| n.meta().id).collect();
+    let tile = ctx.tile_elems();
+    let outputs: Vec<MaterializeStage<T>> = roots
+        .iter()
+        .zip(&erased)
+        .filter(|(_, e)| !staged_ids.contains(&e.meta().id))
+        .map(|(root, erased)| MaterializeStage::new(root.clone(), &ctx, fused_scratch(erased, &staged_ids, tile)))
+        .collect();
+    let mut stages: Vec<Box<dyn Stage + '_>> = Vec::new();
+    for node in &staged {
+        let scratch = node
+            .inputs()
+            .iter()
+            .map(|i| fused_scratch(i, &staged_ids, tile))
+            .sum::<u64>();
+        let reduction = node.as_reduction().expect("staged nodes are reductions");
+        stages.push(reduction.stage(&ctx, scratch));
+    }
+    for out in &outputs {
+        stages.push(Box::new(out));
+    }
+    let report = run_stages(&stages, client)?;
+    drop(stages);
+    let mut results = Vec::with_capacity(roots.len());
+    let mut produced = outputs.into_iter();
+    for (root, erased) in roots.iter().zip(&erased) {
+        if staged_ids.contains(&erased.meta().id) {
+            let values = ctx
+                .get::<T>(root.meta().id)
+                .expect("a staged root was stored by its stage");
+            results.push((*values).clone());
+        } else {
+            let stage = produced.next().expect("one output stage per unstaged root");
+            results.push(stage.into_array());
+        }
+    }
+    Ok((results, report))
+}
+
+/// Writes an array's values into an `ArrayD`, one task per output chunk.
+struct MaterializeStage<'a, T: Element> {
+    root: ExprRef<T>,
+    ctx: &'a EvalContext,
+    scratch: u64,
+    numblocks: Vec<usize>,
+    offsets: Vec<Vec<usize>>,
+    out: Mutex<Option<(Vec<T>, Reservation)>>,
+    out_ptr: SharedOut<T>,
+}
+
+/// A raw view of the output buffer that tasks write disjoint regions of.
+struct SharedOut<T> {
+    ptr: std::sync::atomic::AtomicPtr<T>,
+    len: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a, T: Element> MaterializeStage<'a, T> {
+    fn new(root: ExprRef<T>, ctx: &'a EvalContext, scratch: u64) -> Self {
+        let chunks: &Chunks = &root.meta().chunks;
+        let numblocks = chunks.numblocks();
+        let offsets = (0..numblocks.len()).map(|a| chunks.offsets(a)).collect();
+        MaterializeStage {
+            root,
+            ctx,
+            scratch,
+            numblocks,
+            offsets,
+            out: Mutex::new(None),
+            out_ptr: SharedOut {
+                ptr: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+                len: std::sync::atomic::AtomicUsize::new(0),
+            },
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.root.meta().shape.iter().product()
+    }
+
+    fn block_region(&self, mut index: usize) -> Region {
+        let ndim = self.numblocks.len();
+        let mut start = [0; MAX_NDIM];
+        let mut shape = [0; MAX_NDIM];
+        for axis in (0..ndim).rev() {
+            let b = index % self.numblocks[axis];
+            index /= self.numblocks[axis];
+            start[axis] = self.offsets[axis][b];
+            shape[axis] = self.offsets[axis][b + 1] - start[axis];
+        }
+        Region::new(&start[..ndim], &shape[..ndim])
+    }
+
+    fn into_array(self) -> ArrayD<T> {
+        let shape = self.root.meta().shape.clone();
+        let (data, _reservation) = self
+            .out
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .expect("the output buffer is allocated in prepare");
+        ArrayD::from_shape_vec(IxDyn(&shape), data).expect("buffer length equals the shape's size")
+    }
+}
+
+impl<T: Element> Stage for &MaterializeStage<'_, T> {
+    fn label(&self) -> String {
+        self.root.meta().label.clone()
+    }
+    fn num_tasks(&self) -> usize {
+        if self.size() == 0 { 0 } else { self.numblocks.iter().product() }
+    }
+    fn task_shape(&self) -> Vec<usize> {
+        self.root.meta().chunks.chunksize()
+    }
+    fn worker_bytes(&self) -> u64 {
+        self.scratch + (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64
+    }
+    fn stage_bytes(&self) -> u64 {
+        (self.size() * std::mem::size_of::<T>()) as u64
+    }
+    fn suggest_fit(&self, budget: u64) -> Option<String> {
+        Some(format!(
+            "the computed result alone takes {}; compute a reduction or a slice of it that fits in {}, or raise the memory limit",
+            format_bytes(self.stage_bytes()),
+            format_bytes(budget)
+        ))
+    }
+    fn prepare(&self, budget: &MemoryBudget) -> Result<()> {
+        let mut reservation = budget
+            .consumer(format!("{} result", self.label()))
+            .register();
+        reservation.try_grow(self.stage_bytes())?;
+        let mut data = vec![T::default(); self.size()];
+        self.out_ptr
+            .ptr
+            .store(data.as_mut_ptr(), std::sync::atomic::Ordering::Release);
+        self.out_ptr
+            .len
+            .store(data.len(), std::sync::atomic::Ordering::Release);
+        *self.out.lock().unwrap_or_else(|e| e.into_inner()) = Some((data, reservation));
+        Ok(())
+    }
+    fn worker(&self) -> Box<dyn StageWorker + '_> {
+        Box::new(MaterializeWorker {
+            stage: self,
+            eval: self.ctx.build(&self.root),
+            scratch: Scratch::default(),
+        })
+    }
+    fn finish(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+struct MaterializeWorker<'s, 'a, T: Element> {
+    stage: &'s MaterializeStage<'a, T>,
+    eval: Box<dyn Eval<T>>,
+    scratch: Scratch<T>,
+}
+
+impl<T: Element> StageWorker for MaterializeWorker<'_, '_, T> {
+    fn run(&mut self, index: usize) -> Result<()> {
+        let region = self.stage.block_region(index);
+        let shape = &self.stage.root.meta().shape;
+        let ptr = self.stage.out_ptr.ptr.load(std::sync::atomic::Ordering::Acquire);
+        let len = self.stage.out_ptr.len.load(std::sync::atomic::Ordering::Acquire);
+        for tile in region.tiles(self.stage.ctx.tile_elems()) {
+            let buf = self.scratch.get(tile.size());
+            self.eval.eval(&tile, buf);
+            tile.for_each_run(shape, |flat, offset, run| {
+                assert!(flat + run <= len, "run inside the output buffer");
+                // SAFETY: the buffer lives in `stage.out` until `into_array`, after every
+                // task ended; tasks cover disjoint chunk blocks, so no two threads write the
+                // same element and nobody reads the buffer while tasks run.
+                let dst = unsafe { std::slice::from_raw_parts_mut(ptr.add(flat), run) };
+                dst.copy_from_slice(&buf[offset..offset + run]);
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Reads a region of stored values (used by sources that wrap in-memory arrays).
+pub fn read_region<T: Element>(values: &ArrayD<T>, region: &Region, out: &mut [T]) {
+    copy_region(values, region, out);
+}

@@ -1,0 +1,4 @@
+//! Small utilities: human byte sizes and facts about the machine.
+
+pub mod machine;
+pub mod size;
