@@ -69,10 +69,6 @@ impl<T: Element> Array<T> {
         self.expr.meta()
     }
 
-    pub(crate) fn node(&self) -> NodeRef {
-        self.expr.clone().as_node()
-    }
-
     /// Extent per axis, as NumPy's `shape`.
     ///
     /// ```

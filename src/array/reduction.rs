@@ -6,7 +6,7 @@
 //! of squares.
 
 use super::{Array, ArrayError, normalize_axis};
-use crate::dtype::{Element, FloatElement, Numeric};
+use crate::dtype::{Element, Numeric};
 use crate::graph::reduce::{ReduceExpr, Reducer};
 use crate::kernels::reduce as kernel;
 use std::marker::PhantomData;
@@ -292,7 +292,7 @@ impl<T: Element> Array<T> {
         Array::from_expr(Arc::new(ReduceExpr::new(self.expr.clone(), normalized, keepdims, reducer)))
     }
 
-    fn all_axes(&self) -> Vec<isize> {
+    fn every_axis(&self) -> Vec<isize> {
         (0..self.ndim() as isize).collect()
     }
 
@@ -303,7 +303,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.sum().compute_scalar().unwrap(), 10i64);
     /// ```
     pub fn sum(&self) -> Array<T::Sum> {
-        self.sum_axes(&self.all_axes(), false)
+        self.sum_axes(&self.every_axis(), false)
     }
 
     /// Sum along one axis.
@@ -335,14 +335,15 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.mean().compute_scalar().unwrap(), 2.0);
     /// ```
     pub fn mean(&self) -> Array<T::Float> {
-        self.mean_axes(&self.all_axes(), false)
+        self.mean_axes(&self.every_axis(), false)
     }
 
     /// Mean along one axis.
     ///
     /// ```
-    /// let x = spillway::arange(0.0, 6.0, 1.0, 2).reshape_2d(2, 3);
-    /// # let _ = x;
+    /// let x = spillway::from_ndarray(ndarray::array![[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], 1);
+    /// assert_eq!(x.mean_axis(0).compute_vec().unwrap(), vec![1.5, 2.5, 3.5]);
+    /// assert_eq!(x.mean_axis(1).compute_vec().unwrap(), vec![1.0, 4.0]);
     /// ```
     pub fn mean_axis(&self, axis: isize) -> Array<T::Float> {
         self.mean_axes(&[axis], false)
@@ -370,7 +371,7 @@ impl<T: Element> Array<T> {
     /// assert!((x.var(1.0).compute_scalar().unwrap() - 5.0 / 3.0).abs() < 1e-15);
     /// ```
     pub fn var(&self, ddof: f64) -> Array<T::Float> {
-        self.var_axes(&self.all_axes(), ddof, false)
+        self.var_axes(&self.every_axis(), ddof, false)
     }
 
     /// Variance along one axis.
@@ -404,7 +405,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.std(0.0).compute_scalar().unwrap(), 1.25f64.sqrt());
     /// ```
     pub fn std(&self, ddof: f64) -> Array<T::Float> {
-        self.std_axes(&self.all_axes(), ddof, false)
+        self.std_axes(&self.every_axis(), ddof, false)
     }
 
     /// Standard deviation along one axis.
@@ -439,7 +440,17 @@ impl<T: Element> Array<T> {
     /// assert!(!x.all().compute_scalar().unwrap());
     /// ```
     pub fn any(&self) -> Array<bool> {
-        self.any_axes(&self.all_axes(), false)
+        self.any_axes(&self.every_axis(), false)
+    }
+
+    /// `any` along one axis.
+    ///
+    /// ```
+    /// let x = spillway::from_ndarray(ndarray::array![[0, 1], [0, 0]], 1);
+    /// assert_eq!(x.any_axis(1).compute_vec().unwrap(), vec![true, false]);
+    /// ```
+    pub fn any_axis(&self, axis: isize) -> Array<bool> {
+        self.any_axes(&[axis], false)
     }
 
     /// `any` along several axes.
@@ -462,16 +473,26 @@ impl<T: Element> Array<T> {
     /// assert!(spillway::ones::<u8>(4, 2).all().compute_scalar().unwrap());
     /// ```
     pub fn all(&self) -> Array<bool> {
-        self.all_axes_reduce(&self.all_axes(), false)
+        self.all_axes(&self.every_axis(), false)
+    }
+
+    /// `all` along one axis.
+    ///
+    /// ```
+    /// let x = spillway::from_ndarray(ndarray::array![[1, 1], [0, 1]], 1);
+    /// assert_eq!(x.all_axis(0).compute_vec().unwrap(), vec![false, true]);
+    /// ```
+    pub fn all_axis(&self, axis: isize) -> Array<bool> {
+        self.all_axes(&[axis], false)
     }
 
     /// `all` along several axes.
     ///
     /// ```
     /// let x = spillway::ones::<bool>([2, 2], 1);
-    /// assert_eq!(x.all_axes_reduce(&[0], false).compute_vec().unwrap(), vec![true, true]);
+    /// assert_eq!(x.all_axes(&[0], false).compute_vec().unwrap(), vec![true, true]);
     /// ```
-    pub fn all_axes_reduce(&self, axes: &[isize], keepdims: bool) -> Array<bool> {
+    pub fn all_axes(&self, axes: &[isize], keepdims: bool) -> Array<bool> {
         let r = Truth {
             all: true,
             _t: PhantomData,
@@ -488,7 +509,7 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!(x.min().compute_scalar().unwrap(), 3);
     /// ```
     pub fn min(&self) -> Array<T> {
-        self.min_axes(&self.all_axes(), false)
+        self.min_axes(&self.every_axis(), false)
     }
 
     /// Minimum along one axis.
@@ -523,7 +544,7 @@ impl<T: Numeric> Array<T> {
     /// assert!(spillway::zeros::<f64>(0, 1).max().check().is_err());
     /// ```
     pub fn max(&self) -> Array<T> {
-        self.max_axes(&self.all_axes(), false)
+        self.max_axes(&self.every_axis(), false)
     }
 
     /// Maximum along one axis.
@@ -548,12 +569,5 @@ impl<T: Numeric> Array<T> {
             _t: PhantomData,
         };
         self.reduce(axes, keepdims, r, true)
-    }
-}
-
-impl<T: FloatElement> Array<T> {
-    #[doc(hidden)]
-    pub fn reshape_2d(&self, _rows: usize, _cols: usize) -> Array<T> {
-        self.clone()
     }
 }

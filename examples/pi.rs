@@ -1,0 +1,83 @@
+//! The lesson's serial `calculate_pi` written on ndarray, and its spillway twin, timed
+//! side by side for the lesson's sizes (1e4 bytes, then 1 GB .. 5 GB of points).
+//!
+//! ```text
+//! cargo run --release --example pi -- [--max-gb 5]
+//! ```
+//! The serial version materialises the whole array, as NumPy does: it needs the array's
+//! size in memory. The twin streams it in tiles under a 1 GB budget.
+
+use ndarray::{Array2, Axis};
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use spillway::{Client, random};
+use std::time::Instant;
+
+/// The lesson's `calculate_pi`, on ndarray.
+fn calculate_pi(size_in_bytes: usize) -> f64 {
+    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
+
+    // 2D random array with positions (x, y)
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let xy = Array2::from_shape_simple_fn(rand_array_shape, || {
+        (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    });
+
+    // check if position (x, y) is in unit circle
+    let xy_inside_circle = xy.mapv(|v| v * v).sum_axis(Axis(1)).mapv(|r| r < 1.0);
+
+    // pi is the fraction of points in circle x 4
+    let inside = xy_inside_circle.iter().filter(|&&b| b).count();
+    let pi = 4.0 * inside as f64 / xy_inside_circle.len() as f64;
+
+    println!("\nfrom {} GB randomly chosen positions", (xy.len() * 8) as f64 / 1e9);
+    println!("   pi estimate: {pi}");
+    println!("   pi error: {}\n", (pi - std::f64::consts::PI).abs());
+    pi
+}
+
+/// The same function on spillway: lazy, chunked, fused.
+fn spillway_calculate_pi(size_in_bytes: usize) -> spillway::Result<f64> {
+    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
+
+    // 2D random array with positions (x, y)
+    let xy = random::uniform(0.0, 1.0, rand_array_shape, "128MiB");
+
+    // check if position (x, y) is in unit circle
+    let xy_inside_circle = xy.powi(2).sum_axis(1).lt(1.0);
+
+    // pi is the fraction of points in circle x 4
+    let pi = 4.0 * xy_inside_circle.sum().astype::<f64>() / xy_inside_circle.size() as f64;
+    let pi = pi.compute_scalar()?;
+
+    println!("\nfrom {} GB randomly chosen positions", xy.nbytes() as f64 / 1e9);
+    println!("   pi estimate: {pi}");
+    println!("   pi error: {}\n", (pi - std::f64::consts::PI).abs());
+    Ok(pi)
+}
+
+fn main() -> spillway::Result<()> {
+    let max_gb: usize = std::env::args()
+        .skip_while(|a| a != "--max-gb")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let client = Client::builder().memory_limit("1GB").build()?;
+    println!("{client}");
+    let mut sizes = vec![10_000usize];
+    sizes.extend((1..=max_gb).map(|g| g * 1_000_000_000));
+    for size in sizes {
+        let t0 = Instant::now();
+        calculate_pi(size);
+        let serial = t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        spillway_calculate_pi(size)?;
+        let lazy = t0.elapsed().as_secs_f64();
+        println!(
+            "size_bytes={size} ndarray_seconds={serial:.4} spillway_seconds={lazy:.4} speedup={:.2}",
+            serial / lazy
+        );
+    }
+    client.close();
+    Ok(())
+}
