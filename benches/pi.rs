@@ -55,7 +55,9 @@ fn hand_fused_pi(size_in_bytes: u64, threads: usize) -> f64 {
 
 fn bench_pi(c: &mut Criterion) {
     let sizes = std::env::var("SPILLWAY_PI_SIZES").unwrap_or_else(|_| "1GB,16GB".to_string());
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let client = Client::builder()
         .n_workers(1)
         .threads_per_worker(threads)

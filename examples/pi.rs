@@ -30,7 +30,10 @@ fn calculate_pi(size_in_bytes: usize) -> f64 {
     let inside = xy_inside_circle.iter().filter(|&&b| b).count();
     let pi = 4.0 * inside as f64 / xy_inside_circle.len() as f64;
 
-    println!("\nfrom {} GB randomly chosen positions", (xy.len() * 8) as f64 / 1e9);
+    println!(
+        "\nfrom {} GB randomly chosen positions",
+        (xy.len() * 8) as f64 / 1e9
+    );
     println!("   pi estimate: {pi}");
     println!("   pi error: {}\n", (pi - std::f64::consts::PI).abs());
     pi
@@ -50,7 +53,10 @@ fn spillway_calculate_pi(size_in_bytes: usize) -> spillway::Result<f64> {
     let pi = 4.0 * xy_inside_circle.sum().astype::<f64>() / xy_inside_circle.size() as f64;
     let pi = pi.compute_scalar()?;
 
-    println!("\nfrom {} GB randomly chosen positions", xy.nbytes() as f64 / 1e9);
+    println!(
+        "\nfrom {} GB randomly chosen positions",
+        xy.nbytes() as f64 / 1e9
+    );
     println!("   pi estimate: {pi}");
     println!("   pi error: {}\n", (pi - std::f64::consts::PI).abs());
     Ok(pi)

@@ -27,7 +27,9 @@ fn parse_args() -> std::result::Result<Args, String> {
         size: 100_000_000_000,
         chunks: 40,
         workers: 1,
-        threads_per_worker: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        threads_per_worker: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         memory_limit: "1GB".to_string(),
         seed: random::DEFAULT_SEED,
     };
@@ -90,7 +92,10 @@ fn dask_calculate_pi(size_in_bytes: u64, nchunks: usize, seed: u64) -> Result<(f
     let result = pi.compute_scalar()?;
     let seconds = t0.elapsed().as_secs_f64();
 
-    println!("\nfrom {} GB randomly chosen positions", xy.nbytes() as f64 / 1e9);
+    println!(
+        "\nfrom {} GB randomly chosen positions",
+        xy.nbytes() as f64 / 1e9
+    );
     println!("   pi estimate: {result}");
     println!("   pi error: {}\n", (result - std::f64::consts::PI).abs());
 

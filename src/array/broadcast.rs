@@ -40,7 +40,11 @@ pub fn broadcast_shapes(left: &[usize], right: &[usize]) -> Result<Vec<usize>, A
 /// missing leading axes).
 fn extent_at(shape: &[usize], ndim: usize, axis: usize) -> usize {
     let missing = ndim - shape.len();
-    if axis < missing { 1 } else { shape[axis - missing] }
+    if axis < missing {
+        1
+    } else {
+        shape[axis - missing]
+    }
 }
 
 /// Output chunks of a broadcast op: on each axis the common refinement of the operands'
@@ -106,7 +110,10 @@ mod tests {
     #[test]
     fn shapes_broadcast_like_numpy() {
         assert_eq!(broadcast_shapes(&[], &[3]).unwrap(), vec![3]);
-        assert_eq!(broadcast_shapes(&[4, 1, 3], &[5, 1]).unwrap(), vec![4, 5, 3]);
+        assert_eq!(
+            broadcast_shapes(&[4, 1, 3], &[5, 1]).unwrap(),
+            vec![4, 5, 3]
+        );
         assert_eq!(broadcast_shapes(&[0], &[1]).unwrap(), vec![0]);
         let err = broadcast_shapes(&[10], &[3]).unwrap_err();
         assert_eq!(
@@ -131,8 +138,14 @@ mod tests {
     fn operand_regions_collapse_broadcast_axes() {
         let out = Region::new(&[2, 3], &[4, 5]);
         let r = operand_region(&out, &[1, 9]);
-        assert_eq!((r.start.as_slice(), r.shape.as_slice()), (&[0, 3][..], &[1, 5][..]));
+        assert_eq!(
+            (r.start.as_slice(), r.shape.as_slice()),
+            (&[0, 3][..], &[1, 5][..])
+        );
         let r = operand_region(&out, &[9]);
-        assert_eq!((r.start.as_slice(), r.shape.as_slice()), (&[3][..], &[5][..]));
+        assert_eq!(
+            (r.start.as_slice(), r.shape.as_slice()),
+            (&[3][..], &[5][..])
+        );
     }
 }

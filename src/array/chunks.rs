@@ -140,7 +140,9 @@ impl Chunks {
 
 impl fmt::Display for Chunks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&python_tuple(self.0.iter().map(|axis| python_tuple(axis.iter()))))
+        f.write_str(&python_tuple(
+            self.0.iter().map(|axis| python_tuple(axis.iter())),
+        ))
     }
 }
 
@@ -166,7 +168,11 @@ fn regular(extent: usize, size: usize) -> Vec<usize> {
 }
 
 /// Turns a [`ChunkSpec`] into explicit chunks for `shape`, checking every length.
-pub fn normalize_chunks(spec: &ChunkSpec, shape: &[usize], itemsize: usize) -> Result<Chunks, ArrayError> {
+pub fn normalize_chunks(
+    spec: &ChunkSpec,
+    shape: &[usize],
+    itemsize: usize,
+) -> Result<Chunks, ArrayError> {
     let per_axis: Vec<usize> = match spec {
         ChunkSpec::Uniform(n) => vec![*n; shape.len()],
         ChunkSpec::PerAxis(v) => {
@@ -213,7 +219,11 @@ pub fn normalize_chunks(spec: &ChunkSpec, shape: &[usize], itemsize: usize) -> R
 }
 
 /// Near-cubic chunk lengths whose bytes come close to the target named by `text`.
-fn auto_chunk_lengths(text: &str, shape: &[usize], itemsize: usize) -> Result<Vec<usize>, ArrayError> {
+fn auto_chunk_lengths(
+    text: &str,
+    shape: &[usize],
+    itemsize: usize,
+) -> Result<Vec<usize>, ArrayError> {
     let target = if text.trim().eq_ignore_ascii_case("auto") {
         AUTO_CHUNK_BYTES
     } else {

@@ -218,7 +218,12 @@ impl<T: FloatElement> FlatSource<T> for Linspace<T> {
 /// let x = spillway::linspace(0.0, 1.0, 5, 2).compute_vec().unwrap();
 /// assert_eq!(x.to_vec(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
 /// ```
-pub fn linspace<T: FloatElement>(start: T, stop: T, num: usize, chunks: impl Into<ChunkSpec>) -> Array<T> {
+pub fn linspace<T: FloatElement>(
+    start: T,
+    stop: T,
+    num: usize,
+    chunks: impl Into<ChunkSpec>,
+) -> Array<T> {
     let divisions = if num > 1 { num - 1 } else { 1 };
     let step = (stop - start) / T::from_f64(divisions as f64);
     let last = if num > 1 { num - 1 } else { usize::MAX };
@@ -250,7 +255,11 @@ impl<T: Element> FlatSource<T> for Full<T> {
 /// let x = spillway::full([2, 3], 7u8, 2).compute().unwrap();
 /// assert!(x.iter().all(|&v| v == 7));
 /// ```
-pub fn full<T: Element>(shape: impl super::creation::IntoShape, value: T, chunks: impl Into<ChunkSpec>) -> Array<T> {
+pub fn full<T: Element>(
+    shape: impl super::creation::IntoShape,
+    value: T,
+    chunks: impl Into<ChunkSpec>,
+) -> Array<T> {
     source_array("full", shape.into_shape(), chunks.into(), Full(value))
 }
 
@@ -261,7 +270,12 @@ pub fn full<T: Element>(shape: impl super::creation::IntoShape, value: T, chunks
 /// assert_eq!(x.to_vec(), vec![0, 0, 0, 0]);
 /// ```
 pub fn zeros<T: Element>(shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<T> {
-    source_array("zeros", shape.into_shape(), chunks.into(), Full(T::default()))
+    source_array(
+        "zeros",
+        shape.into_shape(),
+        chunks.into(),
+        Full(T::default()),
+    )
 }
 
 /// An array of ones (`true` for bool), as `np.ones`.
@@ -271,7 +285,12 @@ pub fn zeros<T: Element>(shape: impl IntoShape, chunks: impl Into<ChunkSpec>) ->
 /// assert_eq!(x.sum(), 4.0);
 /// ```
 pub fn ones<T: Element>(shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<T> {
-    source_array("ones", shape.into_shape(), chunks.into(), Full(T::from_i128(1)))
+    source_array(
+        "ones",
+        shape.into_shape(),
+        chunks.into(),
+        Full(T::from_i128(1)),
+    )
 }
 
 /// Wraps an in-memory ndarray as a chunked array (Dask's `from_array`).

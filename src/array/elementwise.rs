@@ -29,7 +29,9 @@ impl<T: Element, U: Element, F> std::fmt::Debug for UnaryExpr<T, U, F> {
     }
 }
 
-impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Node for UnaryExpr<T, U, F> {
+impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Node
+    for UnaryExpr<T, U, F>
+{
     fn meta(&self) -> &NodeMeta {
         &self.meta
     }
@@ -47,7 +49,9 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Node 
     }
 }
 
-impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Expr<U> for UnaryExpr<T, U, F> {
+impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Expr<U>
+    for UnaryExpr<T, U, F>
+{
     fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<U>> {
         Box::new(UnaryEval {
             input: ctx.build(&self.input),
@@ -138,7 +142,9 @@ struct BinaryEval<A, B, F> {
     f: F,
 }
 
-impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync> Eval<U> for BinaryEval<A, B, F> {
+impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync> Eval<U>
+    for BinaryEval<A, B, F>
+{
     fn eval(&mut self, region: &Region, out: &mut [U]) {
         let left_region = operand_region(region, &self.left_shape);
         let right_region = operand_region(region, &self.right_shape);
@@ -157,12 +163,21 @@ impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync> 
         } else {
             // general broadcast: ndarray aligns the views
             let out_shape = region.shape.as_slice();
-            let lv = ArrayView::from_shape(IxDyn(left_region.shape.as_slice()), l).expect("tile shape");
-            let rv = ArrayView::from_shape(IxDyn(right_region.shape.as_slice()), r).expect("tile shape");
-            let lb = lv.broadcast(IxDyn(out_shape)).expect("shapes broadcast by construction");
-            let rb = rv.broadcast(IxDyn(out_shape)).expect("shapes broadcast by construction");
+            let lv =
+                ArrayView::from_shape(IxDyn(left_region.shape.as_slice()), l).expect("tile shape");
+            let rv =
+                ArrayView::from_shape(IxDyn(right_region.shape.as_slice()), r).expect("tile shape");
+            let lb = lv
+                .broadcast(IxDyn(out_shape))
+                .expect("shapes broadcast by construction");
+            let rb = rv
+                .broadcast(IxDyn(out_shape))
+                .expect("shapes broadcast by construction");
             let ov = ArrayViewMut::from_shape(IxDyn(out_shape), out).expect("tile shape");
-            Zip::from(ov).and(&lb).and(&rb).for_each(|o, &a, &b| *o = f(a, b));
+            Zip::from(ov)
+                .and(&lb)
+                .and(&rb)
+                .for_each(|o, &a, &b| *o = f(a, b));
         }
     }
 }
@@ -186,7 +201,12 @@ impl<T: Element> Array<T> {
         if let Some(e) = self.error() {
             return Array::invalid(e);
         }
-        let meta = NodeMeta::new(label, self.shape().to_vec(), self.chunks().clone(), U::DTYPE);
+        let meta = NodeMeta::new(
+            label,
+            self.shape().to_vec(),
+            self.chunks().clone(),
+            U::DTYPE,
+        );
         Array::from_expr(Arc::new(UnaryExpr {
             meta,
             input: self.expr.clone(),
@@ -212,7 +232,11 @@ impl<T: Element> Array<T> {
         self.binary("map", other, f)
     }
 
-    pub(crate) fn binary<B: Element, U: Element, F: Fn(T, B) -> U + Copy + Send + Sync + 'static>(
+    pub(crate) fn binary<
+        B: Element,
+        U: Element,
+        F: Fn(T, B) -> U + Copy + Send + Sync + 'static,
+    >(
         &self,
         label: &str,
         other: &Array<B>,
@@ -225,7 +249,13 @@ impl<T: Element> Array<T> {
             Ok(s) => s,
             Err(e) => return Array::invalid(e),
         };
-        let chunks = unify_chunks(&[(self.shape(), self.chunks()), (other.shape(), other.chunks())], &shape);
+        let chunks = unify_chunks(
+            &[
+                (self.shape(), self.chunks()),
+                (other.shape(), other.chunks()),
+            ],
+            &shape,
+        );
         let meta = NodeMeta::new(label, shape, chunks, U::DTYPE);
         Array::from_expr(Arc::new(BinaryExpr {
             meta,
@@ -358,7 +388,9 @@ impl<T: Numeric> Array<T> {
         if n < 0 && !T::DTYPE.is_float() {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "power",
-                message: format!("integers to negative integer powers are not allowed (got {n}); cast to float first with astype::<f64>()"),
+                message: format!(
+                    "integers to negative integer powers are not allowed (got {n}); cast to float first with astype::<f64>()"
+                ),
             });
         }
         self.unary("pow", move |a| T::powi(a, n))

@@ -10,7 +10,9 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ArrayError {
     /// Two shapes that NumPy's broadcasting rules cannot combine.
-    #[error("operands could not be broadcast together with shapes {left} and {right}: axis {axis} has extents {left_extent} and {right_extent}; extents must be equal or 1")]
+    #[error(
+        "operands could not be broadcast together with shapes {left} and {right}: axis {axis} has extents {left_extent} and {right_extent}; extents must be equal or 1"
+    )]
     Broadcast {
         /// Left shape, as a Python tuple.
         left: String,
@@ -38,7 +40,9 @@ pub enum ArrayError {
         axis: usize,
     },
     /// A permutation that is not one of `0..ndim`.
-    #[error("axes {axes:?} are not a permutation of 0..{ndim}; give each axis of the array exactly once")]
+    #[error(
+        "axes {axes:?} are not a permutation of 0..{ndim}; give each axis of the array exactly once"
+    )]
     BadPermutation {
         /// The axes given.
         axes: Vec<isize>,
@@ -70,7 +74,9 @@ pub enum ArrayError {
         ndim: usize,
     },
     /// Explicit chunk lengths that do not add up to the axis's extent.
-    #[error("chunks {chunks:?} on axis {axis} do not cover its extent {extent}; lengths must be positive and sum to {extent}")]
+    #[error(
+        "chunks {chunks:?} on axis {axis} do not cover its extent {extent}; lengths must be positive and sum to {extent}"
+    )]
     ChunksDoNotCover {
         /// The axis.
         axis: usize,

@@ -74,7 +74,8 @@ impl<T: Element> Eval<T> for TransposeEval<T> {
         let view = ArrayView::from_shape(IxDyn(&shape[..ndim]), buf)
             .expect("tile shape")
             .permuted_axes(IxDyn(&self.perm));
-        let mut target = ArrayViewMut::from_shape(IxDyn(region.shape.as_slice()), out).expect("tile shape");
+        let mut target =
+            ArrayViewMut::from_shape(IxDyn(region.shape.as_slice()), out).expect("tile shape");
         target.assign(&view);
     }
 }

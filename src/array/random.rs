@@ -92,7 +92,13 @@ impl Generator {
     /// let xy = spillway::random::default_rng(0).uniform(0.0, 1.0, (625000, 2), 31250);
     /// assert_eq!(xy.to_string(), "spillway.Array<uniform, shape=(625000, 2), dtype=float64, chunksize=(31250, 2)>");
     /// ```
-    pub fn uniform(&self, low: f64, high: f64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<f64> {
+    pub fn uniform(
+        &self,
+        low: f64,
+        high: f64,
+        shape: impl IntoShape,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Array<f64> {
         self.uniform_named("uniform", low, high, shape, chunks)
     }
 
@@ -111,7 +117,12 @@ impl Generator {
             });
         }
         let key = self.next_key();
-        source_array(label, shape.into_shape(), chunks.into(), Uniform { key, low, high })
+        source_array(
+            label,
+            shape.into_shape(),
+            chunks.into(),
+            Uniform { key, low, high },
+        )
     }
 
     /// Normal (Gaussian) float64 values, as `da.random.normal(loc, scale, size, chunks)`.
@@ -121,7 +132,13 @@ impl Generator {
     /// let mean = x.mean().compute_scalar().unwrap();
     /// assert!((mean - 10.0).abs() < 0.05);
     /// ```
-    pub fn normal(&self, loc: f64, scale: f64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<f64> {
+    pub fn normal(
+        &self,
+        loc: f64,
+        scale: f64,
+        shape: impl IntoShape,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Array<f64> {
         if !(loc.is_finite() && scale.is_finite() && scale >= 0.0) {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "normal",
@@ -129,7 +146,12 @@ impl Generator {
             });
         }
         let key = self.next_key();
-        source_array("normal", shape.into_shape(), chunks.into(), Normal { key, loc, scale })
+        source_array(
+            "normal",
+            shape.into_shape(),
+            chunks.into(),
+            Normal { key, loc, scale },
+        )
     }
 
     /// Uniform int64 values in `[low, high)`, as NumPy's `Generator.integers`.
@@ -138,7 +160,13 @@ impl Generator {
     /// let x = spillway::random::default_rng(0).integers(1, 7, 1000, 100).compute().unwrap();
     /// assert!(x.iter().all(|&v| (1..7).contains(&v)));
     /// ```
-    pub fn integers(&self, low: i64, high: i64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<i64> {
+    pub fn integers(
+        &self,
+        low: i64,
+        high: i64,
+        shape: impl IntoShape,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Array<i64> {
         if high <= low {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "integers",
@@ -146,7 +174,12 @@ impl Generator {
             });
         }
         let key = self.next_key();
-        source_array("integers", shape.into_shape(), chunks.into(), Integers { key, low, high })
+        source_array(
+            "integers",
+            shape.into_shape(),
+            chunks.into(),
+            Integers { key, low, high },
+        )
     }
 }
 
@@ -228,7 +261,12 @@ pub fn random(shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<f64>
 /// let xy = spillway::random::uniform(0.0, 1.0, (1000, 2), 100);
 /// assert_eq!(xy.shape(), &[1000, 2]);
 /// ```
-pub fn uniform(low: f64, high: f64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<f64> {
+pub fn uniform(
+    low: f64,
+    high: f64,
+    shape: impl IntoShape,
+    chunks: impl Into<ChunkSpec>,
+) -> Array<f64> {
     with_global(|g| g.uniform(low, high, shape, chunks))
 }
 
@@ -238,7 +276,12 @@ pub fn uniform(low: f64, high: f64, shape: impl IntoShape, chunks: impl Into<Chu
 /// let x = spillway::random::normal(0.0, 1.0, 1000, 100);
 /// assert_eq!(x.dtype(), spillway::DType::Float64);
 /// ```
-pub fn normal(loc: f64, scale: f64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<f64> {
+pub fn normal(
+    loc: f64,
+    scale: f64,
+    shape: impl IntoShape,
+    chunks: impl Into<ChunkSpec>,
+) -> Array<f64> {
     with_global(|g| g.normal(loc, scale, shape, chunks))
 }
 
@@ -248,6 +291,11 @@ pub fn normal(loc: f64, scale: f64, shape: impl IntoShape, chunks: impl Into<Chu
 /// let x = spillway::random::integers(0, 10, 100, 10);
 /// assert_eq!(x.dtype(), spillway::DType::Int64);
 /// ```
-pub fn integers(low: i64, high: i64, shape: impl IntoShape, chunks: impl Into<ChunkSpec>) -> Array<i64> {
+pub fn integers(
+    low: i64,
+    high: i64,
+    shape: impl IntoShape,
+    chunks: impl Into<ChunkSpec>,
+) -> Array<i64> {
     with_global(|g| g.integers(low, high, shape, chunks))
 }

@@ -213,7 +213,11 @@ impl<T: Numeric> Reducer<T> for Extreme<T> {
         }
     }
     fn merge(&self, a: &mut T, b: &T) {
-        *a = if self.max { T::max_nan(*a, *b) } else { T::min_nan(*a, *b) };
+        *a = if self.max {
+            T::max_nan(*a, *b)
+        } else {
+            T::min_nan(*a, *b)
+        };
     }
     fn finish(&self, acc: &T) -> T {
         *acc
@@ -253,7 +257,11 @@ impl<T: Element> Reducer<T> for Truth<T> {
     }
     fn fold_elementwise(&self, accs: &mut [bool], xs: &[T]) {
         for (a, x) in accs.iter_mut().zip(xs) {
-            *a = if self.all { *a && x.is_nonzero() } else { *a || x.is_nonzero() };
+            *a = if self.all {
+                *a && x.is_nonzero()
+            } else {
+                *a || x.is_nonzero()
+            };
         }
     }
     fn merge(&self, a: &mut bool, b: &bool) {
@@ -266,7 +274,13 @@ impl<T: Element> Reducer<T> for Truth<T> {
 
 impl<T: Element> Array<T> {
     /// Validates `axes` (negative ones count from the end) and builds the reduction.
-    fn reduce<R: Reducer<T>>(&self, axes: &[isize], keepdims: bool, reducer: R, needs_identity: bool) -> Array<R::Out> {
+    fn reduce<R: Reducer<T>>(
+        &self,
+        axes: &[isize],
+        keepdims: bool,
+        reducer: R,
+        needs_identity: bool,
+    ) -> Array<R::Out> {
         if let Some(e) = self.error() {
             return Array::invalid(e);
         }
@@ -274,7 +288,9 @@ impl<T: Element> Array<T> {
         let mut normalized = Vec::with_capacity(axes.len());
         for &a in axes {
             match normalize_axis(a, ndim) {
-                Ok(n) if normalized.contains(&n) => return Array::invalid(ArrayError::DuplicateAxis { axis: n }),
+                Ok(n) if normalized.contains(&n) => {
+                    return Array::invalid(ArrayError::DuplicateAxis { axis: n });
+                }
                 Ok(n) => normalized.push(n),
                 Err(e) => return Array::invalid(e),
             }
@@ -289,7 +305,12 @@ impl<T: Element> Array<T> {
                 ),
             });
         }
-        Array::from_expr(Arc::new(ReduceExpr::new(self.expr.clone(), normalized, keepdims, reducer)))
+        Array::from_expr(Arc::new(ReduceExpr::new(
+            self.expr.clone(),
+            normalized,
+            keepdims,
+            reducer,
+        )))
     }
 
     fn every_axis(&self) -> Vec<isize> {

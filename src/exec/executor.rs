@@ -94,8 +94,9 @@ fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
     client.pool().scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|_| {
-                let mut reservation: Reservation =
-                    budget.consumer(format!("{} worker", stage.label())).register();
+                let mut reservation: Reservation = budget
+                    .consumer(format!("{} worker", stage.label()))
+                    .register();
                 if let Err(e) = reservation.grow_waiting(worker_bytes, Duration::from_secs(600)) {
                     fail(e.into());
                     return;
@@ -139,4 +140,3 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "non-string panic payload".to_string()
     }
 }
-

@@ -19,7 +19,7 @@ pub struct StageReport {
 /// ```
 /// let x = spillway::random::random([1000], 100);
 /// let (_sum, report) = x.sum().compute_with_report().unwrap();
-/// assert_eq!(report.tasks, 11); // 10 partial sums and the final 0-d result
+/// assert_eq!(report.tasks, 10); // one partial sum per chunk, merged in a tree
 /// assert!(report.peak_reserved_bytes <= report.budget_bytes);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]

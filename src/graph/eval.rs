@@ -40,7 +40,12 @@ impl EvalContext {
     }
 
     /// Records a node's computed values; later evaluators of that node read them.
-    pub fn store<T: Element>(&self, id: NodeId, values: ArrayD<T>, reservation: Option<Reservation>) {
+    pub fn store<T: Element>(
+        &self,
+        id: NodeId,
+        values: ArrayD<T>,
+        reservation: Option<Reservation>,
+    ) {
         let entry = Materialized {
             values: Arc::new(values.as_standard_layout().into_owned()),
             _reservation: reservation,

@@ -81,7 +81,10 @@ pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize
 }
 
 /// Computes several arrays in one plan; shared reductions run once.
-pub fn compute_many<T: Element>(roots: &[ExprRef<T>], client: &Client) -> Result<(Vec<ArrayD<T>>, RunReport)> {
+pub fn compute_many<T: Element>(
+    roots: &[ExprRef<T>],
+    client: &Client,
+) -> Result<(Vec<ArrayD<T>>, RunReport)> {
     let erased: Vec<NodeRef> = roots.iter().map(|r| r.clone().as_node()).collect();
     if let Some(error) = first_error(&erased) {
         return Err(error);
@@ -95,17 +98,29 @@ pub fn compute_many<T: Element>(roots: &[ExprRef<T>], client: &Client) -> Result
         .iter()
         .zip(&erased)
         .filter(|(_, e)| !staged_ids.contains(&e.meta().id))
-        .map(|(root, erased)| MaterializeStage::new(root.clone(), &ctx, fused_scratch(erased, &staged_ids, tile)))
+        .map(|(root, erased)| {
+            MaterializeStage::new(root.clone(), &ctx, fused_scratch(erased, &staged_ids, tile))
+        })
         .collect();
     let mut stages: Vec<Box<dyn Stage + '_>> = Vec::new();
+    // reductions of the same input node share one stage: each input tile is made once
+    let mut grouped: Vec<(NodeRef, Vec<NodeRef>)> = Vec::new();
     for node in &staged {
-        let scratch = node
-            .inputs()
-            .iter()
-            .map(|i| fused_scratch(i, &staged_ids, tile))
-            .sum::<u64>();
         let reduction = node.as_reduction().expect("staged nodes are reductions");
-        stages.push(reduction.stage(&ctx, scratch));
+        let input_id = reduction.input_node().meta().id;
+        match grouped.iter_mut().find(|(leader, _)| {
+            leader
+                .as_reduction()
+                .is_some_and(|r| r.input_node().meta().id == input_id)
+        }) {
+            Some((_, siblings)) => siblings.push(node.clone()),
+            None => grouped.push((node.clone(), Vec::new())),
+        }
+    }
+    for (leader, siblings) in &grouped {
+        let reduction = leader.as_reduction().expect("staged nodes are reductions");
+        let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
+        stages.push(reduction.stage(siblings, &ctx, scratch));
     }
     for out in &outputs {
         stages.push(Box::new(out));
@@ -197,7 +212,11 @@ impl<T: Element> Stage for &MaterializeStage<'_, T> {
         self.root.meta().label.clone()
     }
     fn num_tasks(&self) -> usize {
-        if self.size() == 0 { 0 } else { self.numblocks.iter().product() }
+        if self.size() == 0 {
+            0
+        } else {
+            self.numblocks.iter().product()
+        }
     }
     fn task_shape(&self) -> Vec<usize> {
         self.root.meta().chunks.chunksize()
@@ -252,8 +271,16 @@ impl<T: Element> StageWorker for MaterializeWorker<'_, '_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let region = self.stage.block_region(index);
         let shape = &self.stage.root.meta().shape;
-        let ptr = self.stage.out_ptr.ptr.load(std::sync::atomic::Ordering::Acquire);
-        let len = self.stage.out_ptr.len.load(std::sync::atomic::Ordering::Acquire);
+        let ptr = self
+            .stage
+            .out_ptr
+            .ptr
+            .load(std::sync::atomic::Ordering::Acquire);
+        let len = self
+            .stage
+            .out_ptr
+            .len
+            .load(std::sync::atomic::Ordering::Acquire);
         for tile in region.tiles(self.stage.ctx.tile_elems()) {
             let buf = self.scratch.get(tile.size());
             self.eval.eval(&tile, buf);

@@ -8,7 +8,7 @@
 //! not depend on which thread finished first.
 
 use super::eval::EvalContext;
-use super::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use super::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef, Scratch};
 use super::region::{MAX_NDIM, Region};
 use crate::array::chunks::Chunks;
 use crate::dtype::Element;
@@ -315,8 +315,93 @@ impl<T: Element, R: Reducer<T>> Eval<R::Out> for InlineReduceEval<T, R> {
 pub trait ReductionNode: Send + Sync {
     /// True when every reduced axis lies in one input chunk: the reduction fuses inline.
     fn is_blockwise(&self) -> bool;
-    /// The stage that computes this reduction over all input blocks.
-    fn stage<'a>(&'a self, ctx: &'a EvalContext, worker_scratch: u64) -> Box<dyn Stage + 'a>;
+    /// The node this reduction folds.
+    fn input_node(&self) -> NodeRef;
+    /// This reduction's share of a stage, as `Box<Box<dyn ReductionRun<T>>>` for the
+    /// input's element type `T` (type-erased so that siblings can be gathered).
+    fn run_any(&self) -> Box<dyn Any>;
+    /// One stage that folds the common input once per tile for this reduction and for
+    /// `siblings` (other reductions of the same input node).
+    fn stage<'a>(
+        &self,
+        siblings: &[NodeRef],
+        ctx: &'a EvalContext,
+        worker_scratch: u64,
+    ) -> Box<dyn Stage + 'a>;
+}
+
+/// One reduction's share of a stage over its input's blocks: its partials, their fixed
+/// merge tree and its result.
+pub trait ReductionRun<T: Element>: Send + Sync {
+    /// The reduction's op name.
+    fn label(&self) -> String;
+    /// The reduced input axes.
+    fn axes(&self) -> &[usize];
+    /// Bytes of one task's partial state, at most.
+    fn partial_bytes(&self) -> u64;
+    /// Bytes of the result and its final partials.
+    fn result_bytes(&self) -> u64;
+    /// A description of a result size that would fit in `budget` bytes.
+    fn suggest_fit(&self, budget: u64) -> String;
+    /// Opens the merge tree's reservation.
+    fn prepare(&self, budget: &MemoryBudget);
+    /// A fresh partial for one task over `block` (input coordinates).
+    fn start(&self, block: &Region) -> Box<dyn Any + Send>;
+    /// Folds one input tile of the task's block into the partial.
+    fn fold(&self, partial: &mut (dyn Any + Send), data: &[T], tile: &Region);
+    /// Hands a finished partial to the merge tree: leaf `part` of `parts` of `block`.
+    fn submit(
+        &self,
+        partial: Box<dyn Any + Send>,
+        block: &[usize; MAX_NDIM],
+        part: usize,
+        parts: usize,
+    ) -> Result<()>;
+    /// Assembles the result and stores it in `ctx`.
+    fn finish(&self, ctx: &EvalContext) -> Result<()>;
+}
+
+/// The partial state of one task.
+struct Partial<A> {
+    target: Region,
+    accs: Vec<A>,
+}
+
+/// The owned facts a reduction needs to run as (part of) a stage.
+struct RunState<T: Element, R: Reducer<T>> {
+    reducer: R,
+    id: NodeId,
+    label: String,
+    axes: Vec<usize>,
+    reduced: Vec<bool>,
+    out_shape: Vec<usize>,
+    in_shape: Vec<usize>,
+    chunksize: Vec<usize>,
+    numblocks: Vec<usize>,
+    offsets: Vec<Vec<usize>>,
+    combiner: Mutex<Combiner<R::Acc>>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Element, R: Reducer<T>> ReduceExpr<T, R> {
+    fn run_state(&self) -> RunState<T, R> {
+        let chunks = &self.input.meta().chunks;
+        let numblocks = chunks.numblocks();
+        RunState {
+            reducer: self.reducer.clone(),
+            id: self.meta.id,
+            label: self.meta.label.clone(),
+            axes: self.axes.clone(),
+            reduced: self.reduced_mask(),
+            out_shape: self.meta.shape.clone(),
+            in_shape: self.input.meta().shape.clone(),
+            chunksize: chunks.chunksize(),
+            offsets: (0..numblocks.len()).map(|a| chunks.offsets(a)).collect(),
+            numblocks,
+            combiner: Mutex::new(Combiner::default()),
+            _t: std::marker::PhantomData,
+        }
+    }
 }
 
 impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
@@ -325,30 +410,60 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         self.axes.iter().all(|&a| chunks.as_vecs()[a].len() <= 1)
     }
 
-    fn stage<'a>(&'a self, ctx: &'a EvalContext, worker_scratch: u64) -> Box<dyn Stage + 'a> {
+    fn input_node(&self) -> NodeRef {
+        self.input.clone().as_node()
+    }
+
+    fn run_any(&self) -> Box<dyn Any> {
+        let run: Box<dyn ReductionRun<T>> = Box::new(self.run_state());
+        Box::new(run)
+    }
+
+    fn stage<'a>(
+        &self,
+        siblings: &[NodeRef],
+        ctx: &'a EvalContext,
+        worker_scratch: u64,
+    ) -> Box<dyn Stage + 'a> {
+        let mut runs: Vec<Box<dyn ReductionRun<T>>> = vec![Box::new(self.run_state())];
+        for sibling in siblings {
+            let any = sibling
+                .as_reduction()
+                .expect("siblings are reductions")
+                .run_any();
+            let run = any
+                .downcast::<Box<dyn ReductionRun<T>>>()
+                .expect("siblings fold the same input node, so the same element type");
+            runs.push(*run);
+        }
         let chunks = &self.input.meta().chunks;
         let numblocks = chunks.numblocks();
-        let offsets = (0..numblocks.len()).map(|a| chunks.offsets(a)).collect();
+        let chunksize = chunks.chunksize();
+        let block_elems: usize = chunksize.iter().product();
+        // cut blocks along an axis every reduction of the stage reduces
+        let split_axis = (0..chunksize.len())
+            .find(|&a| chunksize[a] >= 2 && runs.iter().all(|r| r.axes().contains(&a)));
+        let splits = match split_axis {
+            Some(a) => block_elems.div_ceil(TASK_ELEMS).clamp(1, chunksize[a]),
+            None => 1,
+        };
         Box::new(ReduceStage {
-            node: self,
+            input: self.input.clone(),
             ctx,
+            offsets: (0..numblocks.len()).map(|a| chunks.offsets(a)).collect(),
             numblocks,
-            offsets,
+            chunksize,
             worker_scratch,
-            combiner: Mutex::new(Combiner::default()),
+            splits,
+            split_axis,
+            runs,
         })
     }
 }
 
-/// Runs a reduction: one task per input block, partials merged in a fixed tree.
-struct ReduceStage<'a, T: Element, R: Reducer<T>> {
-    node: &'a ReduceExpr<T, R>,
-    ctx: &'a EvalContext,
-    numblocks: Vec<usize>,
-    offsets: Vec<Vec<usize>>,
-    worker_scratch: u64,
-    combiner: Mutex<Combiner<R::Acc>>,
-}
+/// Elements one reduction task folds at most (when its block can be cut along a reduced
+/// axis): about 64 MB of float64.
+pub const TASK_ELEMS: usize = 8 << 20;
 
 /// Pending partial results, keyed by (output block, tree level, index in level).
 struct Combiner<A> {
@@ -367,33 +482,30 @@ impl<A> Default for Combiner<A> {
     }
 }
 
-impl<T: Element, R: Reducer<T>> ReduceStage<'_, T, R> {
-    /// Block multi-index of task `index` (row-major over the block grid).
-    fn block_index(&self, mut index: usize) -> [usize; MAX_NDIM] {
-        let mut out = [0; MAX_NDIM];
-        for axis in (0..self.numblocks.len()).rev() {
-            out[axis] = index % self.numblocks[axis];
-            index /= self.numblocks[axis];
-        }
-        out
+impl<T: Element, R: Reducer<T>> RunState<T, R> {
+    fn acc_bytes() -> u64 {
+        std::mem::size_of::<R::Acc>() as u64
     }
 
-    fn block_region(&self, block: &[usize; MAX_NDIM]) -> Region {
-        let ndim = self.numblocks.len();
-        let mut start = [0; MAX_NDIM];
-        let mut shape = [0; MAX_NDIM];
-        for axis in 0..ndim {
-            start[axis] = self.offsets[axis][block[axis]];
-            shape[axis] = self.offsets[axis][block[axis] + 1] - start[axis];
-        }
-        Region::new(&start[..ndim], &shape[..ndim])
+    fn lock(&self) -> std::sync::MutexGuard<'_, Combiner<R::Acc>> {
+        self.combiner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// (output group, leaf index within the group, leaves per group)
+    /// The keep-dims output region a block of the input folds into.
+    fn partial_target(&self, block_region: &Region) -> Region {
+        let mut target = *block_region;
+        for &axis in &self.axes {
+            target.start[axis] = 0;
+            target.shape[axis] = 1;
+        }
+        target
+    }
+
+    /// (output group, leaf index within the group, leaves per group) of a block.
     fn group_and_leaf(&self, block: &[usize; MAX_NDIM]) -> (usize, usize, usize) {
         let (mut group, mut leaf, mut leaves) = (0, 0, 1);
         for axis in 0..self.numblocks.len() {
-            if self.node.axes.contains(&axis) {
+            if self.axes.contains(&axis) {
                 leaf = leaf * self.numblocks[axis] + block[axis];
                 leaves *= self.numblocks[axis];
             } else {
@@ -403,47 +515,31 @@ impl<T: Element, R: Reducer<T>> ReduceStage<'_, T, R> {
         (group, leaf, leaves)
     }
 
-    fn partial_target(&self, block_region: &Region) -> Region {
-        let mut target = *block_region;
-        for &axis in &self.node.axes {
-            target.start[axis] = 0;
-            target.shape[axis] = 1;
-        }
-        target
-    }
-
-    fn largest_partial(&self) -> usize {
-        self.node
-            .input
-            .meta()
-            .chunks
-            .chunksize()
-            .iter()
-            .enumerate()
-            .map(|(a, &c)| if self.node.axes.contains(&a) { 1 } else { c })
-            .product()
-    }
-
-    /// Merges a partial into the tree; returns the bytes it now holds beyond before.
-    fn submit(&self, group: usize, mut leaf: usize, leaves: usize, mut partial: Vec<R::Acc>) -> Result<()> {
-        let reducer = &self.node.reducer;
-        let bytes = (partial.len() * std::mem::size_of::<R::Acc>()) as u64;
+    /// Merges a partial into its group's tree: siblings merge as soon as both exist, the
+    /// lower index always on the left, so the result is independent of timing.
+    fn merge_up(
+        &self,
+        group: usize,
+        mut leaf: usize,
+        leaves: usize,
+        mut partial: Vec<R::Acc>,
+    ) -> Result<()> {
+        let reducer = &self.reducer;
+        let bytes = partial.len() as u64 * Self::acc_bytes();
         let mut level = 0u32;
         let mut width = leaves;
         loop {
             if width == 1 {
-                let mut combiner = self.combiner.lock().unwrap_or_else(|e| e.into_inner());
-                combiner.finals.insert(group, partial);
+                let mut combiner = self.lock();
                 if let Some(r) = combiner.reservation.as_mut() {
                     r.try_grow(bytes)?;
                 }
+                combiner.finals.insert(group, partial);
                 return Ok(());
             }
             let sibling = leaf ^ 1;
-            if sibling >= width {
-                // odd tail: promoted unchanged
-            } else {
-                let mut combiner = self.combiner.lock().unwrap_or_else(|e| e.into_inner());
+            if sibling < width {
+                let mut combiner = self.lock();
                 match combiner.pending.remove(&(group, level, sibling)) {
                     Some(other) => {
                         if let Some(r) = combiner.reservation.as_mut() {
@@ -471,6 +567,7 @@ impl<T: Element, R: Reducer<T>> ReduceStage<'_, T, R> {
                     }
                 }
             }
+            // an odd last node moves up unchanged
             leaf /= 2;
             width = width.div_ceil(2);
             level += 1;
@@ -478,115 +575,250 @@ impl<T: Element, R: Reducer<T>> ReduceStage<'_, T, R> {
     }
 }
 
-impl<T: Element, R: Reducer<T>> Stage for ReduceStage<'_, T, R> {
+impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
     fn label(&self) -> String {
-        self.node.meta.label.clone()
+        self.label.clone()
     }
-    fn num_tasks(&self) -> usize {
-        self.numblocks.iter().product()
+    fn axes(&self) -> &[usize] {
+        &self.axes
     }
-    fn task_shape(&self) -> Vec<usize> {
-        self.node.input.meta().chunks.chunksize()
-    }
-    fn worker_bytes(&self) -> u64 {
-        self.worker_scratch + (self.largest_partial() as u64) * ReduceExpr::<T, R>::acc_bytes()
-    }
-    fn stage_bytes(&self) -> u64 {
-        let out: usize = self.node.meta.shape.iter().product();
-        // the output, plus the final partials it is assembled from
-        out as u64 * (std::mem::size_of::<R::Out>() as u64 + ReduceExpr::<T, R>::acc_bytes())
-    }
-    fn suggest_fit(&self, budget: u64) -> Option<String> {
-        let per_elem = std::mem::size_of::<R::Out>() as u64 + ReduceExpr::<T, R>::acc_bytes();
-        Some(format!(
-            "the result has {} elements ({} bytes each with its partial state); keep it under {} elements by reducing more axes, or raise the memory limit",
-            self.node.meta.shape.iter().product::<usize>(),
-            per_elem,
-            budget / per_elem.max(1)
-        ))
-    }
-    fn prepare(&self, budget: &MemoryBudget) -> Result<()> {
-        let mut combiner = self.combiner.lock().unwrap_or_else(|e| e.into_inner());
-        combiner.reservation = Some(budget.consumer(format!("{} partials", self.label())).register());
-        Ok(())
-    }
-    fn worker(&self) -> Box<dyn StageWorker + '_> {
-        Box::new(ReduceWorker {
-            stage: self,
-            input: self.ctx.build(&self.node.input),
-            scratch: Scratch::default(),
-            reduced: self.node.reduced_mask(),
-        })
-    }
-    fn finish(&self) -> Result<()> {
-        let reducer = &self.node.reducer;
-        let node = self.node;
-        let in_shape = &node.input.meta().shape;
-        let keep_shape: Vec<usize> = in_shape
+    fn partial_bytes(&self) -> u64 {
+        let elems: usize = self
+            .chunksize
             .iter()
             .enumerate()
-            .map(|(a, &e)| if node.axes.contains(&a) { 1 } else { e })
+            .map(|(a, &c)| if self.axes.contains(&a) { 1 } else { c })
+            .product();
+        elems as u64 * Self::acc_bytes()
+    }
+    fn result_bytes(&self) -> u64 {
+        let out: usize = self.out_shape.iter().product();
+        out as u64 * (std::mem::size_of::<R::Out>() as u64 + Self::acc_bytes())
+    }
+    fn suggest_fit(&self, budget: u64) -> String {
+        let per_elem = std::mem::size_of::<R::Out>() as u64 + Self::acc_bytes();
+        format!(
+            "the {} result has {} elements ({} bytes each with its partial state); reduce more axes so it has at most {} elements, or raise the memory limit",
+            self.label,
+            self.out_shape.iter().product::<usize>(),
+            per_elem,
+            budget / per_elem.max(1)
+        )
+    }
+    fn prepare(&self, budget: &MemoryBudget) {
+        self.lock().reservation = Some(
+            budget
+                .consumer(format!("{} partials", self.label))
+                .register(),
+        );
+    }
+    fn start(&self, block: &Region) -> Box<dyn Any + Send> {
+        let target = self.partial_target(block);
+        Box::new(Partial {
+            target,
+            accs: vec![self.reducer.identity(); target.size()],
+        })
+    }
+    fn fold(&self, partial: &mut (dyn Any + Send), data: &[T], tile: &Region) {
+        let partial = partial
+            .downcast_mut::<Partial<R::Acc>>()
+            .expect("partials come from start()");
+        accumulate_box(
+            &self.reducer,
+            data,
+            tile,
+            &partial.target,
+            &self.reduced,
+            &mut partial.accs,
+        );
+    }
+    fn submit(
+        &self,
+        partial: Box<dyn Any + Send>,
+        block: &[usize; MAX_NDIM],
+        part: usize,
+        parts: usize,
+    ) -> Result<()> {
+        let partial = partial
+            .downcast::<Partial<R::Acc>>()
+            .expect("partials come from start()");
+        let (group, leaf, leaves) = self.group_and_leaf(block);
+        // a block cut into parts along a reduced axis is a run of consecutive leaves
+        self.merge_up(group, leaf * parts + part, leaves * parts, partial.accs)
+    }
+    fn finish(&self, ctx: &EvalContext) -> Result<()> {
+        let reducer = &self.reducer;
+        let keep_shape: Vec<usize> = self
+            .in_shape
+            .iter()
+            .enumerate()
+            .map(|(a, &e)| if self.axes.contains(&a) { 1 } else { e })
             .collect();
-        let mut out = ArrayD::<R::Out>::from_elem(IxDyn(&keep_shape), R::Out::default());
-        let mut combiner = self.combiner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out =
+            ArrayD::<R::Out>::from_elem(IxDyn(&keep_shape), reducer.finish(&reducer.identity()));
+        let mut combiner = self.lock();
         let finals = std::mem::take(&mut combiner.finals);
+        let reservation = combiner.reservation.take();
+        drop(combiner);
         let out_slice = out.as_slice_mut().expect("fresh arrays are contiguous");
-        let grid_groups: Vec<usize> = (0..self.numblocks.len())
-            .filter(|a| !node.axes.contains(a))
-            .map(|a| self.numblocks[a])
+        let kept: Vec<usize> = (0..self.numblocks.len())
+            .filter(|a| !self.axes.contains(a))
             .collect();
         for (group, partial) in finals {
-            // the group's block of the output
+            // the group's block index on the kept axes (reduced axes at block 0)
             let mut block = [0usize; MAX_NDIM];
             let mut g = group;
-            let kept: Vec<usize> = (0..self.numblocks.len())
-                .filter(|a| !node.axes.contains(a))
-                .collect();
-            for (k, &axis) in kept.iter().enumerate().rev() {
-                block[axis] = g % grid_groups[k];
-                g /= grid_groups[k];
+            for &axis in kept.iter().rev() {
+                block[axis] = g % self.numblocks[axis];
+                g /= self.numblocks[axis];
             }
-            let target = self.partial_target(&self.block_region(&block));
+            let mut target = Region::full(&keep_shape);
+            for &axis in &kept {
+                target.start[axis] = self.offsets[axis][block[axis]];
+                target.shape[axis] = self.offsets[axis][block[axis] + 1] - target.start[axis];
+            }
             let values: Vec<R::Out> = partial.iter().map(|a| reducer.finish(a)).collect();
             target.for_each_run(&keep_shape, |flat, offset, len| {
                 out_slice[flat..flat + len].copy_from_slice(&values[offset..offset + len]);
             });
         }
-        // empty inputs produce no blocks with data: every output element is the identity
-        if self.num_tasks() == 0 {
-            let identity = reducer.finish(&reducer.identity());
-            out_slice.fill(identity);
-        }
-        let reservation = combiner.reservation.take();
-        drop(combiner);
         let out = out
-            .into_shape_with_order(IxDyn(&node.meta.shape))
+            .into_shape_with_order(IxDyn(&self.out_shape))
             .expect("keep-dims shape and output shape have the same size");
-        self.ctx.store(node.meta.id, out, reservation);
+        ctx.store(self.id, out, reservation);
         Ok(())
     }
 }
 
-struct ReduceWorker<'s, 'a, T: Element, R: Reducer<T>> {
-    stage: &'s ReduceStage<'a, T, R>,
-    input: Box<dyn Eval<T>>,
-    scratch: Scratch<T>,
-    reduced: Vec<bool>,
+/// Runs one or more reductions of the same input: one task per block part, each input
+/// tile evaluated once and folded by every reduction.
+struct ReduceStage<'a, T: Element> {
+    input: ExprRef<T>,
+    ctx: &'a EvalContext,
+    numblocks: Vec<usize>,
+    offsets: Vec<Vec<usize>>,
+    chunksize: Vec<usize>,
+    worker_scratch: u64,
+    /// Each block is cut into this many tasks along `split_axis` (reduced by every
+    /// reduction of the stage), so a few huge chunks still spread over every thread; the
+    /// count depends on the chunk shape alone, so results do not depend on the threads.
+    splits: usize,
+    split_axis: Option<usize>,
+    runs: Vec<Box<dyn ReductionRun<T>>>,
 }
 
-impl<T: Element, R: Reducer<T>> StageWorker for ReduceWorker<'_, '_, T, R> {
+impl<T: Element> ReduceStage<'_, T> {
+    /// Block multi-index of block number `index` (row-major over the block grid).
+    fn block_index(&self, mut index: usize) -> [usize; MAX_NDIM] {
+        let mut out = [0; MAX_NDIM];
+        for axis in (0..self.numblocks.len()).rev() {
+            out[axis] = index % self.numblocks[axis];
+            index /= self.numblocks[axis];
+        }
+        out
+    }
+
+    fn block_region(&self, block: &[usize; MAX_NDIM]) -> Region {
+        let ndim = self.numblocks.len();
+        let mut start = [0; MAX_NDIM];
+        let mut shape = [0; MAX_NDIM];
+        for axis in 0..ndim {
+            start[axis] = self.offsets[axis][block[axis]];
+            shape[axis] = self.offsets[axis][block[axis] + 1] - start[axis];
+        }
+        Region::new(&start[..ndim], &shape[..ndim])
+    }
+
+    /// Part `part` of `splits` equal cuts of a block along the split axis (maybe empty).
+    fn sub_block(&self, block: &Region, part: usize) -> Region {
+        let Some(axis) = self.split_axis else {
+            return *block;
+        };
+        let extent = block.shape[axis];
+        let lo = extent * part / self.splits;
+        let hi = extent * (part + 1) / self.splits;
+        let mut region = *block;
+        region.start[axis] += lo;
+        region.shape[axis] = hi - lo;
+        region
+    }
+}
+
+impl<T: Element> Stage for ReduceStage<'_, T> {
+    fn label(&self) -> String {
+        let labels: Vec<String> = self.runs.iter().map(|r| r.label()).collect();
+        labels.join("+")
+    }
+    fn num_tasks(&self) -> usize {
+        self.numblocks.iter().product::<usize>() * self.splits
+    }
+    fn task_shape(&self) -> Vec<usize> {
+        self.chunksize.clone()
+    }
+    fn worker_bytes(&self) -> u64 {
+        let tile = (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64;
+        self.worker_scratch + tile + self.runs.iter().map(|r| r.partial_bytes()).sum::<u64>()
+    }
+    fn stage_bytes(&self) -> u64 {
+        self.runs.iter().map(|r| r.result_bytes()).sum()
+    }
+    fn suggest_fit(&self, budget: u64) -> Option<String> {
+        let tile_bytes =
+            self.worker_bytes() - self.runs.iter().map(|r| r.partial_bytes()).sum::<u64>();
+        if tile_bytes > budget {
+            return Some(format!(
+                "one worker's tile buffers alone need {}; raise the memory limit to at least that",
+                crate::util::size::format_bytes(tile_bytes)
+            ));
+        }
+        let texts: Vec<String> = self.runs.iter().map(|r| r.suggest_fit(budget)).collect();
+        Some(texts.join("; "))
+    }
+    fn prepare(&self, budget: &MemoryBudget) -> Result<()> {
+        for run in &self.runs {
+            run.prepare(budget);
+        }
+        Ok(())
+    }
+    fn worker(&self) -> Box<dyn StageWorker + '_> {
+        Box::new(ReduceWorker {
+            stage: self,
+            input: self.ctx.build(&self.input),
+            scratch: Scratch::default(),
+        })
+    }
+    fn finish(&self) -> Result<()> {
+        for run in &self.runs {
+            run.finish(self.ctx)?;
+        }
+        Ok(())
+    }
+}
+
+struct ReduceWorker<'s, 'a, T: Element> {
+    stage: &'s ReduceStage<'a, T>,
+    input: Box<dyn Eval<T>>,
+    scratch: Scratch<T>,
+}
+
+impl<T: Element> StageWorker for ReduceWorker<'_, '_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
-        let reducer = &self.stage.node.reducer;
-        let block = self.stage.block_index(index);
-        let region = self.stage.block_region(&block);
-        let target = self.stage.partial_target(&region);
-        let mut accs = vec![reducer.identity(); target.size()];
-        for tile in region.tiles(self.stage.ctx.tile_elems()) {
+        let stage = self.stage;
+        let (block_number, part) = (index / stage.splits, index % stage.splits);
+        let block = stage.block_index(block_number);
+        let region = stage.sub_block(&stage.block_region(&block), part);
+        let mut partials: Vec<Box<dyn Any + Send>> =
+            stage.runs.iter().map(|r| r.start(&region)).collect();
+        for tile in region.tiles(stage.ctx.tile_elems()) {
             let buf = self.scratch.get(tile.size());
             self.input.eval(&tile, buf);
-            accumulate_box(reducer, buf, &tile, &target, &self.reduced, &mut accs);
+            for (run, partial) in stage.runs.iter().zip(partials.iter_mut()) {
+                run.fold(partial.as_mut(), buf, &tile);
+            }
         }
-        let (group, leaf, leaves) = self.stage.group_and_leaf(&block);
-        self.stage.submit(group, leaf, leaves, accs)
+        for (run, partial) in stage.runs.iter().zip(partials) {
+            run.submit(partial, &block, part, stage.splits)?;
+        }
+        Ok(())
     }
 }

@@ -288,7 +288,10 @@ mod tests {
             (vec![1, 2, 3], vec![2, 3, 4], 1000),
         ] {
             let region = Region::new(&start, &shape);
-            assert!(covered(&region, max).iter().all(|&c| c == 1), "{shape:?} {max}");
+            assert!(
+                covered(&region, max).iter().all(|&c| c == 1),
+                "{shape:?} {max}"
+            );
         }
     }
 

@@ -69,7 +69,10 @@ fn sum_rows_body<T: Element>(accs: &mut [T::Sum], xs: &[T], row: usize) {
         }
         3 => {
             for (a, p) in accs.iter_mut().zip(xs.chunks_exact(3)) {
-                *a = Numeric::add(*a, Numeric::add(Numeric::add(to_sum(p[0]), to_sum(p[1])), to_sum(p[2])));
+                *a = Numeric::add(
+                    *a,
+                    Numeric::add(Numeric::add(to_sum(p[0]), to_sum(p[1])), to_sum(p[2])),
+                );
             }
         }
         _ => {
