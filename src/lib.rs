@@ -51,7 +51,7 @@ pub mod kernels;
 pub mod util;
 
 pub use array::chunks::{ChunkSpec, Chunks};
-pub use array::compute::compute_all;
+pub use array::compute::{ComputeTogether, compute, compute_all};
 pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones, zeros};
 pub use array::elementwise::Operand;
 pub use array::random;

@@ -5,7 +5,7 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::exec::report::RunReport;
 use crate::exec::runtime::Client;
-use crate::graph::plan::compute_many;
+use crate::graph::plan::{Plan, compute_many};
 use ndarray::ArrayD;
 
 impl<T: Element> Array<T> {
@@ -91,4 +91,48 @@ impl<T: Element> Array<T> {
 pub fn compute_all<T: Element>(arrays: &[Array<T>]) -> Result<Vec<ArrayD<T>>> {
     let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
     Ok(compute_many(&exprs, &Client::current())?.0)
+}
+
+/// Arrays that can be computed together in one plan: tuples of array references of any
+/// element types (Dask's `dask.compute(a, b)`).
+pub trait ComputeTogether {
+    /// The computed values, one ndarray per array.
+    type Output;
+    /// Computes all of them in one plan on `client`.
+    fn compute_on(self, client: &Client) -> Result<Self::Output>;
+}
+
+macro_rules! compute_tuple {
+    ($($name:ident : $t:ident),+) => {
+        impl<'a, $($t: Element),+> ComputeTogether for ($(&'a Array<$t>,)+) {
+            type Output = ($(ArrayD<$t>,)+);
+            fn compute_on(self, client: &Client) -> Result<Self::Output> {
+                let ($($name,)+) = self;
+                let roots = vec![$($name.expr.clone().as_node()),+];
+                let mut plan = Plan::new(&roots)?;
+                $(let $name = plan.output(&$name.expr);)+
+                let finished = plan.run(client)?;
+                Ok(($(finished.take($name),)+))
+            }
+        }
+    };
+}
+
+compute_tuple!(a: A);
+compute_tuple!(a: A, b: B);
+compute_tuple!(a: A, b: B, c: C);
+compute_tuple!(a: A, b: B, c: C, d: D);
+
+/// Computes a tuple of arrays of any element types in one plan, as `dask.compute(a, b)`:
+/// reductions of a shared input fold each of its tiles once.
+///
+/// ```
+/// let x = spillway::random::random([1000, 10], [100, 10]);
+/// let inside = x.lt(0.5);
+/// let (mean, count) = spillway::compute((&x.mean_axis(0), &inside.sum())).unwrap();
+/// assert_eq!(mean.shape(), &[10]);
+/// assert!(count[[]] > 4000 && count[[]] < 6000);
+/// ```
+pub fn compute<C: ComputeTogether>(arrays: C) -> Result<C::Output> {
+    arrays.compute_on(&Client::current())
 }

@@ -387,7 +387,7 @@ impl<T: Element> Array<T> {
     /// Variance of every element with `ddof` delta degrees of freedom (NumPy's `var`).
     ///
     /// ```
-    /// let x = spillway::arange(1.0, 5.0, 1.0, 3);
+    /// let x = spillway::arange(1.0f64, 5.0, 1.0, 3);
     /// assert_eq!(x.var(0.0).compute_scalar().unwrap(), 1.25);
     /// assert!((x.var(1.0).compute_scalar().unwrap() - 5.0 / 3.0).abs() < 1e-15);
     /// ```
@@ -422,7 +422,7 @@ impl<T: Element> Array<T> {
     /// Standard deviation of every element with `ddof` (NumPy's `std`).
     ///
     /// ```
-    /// let x = spillway::arange(1.0, 5.0, 1.0, 3);
+    /// let x = spillway::arange(1.0f64, 5.0, 1.0, 3);
     /// assert_eq!(x.std(0.0).compute_scalar().unwrap(), 1.25f64.sqrt());
     /// ```
     pub fn std(&self, ddof: f64) -> Array<T::Float> {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// Checks that every stage fits the budget, given that each stage's output stays alive
 /// until the computation ends.
-pub fn validate(stages: &[Box<dyn Stage + '_>], budget: &MemoryBudget) -> Result<()> {
+pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> {
     let limit = budget.limit();
     let mut held = budget.reserved();
     for stage in stages {
@@ -46,7 +46,7 @@ pub fn validate(stages: &[Box<dyn Stage + '_>], budget: &MemoryBudget) -> Result
 }
 
 /// Validates, then runs the stages one after another on `client`'s threads.
-pub fn run_stages(stages: &[Box<dyn Stage + '_>], client: &Client) -> Result<RunReport> {
+pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
     let budget = client.budget();
     validate(stages, budget)?;
     let started = Instant::now();

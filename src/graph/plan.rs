@@ -19,7 +19,7 @@ use crate::exec::stage::{Stage, StageWorker};
 use crate::util::size::format_bytes;
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Nodes of the graphs under `roots`, inputs before the nodes that read them.
 pub fn topological(roots: &[NodeRef]) -> Vec<NodeRef> {
@@ -80,73 +80,132 @@ pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize
     total
 }
 
-/// Computes several arrays in one plan; shared reductions run once.
+/// A computation being planned: the stages that compute shared reductions, plus one
+/// output stage per requested array that is not itself a staged reduction.
+pub struct Plan {
+    ctx: Arc<EvalContext>,
+    stages: Vec<Box<dyn Stage>>,
+    staged_ids: HashSet<NodeId>,
+}
+
+/// Where a planned output will be after the plan ran.
+pub enum Output<T: Element> {
+    /// A staged reduction: its values are stored in the context.
+    Stored(NodeId),
+    /// Written by its own output stage.
+    Written(Arc<MaterializeStage<T>>),
+}
+
+impl Plan {
+    /// Plans the reductions that every graph under `roots` needs; fails with the first
+    /// invalid operation found.
+    pub fn new(roots: &[NodeRef]) -> Result<Plan> {
+        if let Some(error) = first_error(roots) {
+            return Err(error);
+        }
+        let ctx = Arc::new(EvalContext::new(super::eval::DEFAULT_TILE_ELEMS));
+        let order = topological(roots);
+        let staged = staged_reductions(&order);
+        let staged_ids: HashSet<NodeId> = staged.iter().map(|n| n.meta().id).collect();
+        let tile = ctx.tile_elems();
+        // reductions of the same input node share one stage: each input tile is made once
+        let mut grouped: Vec<(NodeRef, Vec<NodeRef>)> = Vec::new();
+        for node in &staged {
+            let reduction = node.as_reduction().expect("staged nodes are reductions");
+            let input_id = reduction.input_node().meta().id;
+            let leader = grouped.iter_mut().find(|(leader, _)| {
+                leader
+                    .as_reduction()
+                    .is_some_and(|r| r.input_node().meta().id == input_id)
+            });
+            match leader {
+                Some((_, siblings)) => siblings.push(node.clone()),
+                None => grouped.push((node.clone(), Vec::new())),
+            }
+        }
+        let mut stages = Vec::new();
+        for (leader, siblings) in &grouped {
+            let reduction = leader.as_reduction().expect("staged nodes are reductions");
+            let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
+            stages.push(reduction.stage(siblings, ctx.clone(), scratch));
+        }
+        Ok(Plan {
+            ctx,
+            stages,
+            staged_ids,
+        })
+    }
+
+    /// Requests the values of `root` (one of the roots the plan was made for).
+    pub fn output<T: Element>(&mut self, root: &ExprRef<T>) -> Output<T> {
+        let id = root.meta().id;
+        if self.staged_ids.contains(&id) {
+            return Output::Stored(id);
+        }
+        let scratch = fused_scratch(
+            &root.clone().as_node(),
+            &self.staged_ids,
+            self.ctx.tile_elems(),
+        );
+        let stage = Arc::new(MaterializeStage::new(
+            root.clone(),
+            self.ctx.clone(),
+            scratch,
+        ));
+        self.stages.push(Box::new(stage.clone()));
+        Output::Written(stage)
+    }
+
+    /// Validates every stage against the budget, then runs them on `client`.
+    pub fn run(self, client: &Client) -> Result<Finished> {
+        let report = run_stages(&self.stages, client)?;
+        Ok(Finished {
+            ctx: self.ctx,
+            report,
+        })
+    }
+}
+
+/// A plan that ran: outputs can be taken from it.
+pub struct Finished {
+    ctx: Arc<EvalContext>,
+    /// What the run did.
+    pub report: RunReport,
+}
+
+impl Finished {
+    /// The values of a planned output.
+    pub fn take<T: Element>(&self, output: Output<T>) -> ArrayD<T> {
+        match output {
+            Output::Stored(id) => {
+                let values = self
+                    .ctx
+                    .get::<T>(id)
+                    .expect("a staged root was stored by its stage");
+                (*values).clone()
+            }
+            Output::Written(stage) => stage.take_array(),
+        }
+    }
+}
+
+/// Computes several arrays of one type in one plan; shared reductions run once.
 pub fn compute_many<T: Element>(
     roots: &[ExprRef<T>],
     client: &Client,
 ) -> Result<(Vec<ArrayD<T>>, RunReport)> {
     let erased: Vec<NodeRef> = roots.iter().map(|r| r.clone().as_node()).collect();
-    if let Some(error) = first_error(&erased) {
-        return Err(error);
-    }
-    let ctx = EvalContext::new(super::eval::DEFAULT_TILE_ELEMS);
-    let order = topological(&erased);
-    let staged = staged_reductions(&order);
-    let staged_ids: HashSet<NodeId> = staged.iter().map(|n| n.meta().id).collect();
-    let tile = ctx.tile_elems();
-    let outputs: Vec<MaterializeStage<T>> = roots
-        .iter()
-        .zip(&erased)
-        .filter(|(_, e)| !staged_ids.contains(&e.meta().id))
-        .map(|(root, erased)| {
-            MaterializeStage::new(root.clone(), &ctx, fused_scratch(erased, &staged_ids, tile))
-        })
-        .collect();
-    let mut stages: Vec<Box<dyn Stage + '_>> = Vec::new();
-    // reductions of the same input node share one stage: each input tile is made once
-    let mut grouped: Vec<(NodeRef, Vec<NodeRef>)> = Vec::new();
-    for node in &staged {
-        let reduction = node.as_reduction().expect("staged nodes are reductions");
-        let input_id = reduction.input_node().meta().id;
-        match grouped.iter_mut().find(|(leader, _)| {
-            leader
-                .as_reduction()
-                .is_some_and(|r| r.input_node().meta().id == input_id)
-        }) {
-            Some((_, siblings)) => siblings.push(node.clone()),
-            None => grouped.push((node.clone(), Vec::new())),
-        }
-    }
-    for (leader, siblings) in &grouped {
-        let reduction = leader.as_reduction().expect("staged nodes are reductions");
-        let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
-        stages.push(reduction.stage(siblings, &ctx, scratch));
-    }
-    for out in &outputs {
-        stages.push(Box::new(out));
-    }
-    let report = run_stages(&stages, client)?;
-    drop(stages);
-    let mut results = Vec::with_capacity(roots.len());
-    let mut produced = outputs.into_iter();
-    for (root, erased) in roots.iter().zip(&erased) {
-        if staged_ids.contains(&erased.meta().id) {
-            let values = ctx
-                .get::<T>(root.meta().id)
-                .expect("a staged root was stored by its stage");
-            results.push((*values).clone());
-        } else {
-            let stage = produced.next().expect("one output stage per unstaged root");
-            results.push(stage.into_array());
-        }
-    }
-    Ok((results, report))
+    let mut plan = Plan::new(&erased)?;
+    let outputs: Vec<Output<T>> = roots.iter().map(|r| plan.output(r)).collect();
+    let finished = plan.run(client)?;
+    let results = outputs.into_iter().map(|o| finished.take(o)).collect();
+    Ok((results, finished.report))
 }
 
 /// Writes an array's values into an `ArrayD`, one task per output chunk.
-struct MaterializeStage<'a, T: Element> {
+pub struct MaterializeStage<T: Element> {
     root: ExprRef<T>,
-    ctx: &'a EvalContext,
+    ctx: Arc<EvalContext>,
     scratch: u64,
     numblocks: Vec<usize>,
     offsets: Vec<Vec<usize>>,
@@ -160,8 +219,8 @@ struct SharedOut<T> {
     len: std::sync::atomic::AtomicUsize,
 }
 
-impl<'a, T: Element> MaterializeStage<'a, T> {
-    fn new(root: ExprRef<T>, ctx: &'a EvalContext, scratch: u64) -> Self {
+impl<T: Element> MaterializeStage<T> {
+    fn new(root: ExprRef<T>, ctx: Arc<EvalContext>, scratch: u64) -> Self {
         let chunks: &Chunks = &root.meta().chunks;
         let numblocks = chunks.numblocks();
         let offsets = (0..numblocks.len()).map(|a| chunks.offsets(a)).collect();
@@ -196,18 +255,20 @@ impl<'a, T: Element> MaterializeStage<'a, T> {
         Region::new(&start[..ndim], &shape[..ndim])
     }
 
-    fn into_array(self) -> ArrayD<T> {
+    /// Takes the written values out (once, after the stage finished).
+    fn take_array(&self) -> ArrayD<T> {
         let shape = self.root.meta().shape.clone();
         let (data, _reservation) = self
             .out
-            .into_inner()
+            .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .expect("the output buffer is allocated in prepare");
+            .take()
+            .expect("the output buffer is allocated in prepare and taken once");
         ArrayD::from_shape_vec(IxDyn(&shape), data).expect("buffer length equals the shape's size")
     }
 }
 
-impl<T: Element> Stage for &MaterializeStage<'_, T> {
+impl<T: Element> Stage for Arc<MaterializeStage<T>> {
     fn label(&self) -> String {
         self.root.meta().label.clone()
     }
@@ -261,13 +322,13 @@ impl<T: Element> Stage for &MaterializeStage<'_, T> {
     }
 }
 
-struct MaterializeWorker<'s, 'a, T: Element> {
-    stage: &'s MaterializeStage<'a, T>,
+struct MaterializeWorker<'s, T: Element> {
+    stage: &'s MaterializeStage<T>,
     eval: Box<dyn Eval<T>>,
     scratch: Scratch<T>,
 }
 
-impl<T: Element> StageWorker for MaterializeWorker<'_, '_, T> {
+impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let region = self.stage.block_region(index);
         let shape = &self.stage.root.meta().shape;

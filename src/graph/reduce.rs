@@ -322,12 +322,12 @@ pub trait ReductionNode: Send + Sync {
     fn run_any(&self) -> Box<dyn Any>;
     /// One stage that folds the common input once per tile for this reduction and for
     /// `siblings` (other reductions of the same input node).
-    fn stage<'a>(
+    fn stage(
         &self,
         siblings: &[NodeRef],
-        ctx: &'a EvalContext,
+        ctx: Arc<EvalContext>,
         worker_scratch: u64,
-    ) -> Box<dyn Stage + 'a>;
+    ) -> Box<dyn Stage>;
 }
 
 /// One reduction's share of a stage over its input's blocks: its partials, their fixed
@@ -419,12 +419,12 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         Box::new(run)
     }
 
-    fn stage<'a>(
+    fn stage(
         &self,
         siblings: &[NodeRef],
-        ctx: &'a EvalContext,
+        ctx: Arc<EvalContext>,
         worker_scratch: u64,
-    ) -> Box<dyn Stage + 'a> {
+    ) -> Box<dyn Stage> {
         let mut runs: Vec<Box<dyn ReductionRun<T>>> = vec![Box::new(self.run_state())];
         for sibling in siblings {
             let any = sibling
@@ -692,9 +692,9 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
 
 /// Runs one or more reductions of the same input: one task per block part, each input
 /// tile evaluated once and folded by every reduction.
-struct ReduceStage<'a, T: Element> {
+struct ReduceStage<T: Element> {
     input: ExprRef<T>,
-    ctx: &'a EvalContext,
+    ctx: Arc<EvalContext>,
     numblocks: Vec<usize>,
     offsets: Vec<Vec<usize>>,
     chunksize: Vec<usize>,
@@ -707,7 +707,7 @@ struct ReduceStage<'a, T: Element> {
     runs: Vec<Box<dyn ReductionRun<T>>>,
 }
 
-impl<T: Element> ReduceStage<'_, T> {
+impl<T: Element> ReduceStage<T> {
     /// Block multi-index of block number `index` (row-major over the block grid).
     fn block_index(&self, mut index: usize) -> [usize; MAX_NDIM] {
         let mut out = [0; MAX_NDIM];
@@ -744,7 +744,7 @@ impl<T: Element> ReduceStage<'_, T> {
     }
 }
 
-impl<T: Element> Stage for ReduceStage<'_, T> {
+impl<T: Element> Stage for ReduceStage<T> {
     fn label(&self) -> String {
         let labels: Vec<String> = self.runs.iter().map(|r| r.label()).collect();
         labels.join("+")
@@ -789,19 +789,19 @@ impl<T: Element> Stage for ReduceStage<'_, T> {
     }
     fn finish(&self) -> Result<()> {
         for run in &self.runs {
-            run.finish(self.ctx)?;
+            run.finish(&self.ctx)?;
         }
         Ok(())
     }
 }
 
-struct ReduceWorker<'s, 'a, T: Element> {
-    stage: &'s ReduceStage<'a, T>,
+struct ReduceWorker<'s, T: Element> {
+    stage: &'s ReduceStage<T>,
     input: Box<dyn Eval<T>>,
     scratch: Scratch<T>,
 }
 
-impl<T: Element> StageWorker for ReduceWorker<'_, '_, T> {
+impl<T: Element> StageWorker for ReduceWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let stage = self.stage;
         let (block_number, part) = (index / stage.splits, index % stage.splits);
