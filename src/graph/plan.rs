@@ -289,10 +289,16 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
         (self.size() * std::mem::size_of::<T>()) as u64
     }
     fn suggest_fit(&self, budget: u64) -> Option<String> {
+        if self.worker_bytes() > budget {
+            return Some(format!(
+                "one worker's tile buffers alone need {}; raise the memory limit to at least that",
+                format_bytes(self.worker_bytes())
+            ));
+        }
         Some(format!(
-            "the computed result alone takes {}; compute a reduction or a slice of it that fits in {}, or raise the memory limit",
+            "the computed result alone takes {}; compute a reduction of it, or a smaller array, that fits in {}, or raise the memory limit",
             format_bytes(self.stage_bytes()),
-            format_bytes(budget)
+            format_bytes(budget.saturating_sub(self.worker_bytes()))
         ))
     }
     fn prepare(&self, budget: &MemoryBudget) -> Result<()> {

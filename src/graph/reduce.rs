@@ -597,10 +597,36 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
     }
     fn suggest_fit(&self, budget: u64) -> String {
         let per_elem = std::mem::size_of::<R::Out>() as u64 + Self::acc_bytes();
+        let result_elems: usize = self.out_shape.iter().product();
+        if self.result_bytes() + self.partial_bytes() > budget && self.result_bytes() <= budget / 2 {
+            // the result fits; one task's partial does not: smaller chunks on kept axes
+            let allowed = ((budget / 2) / Self::acc_bytes().max(1)).max(1) as usize;
+            let mut chunks = self.chunksize.clone();
+            while chunks
+                .iter()
+                .enumerate()
+                .filter(|(a, _)| !self.axes.contains(a))
+                .map(|(_, &c)| c)
+                .product::<usize>()
+                > allowed
+            {
+                let widest = (0..chunks.len())
+                    .filter(|a| !self.axes.contains(a))
+                    .max_by_key(|&a| chunks[a])
+                    .expect("a partial larger than one element has a kept axis");
+                chunks[widest] = chunks[widest].div_ceil(2);
+            }
+            return format!(
+                "each {} task folds a chunk into a partial of {} states; use chunks of at most {:?} so a partial fits, or raise the memory limit",
+                self.label,
+                self.partial_bytes() / Self::acc_bytes().max(1),
+                chunks
+            );
+        }
         format!(
             "the {} result has {} elements ({} bytes each with its partial state); reduce more axes so it has at most {} elements, or raise the memory limit",
             self.label,
-            self.out_shape.iter().product::<usize>(),
+            result_elems,
             per_elem,
             budget / per_elem.max(1)
         )
