@@ -14,11 +14,11 @@ use crate::graph::region::{MAX_NDIM, Region};
 /// ```
 pub fn broadcast_shapes(left: &[usize], right: &[usize]) -> Result<Vec<usize>, ArrayError> {
     let ndim = left.len().max(right.len());
-    let mut out = vec![0; ndim];
+    let mut out = Vec::with_capacity(ndim);
     for axis in 0..ndim {
         let l = extent_at(left, ndim, axis);
         let r = extent_at(right, ndim, axis);
-        out[axis] = match (l, r) {
+        out.push(match (l, r) {
             (a, b) if a == b => a,
             (1, b) => b,
             (a, 1) => a,
@@ -31,7 +31,7 @@ pub fn broadcast_shapes(left: &[usize], right: &[usize]) -> Result<Vec<usize>, A
                     right_extent: b,
                 });
             }
-        };
+        });
     }
     Ok(out)
 }

@@ -161,7 +161,7 @@ fn regular(extent: usize, size: usize) -> Vec<usize> {
         return vec![0];
     }
     let mut out = vec![size; extent / size];
-    if extent % size != 0 {
+    if !extent.is_multiple_of(size) {
         out.push(extent % size);
     }
     out
@@ -195,7 +195,7 @@ pub fn normalize_chunks(
             }
             for (axis, (lens, &extent)) in v.iter().zip(shape).enumerate() {
                 let total: usize = lens.iter().sum();
-                let has_zero = lens.iter().any(|&c| c == 0) && extent != 0;
+                let has_zero = lens.contains(&0) && extent != 0;
                 if total != extent || lens.is_empty() || has_zero {
                     return Err(ArrayError::ChunksDoNotCover {
                         axis,

@@ -29,7 +29,7 @@ impl<T: Element> Array<T> {
     /// client.close();
     /// ```
     pub fn compute_on(&self, client: &Client) -> Result<ArrayD<T>> {
-        let (mut values, _) = compute_many(&[self.expr.clone()], client)?;
+        let (mut values, _) = compute_many(std::slice::from_ref(&self.expr), client)?;
         Ok(values.pop().expect("one result per root"))
     }
 
@@ -42,7 +42,7 @@ impl<T: Element> Array<T> {
     /// ```
     pub fn compute_with_report(&self) -> Result<(ArrayD<T>, RunReport)> {
         let client = Client::current();
-        let (mut values, report) = compute_many(&[self.expr.clone()], &client)?;
+        let (mut values, report) = compute_many(std::slice::from_ref(&self.expr), &client)?;
         Ok((values.pop().expect("one result per root"), report))
     }
 

@@ -11,7 +11,7 @@ use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef,
 use crate::graph::region::Region;
 use crate::kernels::elementwise as kernel;
 use ndarray::{ArrayView, ArrayViewMut, IxDyn, Zip};
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::sync::Arc;
 
@@ -72,9 +72,23 @@ struct UnaryEval<T, F> {
 
 impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync> Eval<U> for UnaryEval<T, F> {
     fn eval(&mut self, region: &Region, out: &mut [U]) {
+        let f = self.f;
+        if TypeId::of::<T>() == TypeId::of::<U>() {
+            // same type in and out: evaluate the input straight into `out` and map it in
+            // place, so the tile stays in one cache-resident buffer
+            // SAFETY: `T` and `U` are the same type (checked above).
+            let data: &mut [T] =
+                unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<T>(), out.len()) };
+            self.input.eval(region, data);
+            // SAFETY: as above, `U` is `T`, so this copy is the identity.
+            kernel::map_inplace(data, move |x: T| unsafe {
+                std::mem::transmute_copy::<U, T>(&f(x))
+            });
+            return;
+        }
         let buf = self.scratch.get(region.size());
         self.input.eval(region, buf);
-        kernel::map(buf, out, self.f);
+        kernel::map(buf, out, f);
     }
 }
 
@@ -277,7 +291,12 @@ impl<T: Element> Array<T> {
         self.unary("astype", |v: T| v.cast::<U>())
     }
 
-    fn compare(&self, label: &str, other: Operand<T>, f: fn(T, T) -> bool) -> Array<bool> {
+    fn compare<F: Fn(T, T) -> bool + Copy + Send + Sync + 'static>(
+        &self,
+        label: &str,
+        other: Operand<T>,
+        f: F,
+    ) -> Array<bool> {
         match other {
             Operand::Scalar(s) => self.unary(label, move |a| f(a, s)),
             Operand::Array(b) => self.binary(label, &b, f),
@@ -393,7 +412,13 @@ impl<T: Numeric> Array<T> {
                 ),
             });
         }
-        self.unary("pow", move |a| T::powi(a, n))
+        // small powers as plain products, so the kernel loop vectorises
+        match n {
+            1 => self.unary("pow", |a| a),
+            2 => self.unary("pow", |a| T::mul(a, a)),
+            3 => self.unary("pow", |a| T::mul(T::mul(a, a), a)),
+            _ => self.unary("pow", move |a| T::powi(a, n)),
+        }
     }
 
     /// `-x`, elementwise (wrapping for unsigned types, as NumPy).

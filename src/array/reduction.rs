@@ -45,6 +45,9 @@ impl<T: Element> Reducer<T> for Sum<T> {
     fn finish(&self, acc: &T::Sum) -> T::Sum {
         *acc
     }
+    fn finish_is_identity(&self) -> bool {
+        true
+    }
 }
 
 /// Count, mean and sum of squared deviations: the mergeable state of mean and variance.
@@ -222,6 +225,9 @@ impl<T: Numeric> Reducer<T> for Extreme<T> {
     fn finish(&self, acc: &T) -> T {
         *acc
     }
+    fn finish_is_identity(&self) -> bool {
+        true
+    }
 }
 
 /// `any` (some element non-zero) or `all` (every element non-zero).
@@ -269,6 +275,9 @@ impl<T: Element> Reducer<T> for Truth<T> {
     }
     fn finish(&self, acc: &bool) -> bool {
         *acc
+    }
+    fn finish_is_identity(&self) -> bool {
+        true
     }
 }
 

@@ -13,6 +13,19 @@ use std::sync::{Arc, Mutex};
 /// the L2 cache, large enough that per-tile dispatch costs nothing.
 pub const DEFAULT_TILE_ELEMS: usize = 4096;
 
+/// The tile length in use: `SPILLWAY_TILE_ELEMS` when set to a positive number (for
+/// tuning and for tests that check results do not depend on it), else the default.
+pub fn tile_elems() -> usize {
+    static TILE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TILE.get_or_init(|| {
+        std::env::var("SPILLWAY_TILE_ELEMS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or(DEFAULT_TILE_ELEMS)
+    })
+}
+
 /// A node's values held in memory (a stage's result), with the reservation that pays for it.
 pub struct Materialized {
     values: Arc<dyn Any + Send + Sync>,

@@ -103,7 +103,7 @@ impl Plan {
         if let Some(error) = first_error(roots) {
             return Err(error);
         }
-        let ctx = Arc::new(EvalContext::new(super::eval::DEFAULT_TILE_ELEMS));
+        let ctx = Arc::new(EvalContext::new(super::eval::tile_elems()));
         let order = topological(roots);
         let staged = staged_reductions(&order);
         let staged_ids: HashSet<NodeId> = staged.iter().map(|n| n.meta().id).collect();

@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::stage::{Stage, StageWorker};
 use ndarray::{ArrayD, IxDyn};
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -46,6 +46,11 @@ pub trait Reducer<T: Element>: Clone + Send + Sync + 'static {
     fn merge(&self, a: &mut Self::Acc, b: &Self::Acc);
     /// The output value of a final state.
     fn finish(&self, acc: &Self::Acc) -> Self::Out;
+    /// True when `Acc` and `Out` are one type and `finish` returns the state unchanged
+    /// (sum, min, max, any, all): evaluators then fold straight into the output.
+    fn finish_is_identity(&self) -> bool {
+        false
+    }
 }
 
 /// Folds the values `data` of input box `tile` into `accs`, the states of the output box
@@ -298,6 +303,20 @@ impl<T: Element, R: Reducer<T>> Eval<R::Out> for InlineReduceEval<T, R> {
             input_region.start[axis] = 0;
             input_region.shape[axis] = self.node.input_shape[axis];
         }
+        if reducer.finish_is_identity() && TypeId::of::<R::Acc>() == TypeId::of::<R::Out>() {
+            // SAFETY: `Acc` and `Out` are the same type (checked above), so the output
+            // slice is a valid slice of states of the same length.
+            let accs: &mut [R::Acc] = unsafe {
+                std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<R::Acc>(), out.len())
+            };
+            accs.fill(reducer.identity());
+            for tile in input_region.tiles(self.tile_elems) {
+                let buf = self.input_scratch.get(tile.size());
+                self.input.eval(&tile, buf);
+                accumulate_box(reducer, buf, &tile, &target, &self.reduced, accs);
+            }
+            return;
+        }
         self.accs.clear();
         self.accs.resize(target.size(), reducer.identity());
         for tile in input_region.tiles(self.tile_elems) {
@@ -504,12 +523,12 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
     /// (output group, leaf index within the group, leaves per group) of a block.
     fn group_and_leaf(&self, block: &[usize; MAX_NDIM]) -> (usize, usize, usize) {
         let (mut group, mut leaf, mut leaves) = (0, 0, 1);
-        for axis in 0..self.numblocks.len() {
+        for (axis, (&count, &index)) in self.numblocks.iter().zip(block).enumerate() {
             if self.axes.contains(&axis) {
-                leaf = leaf * self.numblocks[axis] + block[axis];
-                leaves *= self.numblocks[axis];
+                leaf = leaf * count + index;
+                leaves *= count;
             } else {
-                group = group * self.numblocks[axis] + block[axis];
+                group = group * count + index;
             }
         }
         (group, leaf, leaves)
@@ -598,7 +617,8 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
     fn suggest_fit(&self, budget: u64) -> String {
         let per_elem = std::mem::size_of::<R::Out>() as u64 + Self::acc_bytes();
         let result_elems: usize = self.out_shape.iter().product();
-        if self.result_bytes() + self.partial_bytes() > budget && self.result_bytes() <= budget / 2 {
+        if self.result_bytes() + self.partial_bytes() > budget && self.result_bytes() <= budget / 2
+        {
             // the result fits; one task's partial does not: smaller chunks on kept axes
             let allowed = ((budget / 2) / Self::acc_bytes().max(1)).max(1) as usize;
             let mut chunks = self.chunksize.clone();

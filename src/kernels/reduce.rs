@@ -51,7 +51,40 @@ fn sum_body<T: Element>(xs: &[T]) -> T::Sum {
 /// assert_eq!(sum(&[200u8, 100]), 300u64);
 /// ```
 pub fn sum<T: Element>(xs: &[T]) -> T::Sum {
+    if T::DTYPE == crate::dtype::DType::Bool {
+        // SAFETY: `T` is `bool` (the only element type with the Bool dtype), so the slice
+        // is a slice of bools.
+        let flags = unsafe { std::slice::from_raw_parts(xs.as_ptr().cast::<bool>(), xs.len()) };
+        return T::Sum::from_i128(count_true(flags) as i128);
+    }
     crate::kernels::simd::simd_dispatch!(sum_body::<T>(xs))
+}
+
+#[inline(always)]
+fn count_true_body(flags: &[bool]) -> u64 {
+    // bytes are 0 or 1: add them as u8 in blocks short enough not to overflow
+    let mut total = 0u64;
+    for block in flags.chunks(255 * 64) {
+        let mut lanes = [0u8; 64];
+        let mut chunks = block.chunks_exact(64);
+        for c in &mut chunks {
+            for l in 0..64 {
+                lanes[l] += c[l] as u8;
+            }
+        }
+        total += lanes.iter().map(|&v| v as u64).sum::<u64>();
+        total += chunks.remainder().iter().map(|&b| b as u64).sum::<u64>();
+    }
+    total
+}
+
+/// The number of `true` values.
+///
+/// ```
+/// assert_eq!(spillway::kernels::reduce::count_true(&[true, false, true, true]), 3);
+/// ```
+pub fn count_true(flags: &[bool]) -> u64 {
+    crate::kernels::simd::simd_dispatch!(count_true_body(flags))
 }
 
 #[inline(always)]
@@ -63,16 +96,24 @@ fn sum_rows_body<T: Element>(accs: &mut [T::Sum], xs: &[T], row: usize) {
             }
         }
         2 => {
-            for (a, p) in accs.iter_mut().zip(xs.chunks_exact(2)) {
-                *a = Numeric::add(*a, Numeric::add(to_sum(p[0]), to_sum(p[1])));
+            let n = accs.len().min(xs.len() / 2);
+            let (accs, xs) = (&mut accs[..n], &xs[..2 * n]);
+            for i in 0..n {
+                accs[i] = Numeric::add(
+                    accs[i],
+                    Numeric::add(to_sum(xs[2 * i]), to_sum(xs[2 * i + 1])),
+                );
             }
         }
         3 => {
-            for (a, p) in accs.iter_mut().zip(xs.chunks_exact(3)) {
-                *a = Numeric::add(
-                    *a,
-                    Numeric::add(Numeric::add(to_sum(p[0]), to_sum(p[1])), to_sum(p[2])),
+            let n = accs.len().min(xs.len() / 3);
+            let (accs, xs) = (&mut accs[..n], &xs[..3 * n]);
+            for i in 0..n {
+                let row = Numeric::add(
+                    Numeric::add(to_sum(xs[3 * i]), to_sum(xs[3 * i + 1])),
+                    to_sum(xs[3 * i + 2]),
                 );
+                accs[i] = Numeric::add(accs[i], row);
             }
         }
         _ => {
