@@ -2,12 +2,12 @@
 //! asserting the lesson's printed outputs where it shows them.
 //!
 //! Tests in this binary run on parallel threads and `Client::builder().build()` makes
-//! the new client the process-wide current one, so the Client test is the only one that
-//! builds a client, and it asks for 2 x 1 GB, enough for every other test here.
+//! the new client the process-wide current one, so the clients built here are the
+//! lesson's (1 GB per worker or more), which fit every other test of this file.
 
 use ndarray::{Array2, ArrayD, Ix2};
 use spillway::random::{self, default_rng};
-use spillway::{Array, Client, DType, arange};
+use spillway::{Array, Client, DType, arange, compute_all};
 use std::sync::Mutex;
 
 /// Serialises the tests that touch the process-wide random generator (`random::seed`
@@ -297,4 +297,129 @@ fn client_of_the_lesson() {
     // closing twice is fine
     client.close();
     assert!(client.is_closed());
+}
+
+// ---------------------------------------------------------------------------------------
+// calculate_pi(10000), and the five delayed calls computed together
+
+/// The lesson's serial `calculate_pi`, on a lazy array with a single chunk (NumPy's
+/// version has no chunks): returns the lazy estimate and the points.
+fn calculate_pi(size_in_bytes: usize, seed: u64) -> (Array<f64>, Array<f64>) {
+    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
+    let xy = default_rng(seed).uniform(0.0, 1.0, rand_array_shape, rand_array_shape.0.max(1));
+    let xy_inside_circle = xy.powi(2).sum_axis(1).lt(1.0);
+    let pi = 4.0 * xy_inside_circle.sum().astype::<f64>() / xy_inside_circle.size() as f64;
+    (pi, xy)
+}
+
+#[test]
+fn calculate_pi_of_ten_thousand_bytes() {
+    // %time calculate_pi(10000)  ->  from 1e-05 GB randomly chosen positions
+    let (pi, xy) = calculate_pi(10_000, 1);
+    assert_eq!(xy.shape(), &[625, 2]);
+    assert_eq!(xy.numblocks(), vec![1, 1]);
+    assert_eq!(xy.nbytes() as f64 / 1e9, 1e-05);
+    let pi = pi.compute_scalar().unwrap();
+    // 625 points: the estimate is a multiple of 4/625 (the lesson got 3.072 = 4 * 480/625)
+    let count = pi * 625.0 / 4.0;
+    assert_eq!(count, count.round(), "{pi}");
+    // sd of the estimate is ~0.066; 0.35 is over five sd
+    assert!((pi - std::f64::consts::PI).abs() < 0.35, "{pi}");
+}
+
+#[test]
+fn five_delayed_pis_computed_together() {
+    // results = [dask.delayed(calculate_pi)(10000*(i+1)) for i in range(5)]; dask.compute(*results)
+    let results: Vec<Array<f64>> = (0..5)
+        .map(|i| calculate_pi(10_000 * (i + 1), 10 + i as u64).0)
+        .collect();
+    let together = compute_all(&results).unwrap();
+    assert_eq!(together.len(), 5);
+    for (i, (lazy, value)) in results.iter().zip(&together).enumerate() {
+        let alone = lazy.compute_scalar().unwrap();
+        assert_eq!(value.shape(), &[] as &[usize]);
+        assert_eq!(value[[]].to_bits(), alone.to_bits(), "call {i}");
+        let n = 625.0 * (i + 1) as f64;
+        let count = alone * n / 4.0;
+        assert_eq!(count, count.round(), "call {i}: {alone}");
+        assert!(
+            (alone - std::f64::consts::PI).abs() < 0.35,
+            "call {i}: {alone}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// the other clients of the lesson, and the 100 GB exercise (planned, not computed)
+
+#[test]
+fn clients_of_the_array_and_pi_sections() {
+    // client = Client(n_workers=2, threads_per_worker=1, memory_limit='1GB')
+    let array_client = Client::builder()
+        .n_workers(2)
+        .threads_per_worker(1)
+        .memory_limit("1GB")
+        .build()
+        .unwrap();
+    assert_eq!(array_client.total_threads(), 2);
+    assert_eq!(array_client.total_memory(), 2_000_000_000);
+    // client = Client(n_workers=5, threads_per_worker=1, memory_limit='1GB')
+    let pi_client = Client::builder()
+        .n_workers(5)
+        .threads_per_worker(1)
+        .memory_limit("1GB")
+        .build()
+        .unwrap();
+    assert_eq!(pi_client.total_threads(), 5);
+    assert_eq!(pi_client.total_memory(), 5_000_000_000);
+    let shown = pi_client.to_string();
+    assert!(
+        shown.contains("workers: 5") && shown.contains("4.66 GiB"),
+        "{shown}"
+    );
+    // the pi is the same bits on either client (and on the default one)
+    let xy = default_rng(31).uniform(0.0, 1.0, (625_000, 2), 31_250);
+    let inside = xy.powi(2).sum_axis(1).lt(1.0);
+    let pi = 4.0 * inside.sum().astype::<f64>() / inside.size() as f64;
+    let a = pi.compute_on(&array_client).unwrap()[[]];
+    let b = pi.compute_on(&pi_client).unwrap()[[]];
+    array_client.close();
+    pi_client.close();
+    let c = pi.compute_scalar().unwrap();
+    assert_eq!(a.to_bits(), b.to_bits());
+    assert_eq!(a.to_bits(), c.to_bits());
+    assert!((a - std::f64::consts::PI).abs() < 0.01, "{a}");
+}
+
+#[test]
+fn hundred_gigabyte_exercise_is_planned_lazily() {
+    // dask_calculate_pi(100000000000, 40) on Client(n_workers=5, threads_per_worker=4,
+    // memory_limit='40GB'): nothing is computed here, only the graph's layout
+    let client = Client::builder()
+        .n_workers(5)
+        .threads_per_worker(4)
+        .memory_limit("40GB")
+        .build()
+        .unwrap();
+    assert_eq!(client.total_threads(), 20);
+    assert_eq!(client.total_memory(), 200_000_000_000);
+    client.close();
+    let size_in_bytes = 100_000_000_000usize;
+    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
+    let chunk_size = rand_array_shape.0 / 40;
+    assert_eq!(chunk_size, 156_250_000);
+    let xy = default_rng(1).uniform(0.0, 1.0, rand_array_shape, chunk_size);
+    assert_eq!(
+        xy.to_string(),
+        "spillway.Array<uniform, shape=(6250000000, 2), dtype=float64, chunksize=(156250000, 2)>"
+    );
+    // print(f" Number of partitions/chunks is {xy.numblocks}")  ->  (40, 1)
+    assert_eq!(xy.numblocks(), vec![40, 1]);
+    assert_eq!(xy.nbytes(), 100_000_000_000);
+    let inside = xy.powi(2).sum_axis(1).lt(1.0);
+    assert_eq!(inside.size(), 6_250_000_000);
+    assert_eq!(inside.chunks().as_vecs(), &[vec![156_250_000; 40]]);
+    let pi = 4.0 * inside.sum().astype::<f64>() / inside.size() as f64;
+    assert_eq!(pi.shape(), &[] as &[usize]);
+    assert!(pi.error().is_none());
 }

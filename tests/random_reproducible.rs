@@ -36,7 +36,7 @@ fn axis_chunks(extent: usize) -> BoxedStrategy<Vec<usize>> {
     }
     let regular = (1..=extent).prop_map(move |size| {
         let mut out = vec![size; extent / size];
-        if extent % size != 0 {
+        if !extent.is_multiple_of(size) {
             out.push(extent % size);
         }
         out

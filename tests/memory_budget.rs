@@ -1,0 +1,267 @@
+//! Memory is a contract: what a computation reserves never exceeds the client's budget,
+//! and the process's real peak memory stays near the budget even for an array many
+//! times larger than it.
+//!
+//! `compute_with_report` runs on the current client and building a client makes it the
+//! current one, so every test of this file holds one lock.
+
+use spillway::random::default_rng;
+use spillway::{Client, Error, RunReport, compute_all, ones};
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn client(threads: usize, limit: &str) -> Client {
+    Client::builder()
+        .n_workers(1)
+        .threads_per_worker(threads)
+        .memory_limit(limit)
+        .build()
+        .unwrap()
+}
+
+fn assert_within_budget(report: &RunReport, budget: u64) {
+    assert_eq!(report.budget_bytes, budget, "{report}");
+    assert!(report.peak_reserved_bytes > 0, "{report}");
+    assert!(
+        report.peak_reserved_bytes <= report.budget_bytes,
+        "{report}"
+    );
+}
+
+#[test]
+fn a_streamed_reduction_reserves_less_than_its_budget() {
+    let _g = serial();
+    let c = client(2, "8MB");
+    assert!(Client::current().same_client(&c));
+    // 4_000_000 float64 = 32 MB of data, four times the budget, in 40 chunks
+    let x = default_rng(11).uniform(-1.0, 1.0, (2_000_000, 2), 50_000);
+    assert_eq!(x.nbytes(), 32_000_000);
+    let (total, report) = x.powi(2).sum_axis(1).sum().compute_with_report().unwrap();
+    c.close();
+    assert_within_budget(&report, 8_000_000);
+    assert!(report.tasks >= 40, "{report}");
+    assert!(!report.stages.is_empty());
+    assert_eq!(
+        report.stages.iter().map(|s| s.tasks).sum::<usize>(),
+        report.tasks
+    );
+    // E[x^2] = 1/3 for x uniform in [-1, 1): the sum of 4e6 squares is ~1.333e6
+    let total = total.into_iter().next().unwrap();
+    assert!((total / 4_000_000.0 - 1.0 / 3.0).abs() < 1e-3, "{total}");
+}
+
+#[test]
+fn a_materialised_result_is_reserved_and_within_budget() {
+    let _g = serial();
+    let c = client(2, "16MB");
+    // an 8 MB result: its buffer is part of the reservation
+    let x = ones::<f64>([1000, 1000], [100, 250]);
+    let (values, report) = (&x * 2.0).compute_with_report().unwrap();
+    c.close();
+    assert_within_budget(&report, 16_000_000);
+    assert!(report.peak_reserved_bytes >= 8_000_000, "{report}");
+    assert_eq!(values.len(), 1_000_000);
+    assert!(values.iter().all(|&v| v == 2.0));
+    assert_eq!(report.tasks, 40, "{report}");
+}
+
+#[test]
+fn many_threads_share_a_small_budget() {
+    let _g = serial();
+    // 4 threads under 1 MB: fewer workers run at once, the sum is the same
+    let small = client(4, "1MB");
+    let x = default_rng(12).random([400, 500], [40, 50]);
+    let (a, report) = x.sum_axis(0).compute_with_report().unwrap();
+    small.close();
+    assert_within_budget(&report, 1_000_000);
+    let big = client(1, "256MB");
+    let (b, report_big) = x.sum_axis(0).compute_with_report().unwrap();
+    big.close();
+    assert_within_budget(&report_big, 256_000_000);
+    // the tree merge is fixed, so the thread count changes no bit
+    assert_eq!(a, b);
+}
+
+#[test]
+fn compute_on_honours_the_given_clients_budget() {
+    let _g = serial();
+    let tight = client(2, "2MB");
+    let roomy = client(2, "64MB");
+    // roomy is now current; compute_on(tight) must still use tight's budget
+    let x = default_rng(13).random(2_000_000, 100_000);
+    assert!(
+        x.compute_on(&tight).is_err(),
+        "a 16 MB result cannot fit 2 MB"
+    );
+    assert!(x.sum().compute_on(&tight).is_ok());
+    assert_eq!(x.compute_on(&roomy).unwrap().len(), 2_000_000);
+    // several results in one plan stay within the budget too
+    let parts = compute_all(&[x.sum(), x.mean(), x.var(0.0)]).unwrap();
+    assert_eq!(parts.len(), 3);
+    let var = parts[2].iter().next().copied().unwrap();
+    assert!((var - 1.0 / 12.0).abs() < 1e-3, "{var}");
+    tight.close();
+    roomy.close();
+}
+
+#[test]
+#[ignore = "bug: a plan accepted under the budget fails mid-run with Error::Memory (pending tree-merge partials are not counted at plan time)"]
+fn a_plan_the_budget_accepts_runs_to_completion() {
+    let _g = serial();
+    // 8 row blocks of 1000 float64 reduced along axis 0: each partial is 8 kB, and the
+    // budget is swept across the plan's threshold one kB at a time. Every budget must
+    // either refuse the plan up front (Error::Plan) or run it to the end.
+    let x = ones::<f64>([8, 1000], [1, 1000]);
+    let y = default_rng(14).random([40, 1000], [5, 250]);
+    let mut accepted = 0;
+    for kb in 40..=120 {
+        let c = client(1, &format!("{kb}kB"));
+        let outcomes = [
+            x.sum_axis(0)
+                .compute_on(&c)
+                .map(|v| assert!(v.iter().all(|&s| s == 8.0))),
+            y.var_axis(0, 1.0)
+                .compute_on(&c)
+                .map(|v| assert_eq!(v.len(), 1000)),
+        ];
+        c.close();
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            match outcome {
+                Ok(()) => accepted += 1,
+                Err(Error::Plan(_)) => {}
+                Err(e) => {
+                    panic!("case {i} at {kb} kB: the plan was accepted but the run failed: {e}")
+                }
+            }
+        }
+    }
+    // the sweep reaches budgets where both run
+    assert!(accepted > 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// the real peak memory of a process computing an 800 MB pi under a 64 MB budget
+
+const CHILD_ENV: &str = "SPILLWAY_CHILD";
+const PI_TEST: &str = "real_peak_memory_of_an_800_mb_pi_stays_near_a_64_mb_budget";
+/// What the budget may be exceeded by: the test harness, the binary, thread stacks,
+/// allocator slack.
+const OVERHEAD_BYTES: u64 = 64 << 20;
+const BUDGET_BYTES: u64 = 64_000_000;
+
+/// `VmHWM` (peak resident set) of a process in bytes, from `/proc/<pid>/status`; `None`
+/// once the process has exited (a zombie has no memory map) or on systems without /proc.
+fn vm_hwm_bytes(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The child's side: compute the pi and report.
+fn child_pi() {
+    let c = client(2, "64MB");
+    let xy = default_rng(2026).uniform(0.0, 1.0, (50_000_000, 2), 5_000_000);
+    assert_eq!(xy.nbytes(), 800_000_000);
+    let inside = xy.powi(2).sum_axis(1).lt(1.0);
+    let (count, report) = inside.sum().compute_with_report().unwrap();
+    c.close();
+    let count = count.into_iter().next().unwrap();
+    let pi = 4.0 * count as f64 / 50_000_000.0;
+    // sd of the estimate is ~2.3e-4
+    assert!((pi - std::f64::consts::PI).abs() < 2e-3, "{pi}");
+    assert!(
+        report.peak_reserved_bytes <= report.budget_bytes,
+        "{report}"
+    );
+    assert_eq!(report.budget_bytes, BUDGET_BYTES);
+    let own = vm_hwm_bytes("self").unwrap_or(0);
+    println!(
+        "CHILD pi={pi} peak_reserved={} vmhwm={own}",
+        report.peak_reserved_bytes
+    );
+}
+
+#[test]
+fn real_peak_memory_of_an_800_mb_pi_stays_near_a_64_mb_budget() {
+    if std::env::var(CHILD_ENV).as_deref() == Ok("pi") {
+        child_pi();
+        return;
+    }
+    if vm_hwm_bytes("self").is_none() {
+        eprintln!("no /proc/self/status here; the child's peak memory cannot be read");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .args(["--exact", PI_TEST, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "pi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let started = Instant::now();
+    let mut polled_peak = 0u64;
+    let status = loop {
+        // read before reaping: once reaped the /proc entry is gone
+        if let Some(hwm) = vm_hwm_bytes(&pid) {
+            polled_peak = polled_peak.max(hwm);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the child ran for over 2 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "child failed: {status}\n{out}\n{err}");
+    // the harness prints "test <name> ... " on the same line, before the report
+    let line = out
+        .lines()
+        .find_map(|l| l.find("CHILD ").map(|i| &l[i..]))
+        .unwrap_or_else(|| panic!("no report from the child:\n{out}\n{err}"));
+    // the child's own VmHWM, read just before it returned, covers what polling missed
+    let own: u64 = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("vmhwm="))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(polled_peak > 0, "never read the child's memory");
+    let peak = polled_peak.max(own);
+    println!(
+        "800 MB pi under a 64 MB budget: peak RSS {:.1} MiB (polled {:.1} MiB, self-reported {:.1} MiB), {:.2} s; {line}",
+        peak as f64 / 1048576.0,
+        polled_peak as f64 / 1048576.0,
+        own as f64 / 1048576.0,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        peak <= BUDGET_BYTES + OVERHEAD_BYTES,
+        "peak RSS {peak} bytes exceeds the 64 MB budget plus {OVERHEAD_BYTES} bytes of overhead"
+    );
+}
