@@ -24,7 +24,7 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
     let mut held = budget.reserved();
     for stage in stages {
         let needed = stage
-            .stage_bytes()
+            .stage_bytes(1)
             .saturating_add(stage.worker_bytes())
             .saturating_add(held);
         if needed > limit {
@@ -40,7 +40,7 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
             }
             .into());
         }
-        held = held.saturating_add(stage.stage_bytes());
+        held = held.saturating_add(stage.stage_bytes(1));
     }
     Ok(())
 }
@@ -72,15 +72,22 @@ pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunRepor
 
 fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
     let budget = client.budget();
-    stage.prepare(budget)?;
     let num_tasks = stage.num_tasks();
     let worker_bytes = stage.worker_bytes().max(1);
+    // as many workers as there are threads, tasks and memory for (at least one: the
+    // plan was validated for one)
     let free = budget.available();
-    let workers = client
-        .total_threads()
-        .min(num_tasks)
-        .min((free / worker_bytes).max(1) as usize)
-        .max(1);
+    let fits = |w: usize| {
+        stage
+            .stage_bytes(w)
+            .saturating_add(worker_bytes.saturating_mul(w as u64))
+            <= free
+    };
+    let mut workers = client.total_threads().min(num_tasks).max(1);
+    while workers > 1 && !fits(workers) {
+        workers -= 1;
+    }
+    stage.prepare(budget, workers)?;
     let next = AtomicUsize::new(0);
     let cancelled = AtomicBool::new(false);
     let first_error: Mutex<Option<Error>> = Mutex::new(None);

@@ -18,12 +18,13 @@ pub trait Stage: Send + Sync {
     fn task_shape(&self) -> Vec<usize>;
     /// Projected bytes one worker holds while running tasks (tile buffers, partials).
     fn worker_bytes(&self) -> u64;
-    /// Projected bytes the stage holds from start to finish (its output).
-    fn stage_bytes(&self) -> u64;
+    /// Projected bytes the stage holds from start to finish (its output and, for
+    /// reductions, the partials waiting in merge trees) when `workers` run at once.
+    fn stage_bytes(&self, workers: usize) -> u64;
     /// A chunking that would make the stage fit in `budget` bytes, if one exists.
     fn suggest_fit(&self, budget: u64) -> Option<String>;
-    /// Called once before any task runs, with the budget its output is charged to.
-    fn prepare(&self, budget: &MemoryBudget) -> Result<()>;
+    /// Called once before any task runs: reserves `stage_bytes(workers)` from `budget`.
+    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()>;
     /// A worker for one thread.
     fn worker(&self) -> Box<dyn StageWorker + '_>;
     /// Called once after every task succeeded.

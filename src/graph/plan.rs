@@ -80,6 +80,9 @@ pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize
     total
 }
 
+/// How long a stage waits for memory that other computations hold before it fails.
+const RESERVE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// A computation being planned: the stages that compute shared reductions, plus one
 /// output stage per requested array that is not itself a staged reduction.
 pub struct Plan {
@@ -285,7 +288,7 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
     fn worker_bytes(&self) -> u64 {
         self.scratch + (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64
     }
-    fn stage_bytes(&self) -> u64 {
+    fn stage_bytes(&self, _workers: usize) -> u64 {
         (self.size() * std::mem::size_of::<T>()) as u64
     }
     fn suggest_fit(&self, budget: u64) -> Option<String> {
@@ -297,15 +300,16 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
         }
         Some(format!(
             "the computed result alone takes {}; compute a reduction of it, or a smaller array, that fits in {}, or raise the memory limit",
-            format_bytes(self.stage_bytes()),
+            format_bytes(self.stage_bytes(1)),
             format_bytes(budget.saturating_sub(self.worker_bytes()))
         ))
     }
-    fn prepare(&self, budget: &MemoryBudget) -> Result<()> {
+    fn prepare(&self, budget: &MemoryBudget, _workers: usize) -> Result<()> {
         let mut reservation = budget
             .consumer(format!("{} result", self.label()))
             .register();
-        reservation.try_grow(self.stage_bytes())?;
+        // another computation on the same client may hold memory for a while: wait for it
+        reservation.grow_waiting(self.stage_bytes(1), RESERVE_WAIT)?;
         let mut data = vec![T::default(); self.size()];
         self.out_ptr
             .ptr

@@ -362,8 +362,12 @@ pub trait ReductionRun<T: Element>: Send + Sync {
     fn result_bytes(&self) -> u64;
     /// A description of a result size that would fit in `budget` bytes.
     fn suggest_fit(&self, budget: u64) -> String;
-    /// Opens the merge tree's reservation.
-    fn prepare(&self, budget: &MemoryBudget);
+    /// Bytes the reduction holds over the stage with `workers` running tasks and each
+    /// block cut into `splits` tasks: its result and final partials, plus a bound on the
+    /// partials waiting in its merge trees.
+    fn held_bytes(&self, workers: usize, splits: usize) -> u64;
+    /// Reserves `held_bytes` from the budget (waiting for other computations to free it).
+    fn prepare(&self, budget: &MemoryBudget, workers: usize, splits: usize) -> Result<()>;
     /// A fresh partial for one task over `block` (input coordinates).
     fn start(&self, block: &Region) -> Box<dyn Any + Send>;
     /// Folds one input tile of the task's block into the partial.
@@ -480,6 +484,9 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
     }
 }
 
+/// How long a stage waits for memory that other computations hold before it fails.
+const RESERVE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Elements one reduction task folds at most (when its block can be cut along a reduced
 /// axis): about 64 MB of float64.
 pub const TASK_ELEMS: usize = 8 << 20;
@@ -488,6 +495,9 @@ pub const TASK_ELEMS: usize = 8 << 20;
 struct Combiner<A> {
     pending: HashMap<(usize, u32, usize), Vec<A>>,
     finals: HashMap<usize, Vec<A>>,
+    /// Bytes of the partials in `pending`.
+    waiting_bytes: u64,
+    /// Pays for the result, the finals and the waiting partials.
     reservation: Option<Reservation>,
 }
 
@@ -496,6 +506,7 @@ impl<A> Default for Combiner<A> {
         Combiner {
             pending: HashMap::new(),
             finals: HashMap::new(),
+            waiting_bytes: 0,
             reservation: None,
         }
     }
@@ -549,11 +560,7 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
         let mut width = leaves;
         loop {
             if width == 1 {
-                let mut combiner = self.lock();
-                if let Some(r) = combiner.reservation.as_mut() {
-                    r.try_grow(bytes)?;
-                }
-                combiner.finals.insert(group, partial);
+                self.lock().finals.insert(group, partial);
                 return Ok(());
             }
             let sibling = leaf ^ 1;
@@ -561,9 +568,7 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
                 let mut combiner = self.lock();
                 match combiner.pending.remove(&(group, level, sibling)) {
                     Some(other) => {
-                        if let Some(r) = combiner.reservation.as_mut() {
-                            r.shrink(bytes);
-                        }
+                        combiner.waiting_bytes -= bytes;
                         drop(combiner);
                         if sibling < leaf {
                             let mut left = other;
@@ -578,9 +583,12 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
                         }
                     }
                     None => {
-                        if let Some(r) = combiner.reservation.as_mut() {
-                            r.try_grow(bytes)?;
-                        }
+                        combiner.waiting_bytes += bytes;
+                        debug_assert!(
+                            combiner.waiting_bytes
+                                <= combiner.reservation.as_ref().map_or(u64::MAX, |r| r.size()),
+                            "waiting partials stay within the stage's reservation"
+                        );
                         combiner.pending.insert((group, level, leaf), partial);
                         return Ok(());
                     }
@@ -651,12 +659,34 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             budget / per_elem.max(1)
         )
     }
-    fn prepare(&self, budget: &MemoryBudget) {
-        self.lock().reservation = Some(
-            budget
-                .consumer(format!("{} partials", self.label))
-                .register(),
-        );
+    fn held_bytes(&self, workers: usize, splits: usize) -> u64 {
+        // Tasks are handed out in block order and siblings merge as soon as both exist.
+        // Finished in order, a group's waiting partials are the 1-bits of the count of its
+        // finished leaves: at most floor(log2(leaves)). Each other worker, finishing out of
+        // order, can leave at most one more partial per tree level waiting.
+        let groups: usize = (0..self.numblocks.len())
+            .filter(|a| !self.axes.contains(a))
+            .map(|a| self.numblocks[a])
+            .product();
+        let leaves: usize = self
+            .axes
+            .iter()
+            .map(|&a| self.numblocks[a])
+            .product::<usize>()
+            * splits;
+        let log2_leaves = (usize::BITS - 1 - leaves.max(1).leading_zeros()) as u64;
+        let per_group = log2_leaves;
+        let out_of_order = workers.saturating_sub(1) as u64 * (log2_leaves + 1);
+        let waiting = (groups as u64 * per_group + out_of_order) * self.partial_bytes();
+        self.result_bytes() + waiting
+    }
+    fn prepare(&self, budget: &MemoryBudget, workers: usize, splits: usize) -> Result<()> {
+        let mut reservation = budget
+            .consumer(format!("{} partials", self.label))
+            .register();
+        reservation.grow_waiting(self.held_bytes(workers, splits), RESERVE_WAIT)?;
+        self.lock().reservation = Some(reservation);
+        Ok(())
     }
     fn start(&self, block: &Region) -> Box<dyn Any + Send> {
         let target = self.partial_target(block);
@@ -704,8 +734,14 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             ArrayD::<R::Out>::from_elem(IxDyn(&keep_shape), reducer.finish(&reducer.identity()));
         let mut combiner = self.lock();
         let finals = std::mem::take(&mut combiner.finals);
-        let reservation = combiner.reservation.take();
+        let mut reservation = combiner.reservation.take();
         drop(combiner);
+        if let Some(r) = reservation.as_mut() {
+            // only the stored result stays
+            let keep = self.out_shape.iter().product::<usize>() as u64
+                * std::mem::size_of::<R::Out>() as u64;
+            r.shrink(r.size().saturating_sub(keep));
+        }
         let out_slice = out.as_slice_mut().expect("fresh arrays are contiguous");
         let kept: Vec<usize> = (0..self.numblocks.len())
             .filter(|a| !self.axes.contains(a))
@@ -805,8 +841,11 @@ impl<T: Element> Stage for ReduceStage<T> {
         let tile = (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64;
         self.worker_scratch + tile + self.runs.iter().map(|r| r.partial_bytes()).sum::<u64>()
     }
-    fn stage_bytes(&self) -> u64 {
-        self.runs.iter().map(|r| r.result_bytes()).sum()
+    fn stage_bytes(&self, workers: usize) -> u64 {
+        self.runs
+            .iter()
+            .map(|r| r.held_bytes(workers, self.splits))
+            .sum()
     }
     fn suggest_fit(&self, budget: u64) -> Option<String> {
         let tile_bytes =
@@ -820,9 +859,9 @@ impl<T: Element> Stage for ReduceStage<T> {
         let texts: Vec<String> = self.runs.iter().map(|r| r.suggest_fit(budget)).collect();
         Some(texts.join("; "))
     }
-    fn prepare(&self, budget: &MemoryBudget) -> Result<()> {
+    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()> {
         for run in &self.runs {
-            run.prepare(budget);
+            run.prepare(budget, workers, self.splits)?;
         }
         Ok(())
     }
