@@ -8,6 +8,7 @@
 //!
 //! The last line is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`.
 
+use spillway::array::chunks::python_tuple;
 use spillway::random;
 use spillway::util::size::parse_bytes;
 use spillway::{Client, Result};
@@ -80,7 +81,10 @@ fn dask_calculate_pi(size_in_bytes: u64, nchunks: usize, seed: u64) -> Result<(f
     // 2D random array with positions (x, y)
     let xy = random::default_rng(seed).uniform(0.0, 1.0, rand_array_shape, chunk_size);
     println!(" Created xy\n {xy}\n");
-    println!(" Number of partitions/chunks is {:?}\n", xy.numblocks());
+    println!(
+        " Number of partitions/chunks is {}\n",
+        python_tuple(xy.numblocks())
+    );
 
     // check if position (x, y) is in unit circle
     let xy_inside_circle = xy.powi(2).sum_axis(1).lt(1.0);

@@ -147,7 +147,8 @@ pub trait Numeric: Element {
     fn sub(a: Self, b: Self) -> Self;
     /// `a * b` (wrapping for integers).
     fn mul(a: Self, b: Self) -> Self;
-    /// `a / b`; integers truncate, and dividing by zero gives 0.
+    /// `a / b` for floats; for integers NumPy's floor division `a // b` (rounding toward
+    /// negative infinity), with 0 for a zero divisor.
     fn div(a: Self, b: Self) -> Self;
     /// `-a` (wrapping for integers, so unsigned values wrap as in NumPy).
     fn neg(a: Self) -> Self;
@@ -304,8 +305,18 @@ macro_rules! int_element {
                 a.wrapping_mul(b)
             }
             #[inline(always)]
+            #[allow(unused_comparisons)]
             fn div(a: Self, b: Self) -> Self {
-                if b == 0 { 0 } else { a.wrapping_div(b) }
+                if b == 0 {
+                    return 0;
+                }
+                let q = a.wrapping_div(b);
+                // truncation rounds toward zero; floor division rounds down
+                if (a.wrapping_rem(b) != 0) && ((a < 0) != (b < 0)) {
+                    q.wrapping_sub(1)
+                } else {
+                    q
+                }
             }
             #[inline(always)]
             fn neg(a: Self) -> Self {
@@ -385,6 +396,11 @@ mod tests {
     #[test]
     fn integer_division_by_zero_is_zero() {
         assert_eq!(<i64 as Numeric>::div(5, 0), 0);
+        // floor division, as NumPy's `//`
+        assert_eq!(<i64 as Numeric>::div(-7, 2), -4);
+        assert_eq!(<i64 as Numeric>::div(7, -2), -4);
+        assert_eq!(<i64 as Numeric>::div(-7, -2), 3);
+        assert_eq!(<u32 as Numeric>::div(7, 2), 3);
         assert_eq!(<i64 as Numeric>::div(i64::MIN, -1), i64::MIN);
         assert!(<f64 as Numeric>::div(1.0, 0.0).is_infinite());
     }

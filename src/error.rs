@@ -2,8 +2,8 @@
 
 use crate::array::ArrayError;
 use crate::exec::budget::MemoryError;
+use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
-use crate::graph::PlanError;
 use crate::util::size::SizeError;
 
 /// Everything that can go wrong in spillway.

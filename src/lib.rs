@@ -59,6 +59,6 @@ pub use array::{Array, ArrayError};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
+pub use exec::error::PlanError;
 pub use exec::report::RunReport;
-pub use exec::runtime::{Client, ClientBuilder, MemoryLimit};
-pub use graph::PlanError;
+pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};

@@ -444,3 +444,47 @@ fn computed_result_larger_than_the_budget() {
     small.close();
     assert!(err.to_string().starts_with("mul:"), "{err}");
 }
+
+#[test]
+fn negative_chunk_sizes_other_than_minus_one() {
+    let _g = serial();
+    // -1 is Dask's "one chunk along the axis"
+    let whole = zeros::<f64>([7, 3], -1);
+    assert!(whole.error().is_none());
+    assert_eq!(whole.chunks().as_vecs(), &[vec![7], vec![3]]);
+    let e = carried(&zeros::<f64>([7, 3], -4));
+    assert_eq!(e, Error::Array(ArrayError::NegativeChunk { size: -4 }));
+    assert!(e.to_string().contains("-4"), "{e}");
+    assert!(e.to_string().contains("-1"), "{e}");
+}
+
+#[test]
+fn chunk_grids_too_large_to_track() {
+    let _g = serial();
+    // one element per chunk over 2^61 elements would need exabytes of metadata
+    let e = carried(&zeros::<f64>(1usize << 61, 1));
+    match &e {
+        Error::Array(ArrayError::TooManyChunks {
+            axis: 0, blocks, ..
+        }) => {
+            assert_eq!(*blocks, 1usize << 61)
+        }
+        other => panic!("expected TooManyChunks, got {other:?}"),
+    }
+    assert!(e.to_string().contains("use larger chunks"), "{e}");
+}
+
+#[test]
+fn computing_on_a_closed_client() {
+    let _g = serial();
+    let c = Client::builder()
+        .n_workers(1)
+        .threads_per_worker(1)
+        .memory_limit("16MB")
+        .build()
+        .unwrap();
+    c.close();
+    let e = ones::<f64>(10, 5).sum().compute_on(&c).unwrap_err();
+    assert_eq!(e, Error::Runtime(spillway::RuntimeError::Closed));
+    assert!(e.to_string().contains("closed"), "{e}");
+}

@@ -235,8 +235,17 @@ fn zip_ref<A: Copy, B: Copy, U>(a: &ArrayD<A>, b: &ArrayD<B>, f: impl Fn(A, B) -
 }
 
 fn wrap_div(a: i64, b: i64) -> i64 {
-    // integer division by zero gives 0, as NumPy does (with a warning there)
-    if b == 0 { 0 } else { a.wrapping_div(b) }
+    // `/` on integer arrays is NumPy's floor division `//`: rounds toward negative
+    // infinity; division by zero gives 0, as NumPy does (with a warning there)
+    if b == 0 {
+        return 0;
+    }
+    let q = a.wrapping_div(b);
+    if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    }
 }
 
 // ---------------------------------------------------------------------------------------

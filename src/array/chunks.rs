@@ -1,8 +1,11 @@
 //! Chunk layouts: how an array's index space is cut into blocks, under Dask's rules.
 
 use super::ArrayError;
+pub use crate::graph::chunks::{Chunks, python_tuple};
 use crate::util::size::parse_bytes;
-use std::fmt;
+
+/// The most chunks one axis may be cut into (each costs a word of metadata).
+pub const MAX_BLOCKS_PER_AXIS: usize = 1 << 28;
 
 /// The default byte target of `"auto"` chunks (Dask's `array.chunk-size`).
 pub const AUTO_CHUNK_BYTES: u64 = 128 * 1024 * 1024;
@@ -27,6 +30,8 @@ pub enum ChunkSpec {
     Explicit(Vec<Vec<usize>>),
     /// A byte target such as `"128MiB"`, or `"auto"`, turned into near-cubic chunks.
     Bytes(String),
+    /// A negative chunk size other than -1 (an error when used).
+    Negative(i64),
 }
 
 impl From<usize> for ChunkSpec {
@@ -35,8 +40,23 @@ impl From<usize> for ChunkSpec {
     }
 }
 impl From<i32> for ChunkSpec {
+    /// `-1` means one chunk along every axis (Dask's `chunks=-1`).
     fn from(n: i32) -> Self {
-        ChunkSpec::Uniform(n.max(0) as usize)
+        match n {
+            -1 => ChunkSpec::Uniform(usize::MAX),
+            n if n < 0 => ChunkSpec::Negative(n as i64),
+            n => ChunkSpec::Uniform(n as usize),
+        }
+    }
+}
+impl From<i64> for ChunkSpec {
+    /// `-1` means one chunk along every axis (Dask's `chunks=-1`).
+    fn from(n: i64) -> Self {
+        match n {
+            -1 => ChunkSpec::Uniform(usize::MAX),
+            n if n < 0 => ChunkSpec::Negative(n),
+            n => ChunkSpec::Uniform(n as usize),
+        }
     }
 }
 impl<const N: usize> From<[usize; N]> for ChunkSpec {
@@ -77,81 +97,6 @@ impl From<&str> for ChunkSpec {
 impl From<&Chunks> for ChunkSpec {
     fn from(c: &Chunks) -> Self {
         ChunkSpec::Explicit(c.0.clone())
-    }
-}
-
-/// An array's chunk lengths along each axis, as Dask's `.chunks`.
-///
-/// Displays as a Python tuple of tuples:
-/// ```
-/// let a = spillway::arange(1i64, 50, 3, 5);
-/// assert_eq!(a.chunks().to_string(), "((5, 5, 5, 2),)");
-/// assert_eq!(a.chunks().as_vecs(), &[vec![5, 5, 5, 2]]);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Chunks(pub(crate) Vec<Vec<usize>>);
-
-impl Chunks {
-    /// The lengths per axis.
-    pub fn as_vecs(&self) -> &[Vec<usize>] {
-        &self.0
-    }
-
-    /// Number of axes.
-    pub fn ndim(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Number of blocks per axis (Dask's `numblocks`).
-    pub fn numblocks(&self) -> Vec<usize> {
-        self.0.iter().map(Vec::len).collect()
-    }
-
-    /// Total number of blocks (Dask's `npartitions`).
-    pub fn nblocks(&self) -> usize {
-        self.0.iter().map(Vec::len).product()
-    }
-
-    /// The largest chunk length per axis (Dask's `chunksize`).
-    pub fn chunksize(&self) -> Vec<usize> {
-        self.0
-            .iter()
-            .map(|c| c.iter().copied().max().unwrap_or(0))
-            .collect()
-    }
-
-    /// Start offsets of the blocks along `axis` (one more entry than blocks: the extent).
-    pub fn offsets(&self, axis: usize) -> Vec<usize> {
-        let mut out = Vec::with_capacity(self.0[axis].len() + 1);
-        let mut acc = 0;
-        out.push(0);
-        for &c in &self.0[axis] {
-            acc += c;
-            out.push(acc);
-        }
-        out
-    }
-
-    /// The chunks with the axes in the order `perm` (output axis i is input axis perm[i]).
-    pub fn permuted(&self, perm: &[usize]) -> Chunks {
-        Chunks(perm.iter().map(|&p| self.0[p].clone()).collect())
-    }
-}
-
-impl fmt::Display for Chunks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&python_tuple(
-            self.0.iter().map(|axis| python_tuple(axis.iter())),
-        ))
-    }
-}
-
-/// Formats items as a Python tuple: `(a, b)`, `(a,)`, `()`.
-pub(crate) fn python_tuple<I: IntoIterator<Item = D>, D: fmt::Display>(items: I) -> String {
-    let parts: Vec<String> = items.into_iter().map(|d| d.to_string()).collect();
-    match parts.len() {
-        1 => format!("({},)", parts[0]),
-        _ => format!("({})", parts.join(", ")),
     }
 }
 
@@ -207,13 +152,24 @@ pub fn normalize_chunks(
             return Ok(Chunks(v.clone()));
         }
         ChunkSpec::Bytes(text) => auto_chunk_lengths(text, shape, itemsize)?,
+        ChunkSpec::Negative(n) => return Err(ArrayError::NegativeChunk { size: *n }),
     };
     let mut out = Vec::with_capacity(shape.len());
     for (axis, (&size, &extent)) in per_axis.iter().zip(shape).enumerate() {
         if size == 0 {
             return Err(ArrayError::ZeroChunk { axis });
         }
-        out.push(regular(extent, size.min(extent.max(1))));
+        let size = size.min(extent.max(1));
+        let blocks = extent.div_ceil(size);
+        if blocks > MAX_BLOCKS_PER_AXIS {
+            return Err(ArrayError::TooManyChunks {
+                axis,
+                blocks,
+                max: MAX_BLOCKS_PER_AXIS,
+                extent,
+            });
+        }
+        out.push(regular(extent, size));
     }
     Ok(Chunks(out))
 }

@@ -527,6 +527,8 @@ impl<T: FloatElement> Array<T> {
     }
 }
 
+// `/` divides floats; on integer arrays it is NumPy's floor division `//` (cast to a
+// float type first for true division), see `Numeric::div`.
 macro_rules! arithmetic_operator {
     ($trait:ident, $method:ident, $label:literal, $f:path) => {
         impl<T: Numeric> $trait<&Array<T>> for &Array<T> {
@@ -571,7 +573,7 @@ macro_rules! arithmetic_operator {
 arithmetic_operator!(Add, add, "add", Numeric::add);
 arithmetic_operator!(Sub, sub, "sub", Numeric::sub);
 arithmetic_operator!(Mul, mul, "mul", Numeric::mul);
-arithmetic_operator!(Div, div, "truediv", Numeric::div);
+arithmetic_operator!(Div, div, "div", Numeric::div);
 
 macro_rules! scalar_on_left {
     ($($t:ty),*) => {$(
@@ -614,7 +616,7 @@ macro_rules! scalar_on_left {
         impl Div<&Array<$t>> for $t {
             type Output = Array<$t>;
             fn div(self, rhs: &Array<$t>) -> Array<$t> {
-                rhs.unary("truediv", move |a| Numeric::div(self, a))
+                rhs.unary("div", move |a| Numeric::div(self, a))
             }
         }
         impl Div<Array<$t>> for $t {

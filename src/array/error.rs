@@ -63,6 +63,28 @@ pub enum ArrayError {
         /// The axis.
         axis: usize,
     },
+    /// A negative chunk size other than -1.
+    #[error(
+        "chunk size {size} is not allowed; use a positive size, or -1 for one chunk along the whole axis"
+    )]
+    NegativeChunk {
+        /// The size given.
+        size: i64,
+    },
+    /// A chunking with more chunks than spillway tracks.
+    #[error(
+        "chunks on axis {axis} cut its extent {extent} into {blocks} chunks; at most {max} are allowed, use larger chunks"
+    )]
+    TooManyChunks {
+        /// The axis.
+        axis: usize,
+        /// Chunks it would have.
+        blocks: usize,
+        /// The limit.
+        max: usize,
+        /// The axis's extent.
+        extent: usize,
+    },
     /// Chunks given for the wrong number of axes.
     #[error("chunks {chunks} give {got} axes but the array has {ndim}; give one entry per axis")]
     ChunkRank {

@@ -7,11 +7,11 @@
 //! through one atomic counter: the per-task cost is a `fetch_add` and a virtual call.
 
 use super::budget::{MemoryBudget, Reservation};
+use super::error::PlanError;
 use super::report::{RunReport, StageReport};
-use super::runtime::Client;
+use super::runtime::{Client, RuntimeError};
 use super::stage::Stage;
 use crate::error::{Error, Result};
-use crate::graph::PlanError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -47,6 +47,9 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
 
 /// Validates, then runs the stages one after another on `client`'s threads.
 pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
+    if client.is_closed() {
+        return Err(RuntimeError::Closed.into());
+    }
     let budget = client.budget();
     validate(stages, budget)?;
     let started = Instant::now();

@@ -77,6 +77,11 @@ pub enum RuntimeError {
     /// The operating system refused to start the worker threads.
     #[error("could not start the worker thread pool: {0}")]
     ThreadPool(String),
+    /// Work was sent to a client after `close()`.
+    #[error(
+        "the client is closed; build a new one with Client::builder(), or compute on Client::current()"
+    )]
+    Closed,
 }
 
 /// A per-worker memory limit, as Dask's `memory_limit=` accepts it: a byte

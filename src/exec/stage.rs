@@ -10,7 +10,7 @@ use crate::exec::budget::MemoryBudget;
 
 /// A set of independent tasks the executor runs in index order on worker threads.
 pub trait Stage: Send + Sync {
-    /// The op the stage computes, for reports and errors (`"sum"`, `"compute add"`).
+    /// The op the stage computes, for reports and errors (`"sum"`, `"mean+std"`, `"add"`).
     fn label(&self) -> String;
     /// Number of tasks.
     fn num_tasks(&self) -> usize;

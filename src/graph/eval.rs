@@ -73,6 +73,14 @@ impl EvalContext {
         any.downcast::<ArrayD<T>>().ok()
     }
 
+    /// Removes a node's computed values and hands them over (without a copy when nothing
+    /// else holds them, as after a run).
+    pub fn take<T: Element>(&self, id: NodeId) -> Option<ArrayD<T>> {
+        let entry = self.lock().remove(&id)?;
+        let values = entry.values.downcast::<ArrayD<T>>().ok()?;
+        Some(Arc::try_unwrap(values).unwrap_or_else(|shared| (*shared).clone()))
+    }
+
     /// True when the node has been computed by an earlier stage.
     pub fn is_materialized(&self, id: NodeId) -> bool {
         self.lock().contains_key(&id)

@@ -6,9 +6,9 @@
 //! Pulling regions through a chain of evaluators is what fuses blockwise operations: no
 //! intermediate array is ever materialised, only cache-sized tile buffers.
 
+use super::chunks::Chunks;
 use super::eval::EvalContext;
 use super::region::Region;
-use crate::array::chunks::Chunks;
 use crate::dtype::{DType, Element};
 use crate::error::Error;
 use std::any::Any;

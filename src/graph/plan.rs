@@ -5,10 +5,10 @@
 //! stage that pulls it. The last stage writes each requested array into an
 //! `ndarray::ArrayD`, one task per output chunk.
 
-use super::eval::{EvalContext, copy_region};
+use super::chunks::Chunks;
+use super::eval::EvalContext;
 use super::node::{Eval, ExprRef, NodeId, NodeKind, NodeRef, Scratch};
 use super::region::{MAX_NDIM, Region};
-use crate::array::chunks::Chunks;
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
@@ -18,7 +18,7 @@ use crate::exec::runtime::Client;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::util::size::format_bytes;
 use ndarray::{ArrayD, IxDyn};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Nodes of the graphs under `roots`, inputs before the nodes that read them.
@@ -67,10 +67,8 @@ fn staged_reductions(order: &[NodeRef]) -> Vec<NodeRef> {
 pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize) -> u64 {
     let mut total = 0;
     let mut stack = vec![node.clone()];
-    let mut seen = HashSet::new();
     while let Some(n) = stack.pop() {
-        // every edge has its own evaluator, so shared inputs count once per reader
-        let _ = seen.insert(n.meta().id);
+        // every edge has its own evaluator, so a shared input counts once per reader
         if staged.contains(&n.meta().id) {
             continue;
         }
@@ -89,6 +87,8 @@ pub struct Plan {
     ctx: Arc<EvalContext>,
     stages: Vec<Box<dyn Stage>>,
     staged_ids: HashSet<NodeId>,
+    /// How many outputs read each stored result (the last one takes it without a copy).
+    readers: HashMap<NodeId, usize>,
 }
 
 /// Where a planned output will be after the plan ran.
@@ -136,6 +136,7 @@ impl Plan {
             ctx,
             stages,
             staged_ids,
+            readers: HashMap::new(),
         })
     }
 
@@ -143,6 +144,7 @@ impl Plan {
     pub fn output<T: Element>(&mut self, root: &ExprRef<T>) -> Output<T> {
         let id = root.meta().id;
         if self.staged_ids.contains(&id) {
+            *self.readers.entry(id).or_insert(0) += 1;
             return Output::Stored(id);
         }
         let scratch = fused_scratch(
@@ -165,6 +167,7 @@ impl Plan {
         Ok(Finished {
             ctx: self.ctx,
             report,
+            readers: Mutex::new(self.readers),
         })
     }
 }
@@ -174,6 +177,7 @@ pub struct Finished {
     ctx: Arc<EvalContext>,
     /// What the run did.
     pub report: RunReport,
+    readers: Mutex<HashMap<NodeId, usize>>,
 }
 
 impl Finished {
@@ -181,11 +185,15 @@ impl Finished {
     pub fn take<T: Element>(&self, output: Output<T>) -> ArrayD<T> {
         match output {
             Output::Stored(id) => {
-                let values = self
-                    .ctx
-                    .get::<T>(id)
-                    .expect("a staged root was stored by its stage");
-                (*values).clone()
+                let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+                let left = readers.entry(id).or_insert(1);
+                *left -= 1;
+                let values = if *left == 0 {
+                    self.ctx.take::<T>(id)
+                } else {
+                    self.ctx.get::<T>(id).map(|v| (*v).clone())
+                };
+                values.expect("a staged root was stored by its stage")
             }
             Output::Written(stage) => stage.take_array(),
         }
@@ -357,7 +365,7 @@ impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
             self.eval.eval(&tile, buf);
             tile.for_each_run(shape, |flat, offset, run| {
                 assert!(flat + run <= len, "run inside the output buffer");
-                // SAFETY: the buffer lives in `stage.out` until `into_array`, after every
+                // SAFETY: the buffer lives in `stage.out` until `take_array`, after every
                 // task ended; tasks cover disjoint chunk blocks, so no two threads write the
                 // same element and nobody reads the buffer while tasks run.
                 let dst = unsafe { std::slice::from_raw_parts_mut(ptr.add(flat), run) };
@@ -366,9 +374,4 @@ impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
         }
         Ok(())
     }
-}
-
-/// Reads a region of stored values (used by sources that wrap in-memory arrays).
-pub fn read_region<T: Element>(values: &ArrayD<T>, region: &Region, out: &mut [T]) {
-    copy_region(values, region, out);
 }

@@ -7,10 +7,10 @@
 //! output block merge in a fixed pairwise tree ordered by block index, so the result does
 //! not depend on which thread finished first.
 
+use super::chunks::Chunks;
 use super::eval::EvalContext;
 use super::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef, Scratch};
 use super::region::{MAX_NDIM, Region};
-use crate::array::chunks::Chunks;
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};

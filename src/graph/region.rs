@@ -123,7 +123,6 @@ impl Region {
         let max_elems = max_elems.max(1);
         let mut tile = Dims::zeros(ndim);
         let mut prod = 1usize;
-        let mut split_axis = None;
         for axis in (0..ndim).rev() {
             let extent = self.shape[axis];
             if prod.saturating_mul(extent) <= max_elems {
@@ -131,14 +130,12 @@ impl Region {
                 prod *= extent.max(1);
             } else {
                 tile[axis] = (max_elems / prod).max(1);
-                split_axis = Some(axis);
                 for outer in 0..axis {
                     tile[outer] = 1;
                 }
                 break;
             }
         }
-        let _ = split_axis;
         TileIter {
             region: *self,
             tile,
