@@ -754,3 +754,38 @@ fn huge_blocks_cut_into_tasks_give_the_same_reductions() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// sums fused into the map that feeds them: row sums over whole rows, many tiles
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// `x.powi(2).sum_axis(-1)` and `(x * 3.0).sum_axes(&[1, 2])` take the fused path
+    /// (the map folds rows without storing its values) when the reduced axes lie in one
+    /// chunk; rows of 1 to 9 values over up to 3000 rows span many 4096-element tiles.
+    /// Tolerance: 1e-12 relative to the sum of absolute values of each row.
+    #[test]
+    fn sums_fused_into_maps_match_ndarray(
+        rows in 1usize..3000,
+        row in 1usize..10,
+        inner in 1usize..3,
+        row_chunk in 1usize..1500,
+        seed in any::<u64>(),
+    ) {
+        let x2 = spillway::random::default_rng(seed).uniform(-2.0, 2.0, (rows, row), (row_chunk, row));
+        let v2 = x2.compute().unwrap();
+        let got = x2.powi(2).sum_axis(-1).compute().unwrap();
+        let want = v2.mapv(|v| v * v).sum_axis(Axis(1));
+        for (g, w) in got.iter().zip(want.iter()) {
+            prop_assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{} vs {}", g, w);
+        }
+        let x3 = spillway::random::default_rng(seed).uniform(-2.0, 2.0, (rows, row, inner), (row_chunk, row, inner));
+        let v3 = x3.compute().unwrap();
+        let got = (&x3 * 3.0).sum_axes(&[1, 2], false).compute().unwrap();
+        let want = v3.mapv(|v| v * 3.0).sum_axis(Axis(2)).sum_axis(Axis(1));
+        for (g, w) in got.iter().zip(want.iter()) {
+            prop_assert!((g - w).abs() <= 1e-12 * 6.0 * (row * inner) as f64, "{} vs {}", g, w);
+        }
+    }
+}

@@ -90,6 +90,13 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync> Eval<U> for Una
         self.input.eval(region, buf);
         kernel::map(buf, out, f);
     }
+
+    fn row_sums(&mut self, region: &Region, row: usize, sums: &mut [U::Sum], assign: bool) -> bool {
+        let buf = self.scratch.get(region.size());
+        self.input.eval(region, buf);
+        crate::kernels::reduce::sum_rows_mapped(sums, buf, row, self.f, assign);
+        true
+    }
 }
 
 /// `f` applied to broadcast pairs of elements of two inputs.

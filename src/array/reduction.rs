@@ -7,7 +7,9 @@
 
 use super::{Array, ArrayError, normalize_axis};
 use crate::dtype::{Element, Numeric};
+use crate::graph::node::Eval;
 use crate::graph::reduce::{ReduceExpr, Reducer};
+use crate::graph::region::Region;
 use crate::kernels::reduce as kernel;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -38,6 +40,16 @@ impl<T: Element> Reducer<T> for Sum<T> {
     }
     fn fold_rows(&self, accs: &mut [T::Sum], xs: &[T], row: usize) {
         kernel::sum_rows(accs, xs, row);
+    }
+    fn fold_rows_from(
+        &self,
+        input: &mut dyn Eval<T>,
+        tile: &Region,
+        accs: &mut [T::Sum],
+        row: usize,
+        assign: bool,
+    ) -> bool {
+        input.row_sums(tile, row, accs, assign)
     }
     fn merge(&self, a: &mut T::Sum, b: &T::Sum) {
         *a = Numeric::add(*a, *b);

@@ -104,10 +104,25 @@ pub trait Expr<T: Element>: Node {
 pub type ExprRef<T> = Arc<dyn Expr<T>>;
 
 /// A per-thread evaluator of one node.
-pub trait Eval<T>: Send {
+pub trait Eval<T: Element>: Send {
     /// Writes the node's values over `region` into `out` in row-major order;
     /// `out.len() == region.size()`.
     fn eval(&mut self, region: &Region, out: &mut [T]);
+
+    /// Sums the node's values over `region` row by row without writing them out: the
+    /// region's elements in row-major order form rows of `row` values, and row `i` is
+    /// added to `sums[i]` (or stored there when `assign`). This is how a sum fuses into
+    /// the map that produces its input. Returns false, having written nothing, when the
+    /// evaluator has no such path; the caller then evaluates and folds.
+    fn row_sums(
+        &mut self,
+        _region: &Region,
+        _row: usize,
+        _sums: &mut [T::Sum],
+        _assign: bool,
+    ) -> bool {
+        false
+    }
 }
 
 /// A reusable scratch buffer that grows to the largest tile it has held.

@@ -46,6 +46,19 @@ pub trait Reducer<T: Element>: Clone + Send + Sync + 'static {
     fn merge(&self, a: &mut Self::Acc, b: &Self::Acc);
     /// The output value of a final state.
     fn finish(&self, acc: &Self::Acc) -> Self::Out;
+    /// Folds rows of `input`'s values over `tile` (rows of `row` values, row `i` into
+    /// `accs[i]`, stored rather than folded when `assign`) without materialising them,
+    /// when the input can (see [`Eval::row_sums`]); false, with nothing written, if not.
+    fn fold_rows_from(
+        &self,
+        _input: &mut dyn Eval<T>,
+        _tile: &Region,
+        _accs: &mut [Self::Acc],
+        _row: usize,
+        _assign: bool,
+    ) -> bool {
+        false
+    }
     /// True when `Acc` and `Out` are one type and `finish` returns the state unchanged
     /// (sum, min, max, any, all): evaluators then fold straight into the output.
     fn finish_is_identity(&self) -> bool {
@@ -53,16 +66,13 @@ pub trait Reducer<T: Element>: Clone + Send + Sync + 'static {
     }
 }
 
-/// Folds the values `data` of input box `tile` into `accs`, the states of the output box
-/// `target` (in keep-dims coordinates: reduced axes have start 0 and extent 1).
-pub fn accumulate_box<T: Element, R: Reducer<T>>(
-    reducer: &R,
-    data: &[T],
+/// The layout of a tile against its target: the offset of its first state, and its
+/// axes merged into (extent, state stride) dims, outermost first (extent-1 axes dropped).
+fn box_layout(
     tile: &Region,
     target: &Region,
     reduced: &[bool],
-    accs: &mut [R::Acc],
-) {
+) -> (usize, [(usize, usize); MAX_NDIM], usize) {
     let ndim = tile.ndim();
     // acc strides (0 on reduced axes) and the offset of the tile's first element
     let mut acc_stride = [0usize; MAX_NDIM];
@@ -99,6 +109,31 @@ pub fn accumulate_box<T: Element, R: Reducer<T>>(
         n += 1;
     }
     dims[..n].reverse();
+    (base, dims, n)
+}
+
+/// When a tile is whole rows of the reduced innermost axes over consecutive states, its
+/// (first state, rows, row length); the fused row-sum path needs this shape.
+fn rows_layout(tile: &Region, target: &Region, reduced: &[bool]) -> Option<(usize, usize, usize)> {
+    let (base, dims, n) = box_layout(tile, target, reduced);
+    match &dims[..n] {
+        [(row, 0)] => Some((base, 1, *row)),
+        [(rows, 1), (row, 0)] => Some((base, *rows, *row)),
+        _ => None,
+    }
+}
+
+/// Folds the values `data` of input box `tile` into `accs`, the states of the output box
+/// `target` (in keep-dims coordinates: reduced axes have start 0 and extent 1).
+pub fn accumulate_box<T: Element, R: Reducer<T>>(
+    reducer: &R,
+    data: &[T],
+    tile: &Region,
+    target: &Region,
+    reduced: &[bool],
+    accs: &mut [R::Acc],
+) {
+    let (base, dims, n) = box_layout(tile, target, reduced);
     let dims = &dims[..n];
     if dims.is_empty() {
         reducer.fold_slice(&mut accs[base], &data[..1]);
@@ -294,6 +329,49 @@ struct InlineReduceEval<T: Element, R: Reducer<T>> {
     reduced: Vec<bool>,
 }
 
+impl<T: Element, R: Reducer<T>> InlineReduceEval<T, R> {
+    /// The fused path: when every tile covers whole rows of the reduced axes (so each
+    /// state is folded by exactly one tile) and the input folds rows without storing its
+    /// values, store each tile's row folds straight into the states. False, with nothing
+    /// written, when that does not apply.
+    fn fold_fused(&mut self, input_region: &Region, target: &Region, accs: &mut [R::Acc]) -> bool {
+        let tiles = input_region.tiles(self.tile_elems);
+        let mut layouts = [(0usize, 0usize, 0usize); 4];
+        let mut count = 0;
+        for tile in tiles.clone() {
+            let covers_rows = self
+                .node
+                .axes
+                .iter()
+                .all(|&a| tile.shape[a] == input_region.shape[a]);
+            match rows_layout(&tile, target, &self.reduced) {
+                Some(layout) if covers_rows && count < layouts.len() => {
+                    layouts[count] = layout;
+                    count += 1;
+                }
+                _ => return false,
+            }
+        }
+        if count == 0 {
+            // an empty input: the states keep their identity, set by the caller
+            return false;
+        }
+        for (tile, &(base, rows, row)) in tiles.zip(&layouts[..count]) {
+            let states = &mut accs[base..base + rows];
+            if !self
+                .reducer
+                .fold_rows_from(self.input.as_mut(), &tile, states, row, true)
+            {
+                // support does not change between tiles of one evaluator: only the first
+                // tile can get here, before anything was written
+                debug_assert_eq!(base, 0);
+                return false;
+            }
+        }
+        true
+    }
+}
+
 impl<T: Element, R: Reducer<T>> Eval<R::Out> for InlineReduceEval<T, R> {
     fn eval(&mut self, region: &Region, out: &mut [R::Out]) {
         let reducer = &self.reducer;
@@ -309,6 +387,10 @@ impl<T: Element, R: Reducer<T>> Eval<R::Out> for InlineReduceEval<T, R> {
             let accs: &mut [R::Acc] = unsafe {
                 std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<R::Acc>(), out.len())
             };
+            if self.fold_fused(&input_region, &target, accs) {
+                return;
+            }
+            let reducer = &self.reducer;
             accs.fill(reducer.identity());
             for tile in input_region.tiles(self.tile_elems) {
                 let buf = self.input_scratch.get(tile.size());

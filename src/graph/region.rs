@@ -199,6 +199,7 @@ impl Region {
 }
 
 /// Iterator over the tiles of a region (see [`Region::tiles`]).
+#[derive(Clone)]
 pub struct TileIter {
     region: Region,
     tile: Dims,

@@ -138,6 +138,74 @@ pub fn sum_rows<T: Element>(accs: &mut [T::Sum], xs: &[T], row: usize) {
 }
 
 #[inline(always)]
+fn sum_rows_mapped_body<S: Element, T: Element, F: Fn(S) -> T + Copy>(
+    sums: &mut [T::Sum],
+    xs: &[S],
+    row: usize,
+    f: F,
+    assign: bool,
+) {
+    let g = |x: S| to_sum(f(x));
+    match row {
+        2 => {
+            let n = sums.len().min(xs.len() / 2);
+            let (sums, xs) = (&mut sums[..n], &xs[..2 * n]);
+            if assign {
+                for i in 0..n {
+                    sums[i] = Numeric::add(g(xs[2 * i]), g(xs[2 * i + 1]));
+                }
+            } else {
+                for i in 0..n {
+                    sums[i] = Numeric::add(sums[i], Numeric::add(g(xs[2 * i]), g(xs[2 * i + 1])));
+                }
+            }
+        }
+        _ => {
+            for (s, p) in sums.iter_mut().zip(xs.chunks_exact(row)) {
+                let mut lanes = [<T::Sum as Numeric>::ZERO; LANES];
+                let mut chunks = p.chunks_exact(LANES);
+                for c in &mut chunks {
+                    for l in 0..LANES {
+                        lanes[l] = Numeric::add(lanes[l], g(c[l]));
+                    }
+                }
+                let mut total = <T::Sum as Numeric>::ZERO;
+                for &x in chunks.remainder() {
+                    total = Numeric::add(total, g(x));
+                }
+                for lane in lanes {
+                    total = Numeric::add(total, lane);
+                }
+                *s = if assign {
+                    total
+                } else {
+                    Numeric::add(*s, total)
+                };
+            }
+        }
+    }
+}
+
+/// Row sums of mapped values, `sums[i] (+)= sum(f(xs[i*row .. (i+1)*row]))`, in one pass
+/// with `f` inlined: the values `f` makes are never stored.
+///
+/// ```
+/// use spillway::kernels::reduce::sum_rows_mapped;
+/// let mut sums = [0.0f64; 2];
+/// sum_rows_mapped(&mut sums, &[1.0f64, 2.0, 3.0, 4.0], 2, |x| x * x, true);
+/// assert_eq!(sums, [5.0, 25.0]);
+/// ```
+pub fn sum_rows_mapped<S: Element, T: Element, F: Fn(S) -> T + Copy>(
+    sums: &mut [T::Sum],
+    xs: &[S],
+    row: usize,
+    f: F,
+    assign: bool,
+) {
+    crate::kernels::simd::simd_dispatch!(sum_rows_mapped_body::<S, T, F>(sums, xs, row, f, assign))
+}
+
+#[inline(always)]
 fn add_into_body<T: Element>(accs: &mut [T::Sum], xs: &[T]) {
     for (a, &x) in accs.iter_mut().zip(xs) {
         *a = Numeric::add(*a, to_sum(x));
