@@ -789,3 +789,33 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A sum gives the same bits whether it is fused into the map that feeds it or runs
+    /// over the map's stored values with the same chunks: the plan does not change the
+    /// answer.
+    #[test]
+    fn fused_and_unfused_sums_are_bit_identical(
+        rows in 1usize..2000,
+        row in 1usize..7,
+        row_chunk in 1usize..900,
+        seed in any::<u64>(),
+    ) {
+        let x = spillway::random::default_rng(seed).uniform(-3.0, 3.0, (rows, row), (row_chunk, row));
+        let squared = x.powi(2);
+        let stored = from_ndarray(squared.compute().unwrap(), (row_chunk, row));
+        for (fused, plain) in [
+            (squared.sum_axis(1), stored.sum_axis(1)),
+            (squared.sum_axes(&[0, 1], false), stored.sum_axes(&[0, 1], false)),
+            (squared.sum_axis(0), stored.sum_axis(0)),
+        ] {
+            let (a, b) = (fused.compute().unwrap(), plain.compute().unwrap());
+            prop_assert_eq!(a.shape(), b.shape());
+            for (p, q) in a.iter().zip(b.iter()) {
+                prop_assert_eq!(p.to_bits(), q.to_bits(), "{} vs {}", p, q);
+            }
+        }
+    }
+}

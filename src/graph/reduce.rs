@@ -454,6 +454,14 @@ pub trait ReductionRun<T: Element>: Send + Sync {
     fn start(&self, block: &Region) -> Box<dyn Any + Send>;
     /// Folds one input tile of the task's block into the partial.
     fn fold(&self, partial: &mut (dyn Any + Send), data: &[T], tile: &Region);
+    /// Folds one input tile straight from the input's evaluator when it can fold rows
+    /// without storing its values (a sum of a map); false, with nothing done, if not.
+    fn fold_from(
+        &self,
+        partial: &mut (dyn Any + Send),
+        input: &mut dyn Eval<T>,
+        tile: &Region,
+    ) -> bool;
     /// Hands a finished partial to the merge tree: leaf `part` of `parts` of `block`.
     fn submit(
         &self,
@@ -790,6 +798,23 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             &mut partial.accs,
         );
     }
+    fn fold_from(
+        &self,
+        partial: &mut (dyn Any + Send),
+        input: &mut dyn Eval<T>,
+        tile: &Region,
+    ) -> bool {
+        let partial = partial
+            .downcast_mut::<Partial<R::Acc>>()
+            .expect("partials come from start()");
+        match rows_layout(tile, &partial.target, &self.reduced) {
+            Some((base, rows, row)) => {
+                let states = &mut partial.accs[base..base + rows];
+                self.reducer.fold_rows_from(input, tile, states, row, false)
+            }
+            None => false,
+        }
+    }
     fn submit(
         &self,
         partial: Box<dyn Any + Send>,
@@ -976,7 +1001,13 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
         let region = stage.sub_block(&stage.block_region(&block), part);
         let mut partials: Vec<Box<dyn Any + Send>> =
             stage.runs.iter().map(|r| r.start(&region)).collect();
+        let single = stage.runs.len() == 1;
         for tile in region.tiles(stage.ctx.tile_elems()) {
+            // one reduction alone may fold straight from its input (a sum of a map);
+            // several share each evaluated tile
+            if single && stage.runs[0].fold_from(partials[0].as_mut(), self.input.as_mut(), &tile) {
+                continue;
+            }
             let buf = self.scratch.get(tile.size());
             self.input.eval(&tile, buf);
             for (run, partial) in stage.runs.iter().zip(partials.iter_mut()) {

@@ -19,27 +19,46 @@ pub fn to_sum<T: Element>(x: T) -> T::Sum {
     }
 }
 
+/// The sum of `g` over a slice, in eight lanes combined pairwise. Every sum in this
+/// module is this association, whether or not it is fused into a map, so a result does
+/// not depend on the plan that computed it.
+#[inline(always)]
+fn lane_sum<S: Copy, A: Numeric>(xs: &[S], g: impl Fn(S) -> A) -> A {
+    match xs.len() {
+        // the same association as the lanes below, spelled out for short rows
+        0 => A::ZERO,
+        1 => A::add(A::ZERO, g(xs[0])),
+        2 => A::add(A::add(A::ZERO, g(xs[0])), A::add(A::ZERO, g(xs[1]))),
+        3 => A::add(
+            A::add(A::add(A::ZERO, g(xs[0])), A::add(A::ZERO, g(xs[2]))),
+            A::add(A::ZERO, g(xs[1])),
+        ),
+        _ => {
+            let mut lanes = [A::ZERO; LANES];
+            let mut chunks = xs.chunks_exact(LANES);
+            for c in &mut chunks {
+                for l in 0..LANES {
+                    lanes[l] = A::add(lanes[l], g(c[l]));
+                }
+            }
+            for (l, &x) in chunks.remainder().iter().enumerate() {
+                lanes[l] = A::add(lanes[l], g(x));
+            }
+            let mut width = LANES;
+            while width > 1 {
+                width /= 2;
+                for l in 0..width {
+                    lanes[l] = A::add(lanes[l], lanes[l + width]);
+                }
+            }
+            lanes[0]
+        }
+    }
+}
+
 #[inline(always)]
 fn sum_body<T: Element>(xs: &[T]) -> T::Sum {
-    let mut lanes = [<T::Sum as Numeric>::ZERO; LANES];
-    let mut chunks = xs.chunks_exact(LANES);
-    for c in &mut chunks {
-        for l in 0..LANES {
-            lanes[l] = Numeric::add(lanes[l], to_sum(c[l]));
-        }
-    }
-    for (l, &x) in chunks.remainder().iter().enumerate() {
-        lanes[l] = Numeric::add(lanes[l], to_sum(x));
-    }
-    // pairwise combination of the lanes
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for l in 0..width {
-            lanes[l] = Numeric::add(lanes[l], lanes[l + width]);
-        }
-    }
-    lanes[0]
+    lane_sum(xs, to_sum::<T>)
 }
 
 /// The sum of a slice in `T`'s sum type (NumPy's dtype rules: bool counts).
@@ -89,39 +108,7 @@ pub fn count_true(flags: &[bool]) -> u64 {
 
 #[inline(always)]
 fn sum_rows_body<T: Element>(accs: &mut [T::Sum], xs: &[T], row: usize) {
-    match row {
-        1 => {
-            for (a, &x) in accs.iter_mut().zip(xs) {
-                *a = Numeric::add(*a, to_sum(x));
-            }
-        }
-        2 => {
-            let n = accs.len().min(xs.len() / 2);
-            let (accs, xs) = (&mut accs[..n], &xs[..2 * n]);
-            for i in 0..n {
-                accs[i] = Numeric::add(
-                    accs[i],
-                    Numeric::add(to_sum(xs[2 * i]), to_sum(xs[2 * i + 1])),
-                );
-            }
-        }
-        3 => {
-            let n = accs.len().min(xs.len() / 3);
-            let (accs, xs) = (&mut accs[..n], &xs[..3 * n]);
-            for i in 0..n {
-                let row = Numeric::add(
-                    Numeric::add(to_sum(xs[3 * i]), to_sum(xs[3 * i + 1])),
-                    to_sum(xs[3 * i + 2]),
-                );
-                accs[i] = Numeric::add(accs[i], row);
-            }
-        }
-        _ => {
-            for (a, p) in accs.iter_mut().zip(xs.chunks_exact(row)) {
-                *a = Numeric::add(*a, sum_body(p));
-            }
-        }
-    }
+    sum_rows_mapped_body::<T, T, _>(accs, xs, row, |x| x, false)
 }
 
 /// `accs[i] += sum(xs[i*row .. (i+1)*row])`: a sum over the last axis of short rows,
@@ -146,41 +133,64 @@ fn sum_rows_mapped_body<S: Element, T: Element, F: Fn(S) -> T + Copy>(
     assign: bool,
 ) {
     let g = |x: S| to_sum(f(x));
+    if T::DTYPE == crate::dtype::DType::Bool {
+        // counting: add the flags as bytes in blocks short enough not to overflow
+        // SAFETY: `T` is `bool`, the only element type with the Bool dtype.
+        let flag = |x: S| unsafe { std::mem::transmute_copy::<T, bool>(&f(x)) } as u8;
+        for (s, p) in sums.iter_mut().zip(xs.chunks_exact(row)) {
+            let mut total = 0u64;
+            for block in p.chunks(255 * 64) {
+                let mut lanes = [0u8; 64];
+                let mut chunks = block.chunks_exact(64);
+                for c in &mut chunks {
+                    for l in 0..64 {
+                        lanes[l] += flag(c[l]);
+                    }
+                }
+                total += lanes.iter().map(|&v| v as u64).sum::<u64>();
+                total += chunks
+                    .remainder()
+                    .iter()
+                    .map(|&x| flag(x) as u64)
+                    .sum::<u64>();
+            }
+            let total = T::Sum::from_i128(total as i128);
+            *s = if assign {
+                total
+            } else {
+                Numeric::add(*s, total)
+            };
+        }
+        return;
+    }
+    let zero = <T::Sum as Numeric>::ZERO;
+    let z = |x: S| Numeric::add(zero, g(x));
+    // short rows get loops over rows that vectorise; each row's sum is associated
+    // exactly as `lane_sum` does it
     match row {
         2 => {
             let n = sums.len().min(xs.len() / 2);
             let (sums, xs) = (&mut sums[..n], &xs[..2 * n]);
-            if assign {
-                for i in 0..n {
-                    sums[i] = Numeric::add(g(xs[2 * i]), g(xs[2 * i + 1]));
-                }
-            } else {
-                for i in 0..n {
-                    sums[i] = Numeric::add(sums[i], Numeric::add(g(xs[2 * i]), g(xs[2 * i + 1])));
-                }
+            for i in 0..n {
+                let total = Numeric::add(z(xs[2 * i]), z(xs[2 * i + 1]));
+                sums[i] = Numeric::add(if assign { zero } else { sums[i] }, total);
+            }
+        }
+        3 => {
+            let n = sums.len().min(xs.len() / 3);
+            let (sums, xs) = (&mut sums[..n], &xs[..3 * n]);
+            for i in 0..n {
+                let total = Numeric::add(
+                    Numeric::add(z(xs[3 * i]), z(xs[3 * i + 2])),
+                    z(xs[3 * i + 1]),
+                );
+                sums[i] = Numeric::add(if assign { zero } else { sums[i] }, total);
             }
         }
         _ => {
             for (s, p) in sums.iter_mut().zip(xs.chunks_exact(row)) {
-                let mut lanes = [<T::Sum as Numeric>::ZERO; LANES];
-                let mut chunks = p.chunks_exact(LANES);
-                for c in &mut chunks {
-                    for l in 0..LANES {
-                        lanes[l] = Numeric::add(lanes[l], g(c[l]));
-                    }
-                }
-                let mut total = <T::Sum as Numeric>::ZERO;
-                for &x in chunks.remainder() {
-                    total = Numeric::add(total, g(x));
-                }
-                for lane in lanes {
-                    total = Numeric::add(total, lane);
-                }
-                *s = if assign {
-                    total
-                } else {
-                    Numeric::add(*s, total)
-                };
+                let total = lane_sum(p, g);
+                *s = Numeric::add(if assign { zero } else { *s }, total);
             }
         }
     }
