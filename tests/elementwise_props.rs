@@ -6,6 +6,8 @@
 //! axes with empty and size-1 axes, chunkings have chunks of 1 and uneven last chunks,
 //! and the two operands of a binary op are chunked independently.
 
+mod common;
+use common::chunking;
 use ndarray::{ArrayD, Dimension, IxDyn, Zip};
 use proptest::prelude::*;
 use spillway::{Array, ChunkSpec, Element, from_ndarray};
@@ -21,43 +23,6 @@ fn extent() -> impl Strategy<Value = usize> {
 
 fn shape() -> impl Strategy<Value = Vec<usize>> {
     proptest::collection::vec(extent(), 0..=3)
-}
-
-/// Chunk lengths for one axis: regular (`size, .., rest`) or an arbitrary partition.
-fn axis_chunks(extent: usize) -> BoxedStrategy<Vec<usize>> {
-    if extent == 0 {
-        return Just(vec![0]).boxed();
-    }
-    let regular = (1..=extent).prop_map(move |size| {
-        let mut out = vec![size; extent / size];
-        if !extent.is_multiple_of(size) {
-            out.push(extent % size);
-        }
-        out
-    });
-    let arbitrary = proptest::collection::vec(any::<bool>(), extent - 1).prop_map(|cuts| {
-        let mut out = Vec::new();
-        let mut len = 1;
-        for cut in cuts {
-            if cut {
-                out.push(len);
-                len = 1;
-            } else {
-                len += 1;
-            }
-        }
-        out.push(len);
-        out
-    });
-    prop_oneof![regular, arbitrary].boxed()
-}
-
-fn chunking(shape: &[usize]) -> BoxedStrategy<Vec<Vec<usize>>> {
-    shape
-        .iter()
-        .map(|&e| axis_chunks(e))
-        .collect::<Vec<_>>()
-        .boxed()
 }
 
 /// An in-memory array and the chunking to wrap it with.

@@ -1,6 +1,8 @@
 //! Random arrays are a pure function of (seed, stream, global index): the same seed gives
 //! the same bits whatever the chunking and whatever the number of threads.
 
+mod common;
+use common::chunking;
 use ndarray::ArrayD;
 use proptest::prelude::*;
 use spillway::random::{Generator, default_rng};
@@ -26,44 +28,6 @@ fn clients() -> &'static (Client, Client) {
             .unwrap();
         (one, two)
     })
-}
-
-/// Chunk lengths for one axis of `extent`: either regular (`size, size, .., rest`) or an
-/// arbitrary partition into positive lengths (chunks of 1 included).
-fn axis_chunks(extent: usize) -> BoxedStrategy<Vec<usize>> {
-    if extent == 0 {
-        return Just(vec![0]).boxed();
-    }
-    let regular = (1..=extent).prop_map(move |size| {
-        let mut out = vec![size; extent / size];
-        if !extent.is_multiple_of(size) {
-            out.push(extent % size);
-        }
-        out
-    });
-    let arbitrary = proptest::collection::vec(any::<bool>(), extent - 1).prop_map(|cuts| {
-        let mut out = Vec::new();
-        let mut len = 1;
-        for cut in cuts {
-            if cut {
-                out.push(len);
-                len = 1;
-            } else {
-                len += 1;
-            }
-        }
-        out.push(len);
-        out
-    });
-    prop_oneof![regular, arbitrary].boxed()
-}
-
-fn chunking(shape: &[usize]) -> BoxedStrategy<Vec<Vec<usize>>> {
-    shape
-        .iter()
-        .map(|&e| axis_chunks(e))
-        .collect::<Vec<_>>()
-        .boxed()
 }
 
 /// A shape of 1 to 3 axes with extents 0..40 and two chunkings of it.

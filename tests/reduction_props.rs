@@ -9,6 +9,8 @@
 //! (the second term only matters when the variance is ~0 and both sides are rounding
 //! noise), standard deviations 1e-10 of `std + 1e-3 * rms(x)`.
 
+mod common;
+use common::axis_chunks;
 use ndarray::{Array2, ArrayD, Axis, Dimension, IxDyn};
 use proptest::prelude::*;
 use spillway::{Array, ChunkSpec, Element, compute_all, from_ndarray};
@@ -22,34 +24,6 @@ const RTOL: f64 = 1e-10;
 
 fn extent() -> impl Strategy<Value = usize> {
     prop_oneof![1 => Just(0usize), 2 => Just(1usize), 7 => 2usize..12]
-}
-
-fn axis_chunks(extent: usize) -> BoxedStrategy<Vec<usize>> {
-    if extent == 0 {
-        return Just(vec![0]).boxed();
-    }
-    let regular = (1..=extent).prop_map(move |size| {
-        let mut out = vec![size; extent / size];
-        if !extent.is_multiple_of(size) {
-            out.push(extent % size);
-        }
-        out
-    });
-    let arbitrary = proptest::collection::vec(any::<bool>(), extent - 1).prop_map(|cuts| {
-        let mut out = Vec::new();
-        let mut len = 1;
-        for cut in cuts {
-            if cut {
-                out.push(len);
-                len = 1;
-            } else {
-                len += 1;
-            }
-        }
-        out.push(len);
-        out
-    });
-    prop_oneof![regular, arbitrary].boxed()
 }
 
 #[derive(Debug, Clone)]

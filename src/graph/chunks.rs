@@ -1,5 +1,6 @@
 //! Chunk layouts: an array's chunk lengths along each axis, and Python-style tuples.
 
+use super::region::{MAX_NDIM, Region};
 use std::fmt;
 
 /// An array's chunk lengths along each axis, as Dask's `.chunks`.
@@ -74,5 +75,72 @@ pub fn python_tuple<I: IntoIterator<Item = D>, D: fmt::Display>(items: I) -> Str
     match parts.len() {
         1 => format!("({},)", parts[0]),
         _ => format!("({})", parts.join(", ")),
+    }
+}
+
+/// The blocks of a chunking, numbered row-major: block multi-indices and their regions.
+///
+/// ```
+/// use spillway::graph::chunks::{BlockGrid, Chunks};
+/// let grid = BlockGrid::new(&spillway::zeros::<u8>([15, 15], [10, 5]).chunks().clone());
+/// assert_eq!(grid.len(), 6);
+/// let region = grid.region(&grid.index(4));
+/// assert_eq!((region.start.as_slice(), region.shape.as_slice()), (&[10, 5][..], &[5, 5][..]));
+/// ```
+#[derive(Debug, Clone)]
+pub struct BlockGrid {
+    numblocks: Vec<usize>,
+    offsets: Vec<Vec<usize>>,
+}
+
+impl BlockGrid {
+    /// The grid of `chunks`.
+    pub fn new(chunks: &Chunks) -> Self {
+        let numblocks = chunks.numblocks();
+        let offsets = (0..numblocks.len()).map(|a| chunks.offsets(a)).collect();
+        BlockGrid { numblocks, offsets }
+    }
+
+    /// Blocks per axis.
+    pub fn numblocks(&self) -> &[usize] {
+        &self.numblocks
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.numblocks.iter().product()
+    }
+
+    /// True when the grid has no block (never for a normalised chunking).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The multi-index of block number `number`.
+    pub fn index(&self, mut number: usize) -> [usize; MAX_NDIM] {
+        let mut out = [0; MAX_NDIM];
+        for axis in (0..self.numblocks.len()).rev() {
+            out[axis] = number % self.numblocks[axis];
+            number /= self.numblocks[axis];
+        }
+        out
+    }
+
+    /// The region of the block at multi-index `block`.
+    pub fn region(&self, block: &[usize; MAX_NDIM]) -> Region {
+        let ndim = self.numblocks.len();
+        let mut start = [0; MAX_NDIM];
+        let mut shape = [0; MAX_NDIM];
+        for axis in 0..ndim {
+            start[axis] = self.offsets[axis][block[axis]];
+            shape[axis] = self.offsets[axis][block[axis] + 1] - start[axis];
+        }
+        Region::new(&start[..ndim], &shape[..ndim])
+    }
+
+    /// Start offset of block `index` along `axis` and its length.
+    pub fn span(&self, axis: usize, index: usize) -> (usize, usize) {
+        let start = self.offsets[axis][index];
+        (start, self.offsets[axis][index + 1] - start)
     }
 }

@@ -5,10 +5,9 @@
 //! stage that pulls it. The last stage writes each requested array into an
 //! `ndarray::ArrayD`, one task per output chunk.
 
-use super::chunks::Chunks;
+use super::chunks::BlockGrid;
 use super::eval::EvalContext;
 use super::node::{Eval, ExprRef, NodeId, NodeKind, NodeRef, Scratch};
-use super::region::{MAX_NDIM, Region};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
@@ -218,8 +217,7 @@ pub struct MaterializeStage<T: Element> {
     root: ExprRef<T>,
     ctx: Arc<EvalContext>,
     scratch: u64,
-    numblocks: Vec<usize>,
-    offsets: Vec<Vec<usize>>,
+    grid: BlockGrid,
     out: Mutex<Option<(Vec<T>, Reservation)>>,
     out_ptr: SharedOut<T>,
 }
@@ -232,15 +230,12 @@ struct SharedOut<T> {
 
 impl<T: Element> MaterializeStage<T> {
     fn new(root: ExprRef<T>, ctx: Arc<EvalContext>, scratch: u64) -> Self {
-        let chunks: &Chunks = &root.meta().chunks;
-        let numblocks = chunks.numblocks();
-        let offsets = (0..numblocks.len()).map(|a| chunks.offsets(a)).collect();
+        let grid = BlockGrid::new(&root.meta().chunks);
         MaterializeStage {
             root,
             ctx,
             scratch,
-            numblocks,
-            offsets,
+            grid,
             out: Mutex::new(None),
             out_ptr: SharedOut {
                 ptr: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
@@ -251,19 +246,6 @@ impl<T: Element> MaterializeStage<T> {
 
     fn size(&self) -> usize {
         self.root.meta().shape.iter().product()
-    }
-
-    fn block_region(&self, mut index: usize) -> Region {
-        let ndim = self.numblocks.len();
-        let mut start = [0; MAX_NDIM];
-        let mut shape = [0; MAX_NDIM];
-        for axis in (0..ndim).rev() {
-            let b = index % self.numblocks[axis];
-            index /= self.numblocks[axis];
-            start[axis] = self.offsets[axis][b];
-            shape[axis] = self.offsets[axis][b + 1] - start[axis];
-        }
-        Region::new(&start[..ndim], &shape[..ndim])
     }
 
     /// Takes the written values out (once, after the stage finished).
@@ -284,11 +266,7 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
         self.root.meta().label.clone()
     }
     fn num_tasks(&self) -> usize {
-        if self.size() == 0 {
-            0
-        } else {
-            self.numblocks.iter().product()
-        }
+        if self.size() == 0 { 0 } else { self.grid.len() }
     }
     fn task_shape(&self) -> Vec<usize> {
         self.root.meta().chunks.chunksize()
@@ -348,7 +326,7 @@ struct MaterializeWorker<'s, T: Element> {
 
 impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
-        let region = self.stage.block_region(index);
+        let region = self.stage.grid.region(&self.stage.grid.index(index));
         let shape = &self.stage.root.meta().shape;
         let ptr = self
             .stage

@@ -7,7 +7,7 @@
 //! output block merge in a fixed pairwise tree ordered by block index, so the result does
 //! not depend on which thread finished first.
 
-use super::chunks::Chunks;
+use super::chunks::{BlockGrid, Chunks};
 use super::eval::EvalContext;
 use super::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef, Scratch};
 use super::region::{MAX_NDIM, Region};
@@ -490,8 +490,7 @@ struct RunState<T: Element, R: Reducer<T>> {
     out_shape: Vec<usize>,
     in_shape: Vec<usize>,
     chunksize: Vec<usize>,
-    numblocks: Vec<usize>,
-    offsets: Vec<Vec<usize>>,
+    grid: BlockGrid,
     combiner: Mutex<Combiner<R::Acc>>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
@@ -499,7 +498,6 @@ struct RunState<T: Element, R: Reducer<T>> {
 impl<T: Element, R: Reducer<T>> ReduceExpr<T, R> {
     fn run_state(&self) -> RunState<T, R> {
         let chunks = &self.input.meta().chunks;
-        let numblocks = chunks.numblocks();
         RunState {
             reducer: self.reducer.clone(),
             id: self.meta.id,
@@ -509,8 +507,7 @@ impl<T: Element, R: Reducer<T>> ReduceExpr<T, R> {
             out_shape: self.meta.shape.clone(),
             in_shape: self.input.meta().shape.clone(),
             chunksize: chunks.chunksize(),
-            offsets: (0..numblocks.len()).map(|a| chunks.offsets(a)).collect(),
-            numblocks,
+            grid: BlockGrid::new(chunks),
             combiner: Mutex::new(Combiner::default()),
             _t: std::marker::PhantomData,
         }
@@ -550,7 +547,6 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
             runs.push(*run);
         }
         let chunks = &self.input.meta().chunks;
-        let numblocks = chunks.numblocks();
         let chunksize = chunks.chunksize();
         let block_elems: usize = chunksize.iter().product();
         // cut blocks along an axis every reduction of the stage reduces
@@ -563,8 +559,7 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         Box::new(ReduceStage {
             input: self.input.clone(),
             ctx,
-            offsets: (0..numblocks.len()).map(|a| chunks.offsets(a)).collect(),
-            numblocks,
+            grid: BlockGrid::new(chunks),
             chunksize,
             worker_scratch,
             splits,
@@ -624,7 +619,7 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
     /// (output group, leaf index within the group, leaves per group) of a block.
     fn group_and_leaf(&self, block: &[usize; MAX_NDIM]) -> (usize, usize, usize) {
         let (mut group, mut leaf, mut leaves) = (0, 0, 1);
-        for (axis, (&count, &index)) in self.numblocks.iter().zip(block).enumerate() {
+        for (axis, (&count, &index)) in self.grid.numblocks().iter().zip(block).enumerate() {
             if self.axes.contains(&axis) {
                 leaf = leaf * count + index;
                 leaves *= count;
@@ -754,16 +749,12 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
         // Finished in order, a group's waiting partials are the 1-bits of the count of its
         // finished leaves: at most floor(log2(leaves)). Each other worker, finishing out of
         // order, can leave at most one more partial per tree level waiting.
-        let groups: usize = (0..self.numblocks.len())
+        let numblocks = self.grid.numblocks();
+        let groups: usize = (0..numblocks.len())
             .filter(|a| !self.axes.contains(a))
-            .map(|a| self.numblocks[a])
+            .map(|a| numblocks[a])
             .product();
-        let leaves: usize = self
-            .axes
-            .iter()
-            .map(|&a| self.numblocks[a])
-            .product::<usize>()
-            * splits;
+        let leaves: usize = self.axes.iter().map(|&a| numblocks[a]).product::<usize>() * splits;
         let log2_leaves = (usize::BITS - 1 - leaves.max(1).leading_zeros()) as u64;
         let per_group = log2_leaves;
         let out_of_order = workers.saturating_sub(1) as u64 * (log2_leaves + 1);
@@ -850,7 +841,8 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             r.shrink(r.size().saturating_sub(keep));
         }
         let out_slice = out.as_slice_mut().expect("fresh arrays are contiguous");
-        let kept: Vec<usize> = (0..self.numblocks.len())
+        let numblocks = self.grid.numblocks();
+        let kept: Vec<usize> = (0..numblocks.len())
             .filter(|a| !self.axes.contains(a))
             .collect();
         for (group, partial) in finals {
@@ -858,13 +850,12 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             let mut block = [0usize; MAX_NDIM];
             let mut g = group;
             for &axis in kept.iter().rev() {
-                block[axis] = g % self.numblocks[axis];
-                g /= self.numblocks[axis];
+                block[axis] = g % numblocks[axis];
+                g /= numblocks[axis];
             }
             let mut target = Region::full(&keep_shape);
             for &axis in &kept {
-                target.start[axis] = self.offsets[axis][block[axis]];
-                target.shape[axis] = self.offsets[axis][block[axis] + 1] - target.start[axis];
+                (target.start[axis], target.shape[axis]) = self.grid.span(axis, block[axis]);
             }
             let values: Vec<R::Out> = partial.iter().map(|a| reducer.finish(a)).collect();
             target.for_each_run(&keep_shape, |flat, offset, len| {
@@ -884,8 +875,7 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
 struct ReduceStage<T: Element> {
     input: ExprRef<T>,
     ctx: Arc<EvalContext>,
-    numblocks: Vec<usize>,
-    offsets: Vec<Vec<usize>>,
+    grid: BlockGrid,
     chunksize: Vec<usize>,
     worker_scratch: u64,
     /// Each block is cut into this many tasks along `split_axis` (reduced by every
@@ -897,27 +887,6 @@ struct ReduceStage<T: Element> {
 }
 
 impl<T: Element> ReduceStage<T> {
-    /// Block multi-index of block number `index` (row-major over the block grid).
-    fn block_index(&self, mut index: usize) -> [usize; MAX_NDIM] {
-        let mut out = [0; MAX_NDIM];
-        for axis in (0..self.numblocks.len()).rev() {
-            out[axis] = index % self.numblocks[axis];
-            index /= self.numblocks[axis];
-        }
-        out
-    }
-
-    fn block_region(&self, block: &[usize; MAX_NDIM]) -> Region {
-        let ndim = self.numblocks.len();
-        let mut start = [0; MAX_NDIM];
-        let mut shape = [0; MAX_NDIM];
-        for axis in 0..ndim {
-            start[axis] = self.offsets[axis][block[axis]];
-            shape[axis] = self.offsets[axis][block[axis] + 1] - start[axis];
-        }
-        Region::new(&start[..ndim], &shape[..ndim])
-    }
-
     /// Part `part` of `splits` equal cuts of a block along the split axis (maybe empty).
     fn sub_block(&self, block: &Region, part: usize) -> Region {
         let Some(axis) = self.split_axis else {
@@ -939,7 +908,7 @@ impl<T: Element> Stage for ReduceStage<T> {
         labels.join("+")
     }
     fn num_tasks(&self) -> usize {
-        self.numblocks.iter().product::<usize>() * self.splits
+        self.grid.len() * self.splits
     }
     fn task_shape(&self) -> Vec<usize> {
         self.chunksize.clone()
@@ -997,8 +966,8 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let stage = self.stage;
         let (block_number, part) = (index / stage.splits, index % stage.splits);
-        let block = stage.block_index(block_number);
-        let region = stage.sub_block(&stage.block_region(&block), part);
+        let block = stage.grid.index(block_number);
+        let region = stage.sub_block(&stage.grid.region(&block), part);
         let mut partials: Vec<Box<dyn Any + Send>> =
             stage.runs.iter().map(|r| r.start(&region)).collect();
         let single = stage.runs.len() == 1;
