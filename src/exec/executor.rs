@@ -8,13 +8,14 @@
 
 use super::budget::{MemoryBudget, Reservation};
 use super::error::PlanError;
+use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
 use super::runtime::{Client, RuntimeError};
 use super::stage::Stage;
 use crate::error::{Error, Result};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Checks that every stage fits the budget, given that each stage's output stays alive
@@ -53,27 +54,67 @@ pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunRepor
     let budget = client.budget();
     validate(stages, budget)?;
     let started = Instant::now();
+    let watch = Watch {
+        monitors: client.monitors(),
+        started,
+    };
+    let infos: Vec<StageInfo> = stages
+        .iter()
+        .map(|s| StageInfo {
+            label: s.label(),
+            tasks: s.num_tasks(),
+            worker_bytes: s.worker_bytes(),
+            stage_bytes: s.stage_bytes(1),
+        })
+        .collect();
+    for m in &watch.monitors {
+        m.computation_started(&infos, started);
+    }
     budget.reset_peak();
     let mut report = RunReport {
         budget_bytes: budget.limit(),
         ..RunReport::default()
     };
-    for stage in stages {
+    for (index, (stage, info)) in stages.iter().zip(&infos).enumerate() {
         let stage_started = Instant::now();
-        run_stage(stage.as_ref(), client)?;
+        if let Err(e) = run_stage(stage.as_ref(), client, &watch, index, info) {
+            for m in &watch.monitors {
+                m.computation_finished(None);
+            }
+            return Err(e);
+        }
+        let seconds = stage_started.elapsed().as_secs_f64();
+        for m in &watch.monitors {
+            m.stage_finished(index, info, seconds);
+        }
         report.stages.push(StageReport {
-            label: stage.label(),
-            tasks: stage.num_tasks(),
-            seconds: stage_started.elapsed().as_secs_f64(),
+            label: info.label.clone(),
+            tasks: info.tasks,
+            seconds,
         });
-        report.tasks += stage.num_tasks();
+        report.tasks += info.tasks;
     }
     report.peak_reserved_bytes = budget.peak_reserved();
     report.seconds = started.elapsed().as_secs_f64();
+    for m in &watch.monitors {
+        m.computation_finished(Some(&report));
+    }
     Ok(report)
 }
 
-fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
+/// The monitors of one computation and its time origin.
+struct Watch {
+    monitors: Vec<Arc<dyn Monitor>>,
+    started: Instant,
+}
+
+fn run_stage(
+    stage: &dyn Stage,
+    client: &Client,
+    watch: &Watch,
+    stage_index: usize,
+    info: &StageInfo,
+) -> Result<()> {
     let budget = client.budget();
     let num_tasks = stage.num_tasks();
     let worker_bytes = stage.worker_bytes().max(1);
@@ -91,6 +132,10 @@ fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
         workers -= 1;
     }
     stage.prepare(budget, workers)?;
+    for m in &watch.monitors {
+        m.stage_started(stage_index, info, workers);
+    }
+    let label: Arc<str> = Arc::from(info.label.as_str());
     let next = AtomicUsize::new(0);
     let cancelled = AtomicBool::new(false);
     let first_error: Mutex<Option<Error>> = Mutex::new(None);
@@ -120,7 +165,24 @@ fn run_stage(stage: &dyn Stage, client: &Client) -> Result<()> {
                     if index >= num_tasks {
                         return;
                     }
-                    match catch_unwind(AssertUnwindSafe(|| worker.run(index))) {
+                    let start = (!watch.monitors.is_empty()).then(|| watch.started.elapsed());
+                    let outcome = catch_unwind(AssertUnwindSafe(|| worker.run(index)));
+                    if let Some(start) = start {
+                        let thread = rayon::current_thread_index().unwrap_or(0);
+                        let record = TaskRecord {
+                            stage: stage_index,
+                            label: label.clone(),
+                            task: index,
+                            thread,
+                            worker: client.worker_of_thread(thread),
+                            start,
+                            end: watch.started.elapsed(),
+                        };
+                        for m in &watch.monitors {
+                            m.task_finished(&record);
+                        }
+                    }
+                    match outcome {
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => return fail(e),
                         Err(payload) => {

@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod error;
 pub mod executor;
+pub mod monitor;
 pub mod report;
 pub mod runtime;
 pub mod stage;

@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::exec::budget::MemoryBudget;
+use crate::exec::monitor::Monitor;
 use crate::util::machine::{available_cores, total_memory_bytes};
 use crate::util::size::{SizeError, format_bytes, format_bytes_decimal, parse_bytes};
 
@@ -207,6 +208,8 @@ struct ClientInner {
     budget: MemoryBudget,
     pool: rayon::ThreadPool,
     closed: AtomicBool,
+    /// Observers of this client's computations.
+    monitors: std::sync::RwLock<Vec<Arc<dyn Monitor>>>,
 }
 
 /// A handle to the in-process runtime: a worker thread pool and a shared
@@ -399,6 +402,7 @@ impl ClientBuilder {
                 budget: MemoryBudget::new(total_memory),
                 pool,
                 closed: AtomicBool::new(false),
+                monitors: std::sync::RwLock::new(Vec::new()),
             }),
         })
     }
@@ -497,6 +501,7 @@ impl Client {
                 budget: MemoryBudget::new(FALLBACK_MEMORY),
                 pool,
                 closed: AtomicBool::new(false),
+                monitors: std::sync::RwLock::new(Vec::new()),
             }),
         }
     }
@@ -739,6 +744,62 @@ impl Client {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Registers an observer of this client's computations (progress, dashboard, traces).
+    ///
+    /// ```
+    /// # use spillway::exec::monitor::Monitor;
+    /// struct Quiet;
+    /// impl Monitor for Quiet {}
+    /// let client = spillway::Client::builder().memory_limit("64MB").build().unwrap();
+    /// client.add_monitor(std::sync::Arc::new(Quiet));
+    /// assert_eq!(client.monitors().len(), 1);
+    /// client.close();
+    /// ```
+    pub fn add_monitor(&self, monitor: Arc<dyn Monitor>) {
+        self.inner
+            .monitors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(monitor);
+    }
+
+    /// Unregisters an observer added with [`Client::add_monitor`] (compared by pointer).
+    ///
+    /// ```
+    /// # use spillway::exec::monitor::Monitor;
+    /// # use std::sync::Arc;
+    /// struct Quiet;
+    /// impl Monitor for Quiet {}
+    /// let client = spillway::Client::builder().memory_limit("64MB").build().unwrap();
+    /// let m: Arc<dyn Monitor> = Arc::new(Quiet);
+    /// client.add_monitor(m.clone());
+    /// client.remove_monitor(&m);
+    /// assert!(client.monitors().is_empty());
+    /// client.close();
+    /// ```
+    pub fn remove_monitor(&self, monitor: &Arc<dyn Monitor>) {
+        self.inner
+            .monitors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|m| !Arc::ptr_eq(m, monitor));
+    }
+
+    /// The registered observers.
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().memory_limit("64MB").build().unwrap();
+    /// assert!(client.monitors().is_empty());
+    /// client.close();
+    /// ```
+    pub fn monitors(&self) -> Vec<Arc<dyn Monitor>> {
+        self.inner
+            .monitors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether two handles are the same client.

@@ -7,3 +7,4 @@ pub mod node;
 pub mod plan;
 pub mod reduce;
 pub mod region;
+pub mod view;
