@@ -1,7 +1,7 @@
 //! `Array<T>`: a lazy, chunked, n-dimensional array under Dask's names.
 //!
 //! The methods are split by chapter, as NumPy's documentation is: [`creation`],
-//! [`random`](crate::random), [`elementwise`], [`reduction`], [`layout`] and
+//! [`random`], [`elementwise`], [`reduction`], [`layout`] and
 //! [`compute`](mod@compute).
 
 pub mod broadcast;

@@ -55,7 +55,7 @@ impl Chunks {
         out
     }
 
-    /// The chunks with the axes in the order `perm` (output axis i is input axis perm[i]).
+    /// The chunks with the axes in the order `perm` (output axis `i` is input axis `perm[i]`).
     pub fn permuted(&self, perm: &[usize]) -> Chunks {
         Chunks(perm.iter().map(|&p| self.0[p].clone()).collect())
     }
