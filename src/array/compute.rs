@@ -41,8 +41,8 @@ impl<T: Element> Array<T> {
     /// assert!(report.tasks >= 10);
     /// ```
     pub fn compute_with_report(&self) -> Result<(ArrayD<T>, RunReport)> {
-        let client = Client::current();
-        let (mut values, report) = compute_many(std::slice::from_ref(&self.expr), &client)?;
+        let (mut values, report) =
+            on_current(|client| compute_many(std::slice::from_ref(&self.expr), client))?;
         Ok((values.pop().expect("one result per root"), report))
     }
 
@@ -90,7 +90,7 @@ impl<T: Element> Array<T> {
 /// ```
 pub fn compute_all<T: Element>(arrays: &[Array<T>]) -> Result<Vec<ArrayD<T>>> {
     let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
-    Ok(compute_many(&exprs, &Client::current())?.0)
+    Ok(on_current(|client| compute_many(&exprs, client))?.0)
 }
 
 /// Arrays that can be computed together in one plan: tuples of array references of any
@@ -133,6 +133,18 @@ compute_tuple!(a: A, b: B, c: C, d: D);
 /// assert_eq!(mean.shape(), &[10]);
 /// assert!(count[[]] > 4000 && count[[]] < 6000);
 /// ```
-pub fn compute<C: ComputeTogether>(arrays: C) -> Result<C::Output> {
-    arrays.compute_on(&Client::current())
+pub fn compute<C: ComputeTogether + Copy>(arrays: C) -> Result<C::Output> {
+    on_current(|client| arrays.compute_on(client))
+}
+
+/// Runs `f` on the current client; if that client was closed by another thread between
+/// being looked up and running, once more on the client that is current now.
+fn on_current<R>(mut f: impl FnMut(&Client) -> Result<R>) -> Result<R> {
+    let client = Client::current();
+    match f(&client) {
+        Err(Error::Runtime(crate::exec::runtime::RuntimeError::Closed)) if client.is_closed() => {
+            f(&Client::current())
+        }
+        other => other,
+    }
 }
