@@ -8,6 +8,6 @@ pub mod eval;
 pub mod node;
 pub mod plan;
 pub mod reduce;
-pub mod svg;
 pub mod region;
+pub mod svg;
 pub mod view;

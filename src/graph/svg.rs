@@ -5,8 +5,8 @@ use super::view::TaskGraph;
 use layout::backends::svg::SVGWriter;
 use layout::core::base::Orientation;
 use layout::core::color::Color;
+use layout::core::geometry::Point;
 use layout::core::style::StyleAttr;
-use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
@@ -34,7 +34,8 @@ impl TaskGraph {
             .nodes
             .iter()
             .map(|node| {
-                let shape = ShapeKind::new_box(&box_lines(node).join("\n"));
+                let lines = box_lines(node);
+                let shape = ShapeKind::new_box(&lines.join("\n"));
                 let look = StyleAttr::new(
                     Color::fast("black"),
                     1,
@@ -42,13 +43,15 @@ impl TaskGraph {
                     6,
                     FONT_SIZE,
                 );
-                let size = get_shape_size(Orientation::LeftToRight, &shape, FONT_SIZE, false);
-                graph.add_node(Element::create(
-                    shape,
-                    look,
-                    Orientation::LeftToRight,
-                    size,
-                ))
+                // layout-rs sizes a box at one font size per character; Times is about
+                // half as wide, so size the box by the text instead
+                let chars = lines.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+                let font = FONT_SIZE as f64;
+                let size = Point::new(
+                    chars as f64 * font * 0.55 + 24.0,
+                    (lines.len() + 1) as f64 * font + 12.0,
+                );
+                graph.add_node(Element::create(shape, look, Orientation::LeftToRight, size))
             })
             .collect();
         for &(from, to) in &self.edges {
@@ -58,6 +61,11 @@ impl TaskGraph {
         }
         let mut writer = SVGWriter::new();
         graph.do_it(false, false, false, &mut writer);
-        writer.finalize()
+        let svg = writer.finalize();
+        // drop the XML prolog so that the document can be inlined in HTML
+        match svg.find("<svg") {
+            Some(start) => svg[start..].to_string(),
+            None => svg,
+        }
     }
 }

@@ -145,7 +145,7 @@ impl TaskGraph {
     /// assert_eq!(&g, y.visualize().task_graph());
     /// assert_eq!(g.len(), 1);
     /// assert_eq!(g.nodes[0].detail, "random → transpose → add → sum");
-    /// assert_eq!(g.nodes[0].tasks, 6);
+    /// assert_eq!(g.nodes[0].tasks, 9); // one per chunk of `add`
     /// ```
     pub fn fused<T: Element>(roots: &[ExprRef<T>]) -> crate::error::Result<TaskGraph> {
         let erased: Vec<NodeRef> = roots.iter().map(|r| r.clone().as_node()).collect();
@@ -225,10 +225,20 @@ impl TaskGraph {
 /// `shape=(15, 15) chunks=((10, 5), (5, 5, 5)) float64`.
 fn describe(node: &NodeRef) -> String {
     let meta = node.meta();
+    let chunks = meta.chunks.to_string();
+    // a long chunk list (thousands of chunks) says less than the chunk size and count
+    let chunks = if chunks.len() <= 48 {
+        format!("chunks={chunks}")
+    } else {
+        format!(
+            "chunksize={} ({} chunks)",
+            python_tuple(meta.chunks.chunksize()),
+            meta.chunks.nblocks()
+        )
+    };
     format!(
-        "shape={} chunks={} {}",
+        "shape={} {chunks} {}",
         python_tuple(&meta.shape),
-        meta.chunks,
         meta.dtype
     )
 }
