@@ -63,9 +63,47 @@ impl TaskGraph {
         graph.do_it(false, false, false, &mut writer);
         let svg = writer.finalize();
         // drop the XML prolog so that the document can be inlined in HTML
-        match svg.find("<svg") {
-            Some(start) => svg[start..].to_string(),
-            None => svg,
+        let svg = match svg.find("<svg") {
+            Some(start) => &svg[start..],
+            None => svg.as_str(),
+        };
+        fit_to_boxes(svg)
+    }
+}
+
+/// The value of attribute `key` in the tag text `tag`, as a number.
+fn number_attr(tag: &str, key: &str) -> Option<f64> {
+    let pattern = format!(" {key}=\"");
+    let start = tag.find(&pattern)? + pattern.len();
+    let end = tag[start..].find('"')? + start;
+    tag[start..end].trim().parse().ok()
+}
+
+/// Sets the document's size to the boxes it draws plus a margin: layout-rs grows its
+/// window by the length of every text, which leaves a tall blank strip below the graph.
+fn fit_to_boxes(svg: &str) -> String {
+    const MARGIN: f64 = 30.0;
+    let mut right: f64 = 0.0;
+    let mut bottom: f64 = 0.0;
+    for piece in svg.split("<rect").skip(1) {
+        let tag = piece.split('>').next().unwrap_or_default();
+        if let (Some(x), Some(y), Some(w), Some(h)) = (
+            number_attr(tag, "x"),
+            number_attr(tag, "y"),
+            number_attr(tag, "width"),
+            number_attr(tag, "height"),
+        ) {
+            right = right.max(x + w);
+            bottom = bottom.max(y + h);
         }
     }
+    let (Some(end), true) = (svg.find('>'), right > 0.0 && bottom > 0.0) else {
+        return svg.to_string();
+    };
+    let (width, height) = ((right + MARGIN).ceil(), (bottom + MARGIN).ceil());
+    format!(
+        "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">{}",
+        &svg[end + 1..]
+    )
 }
