@@ -225,10 +225,10 @@ impl TaskGraph {
 /// `shape=(15, 15) chunks=((10, 5), (5, 5, 5)) float64`.
 fn describe(node: &NodeRef) -> String {
     let meta = node.meta();
-    let chunks = meta.chunks.to_string();
     // a long chunk list (thousands of chunks) says less than the chunk size and count
-    let chunks = if chunks.len() <= 48 {
-        format!("chunks={chunks}")
+    let listed: usize = meta.chunks.numblocks().iter().sum();
+    let chunks = if listed <= 12 && meta.chunks.to_string().len() <= 48 {
+        format!("chunks={}", meta.chunks)
     } else {
         format!(
             "chunksize={} ({} chunks)",
