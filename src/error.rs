@@ -46,6 +46,21 @@ pub enum Error {
         /// The panic payload, when it was a string.
         message: String,
     },
+    /// A file could not be written or read.
+    #[error("cannot write {path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// A drawing was to be saved under a file name whose extension names no format
+    /// spillway writes (`.dot` and `.svg` are known).
+    #[error("cannot save a drawing as {path}: the extension must be .dot or .svg")]
+    UnknownFormat {
+        /// The file.
+        path: String,
+    },
 }
 
 /// `Result` with spillway's [`Error`].

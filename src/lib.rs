@@ -55,6 +55,7 @@ pub use array::compute::{ComputeTogether, compute, compute_all};
 pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones, zeros};
 pub use array::elementwise::Operand;
 pub use array::random;
+pub use array::visualize::{Visualization, VisualizeOptions, visualize};
 pub use array::{Array, ArrayError};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};

@@ -2,9 +2,12 @@
 //! that lowers a graph to stages of chunk tasks.
 
 pub mod chunks;
+pub mod diagram;
+pub mod dot;
 pub mod eval;
 pub mod node;
 pub mod plan;
 pub mod reduce;
 pub mod region;
+pub mod svg;
 pub mod view;

@@ -85,9 +85,28 @@ const RESERVE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 pub struct Plan {
     ctx: Arc<EvalContext>,
     stages: Vec<Box<dyn Stage>>,
+    /// The nodes each stage computes (a reduction and its siblings, or an output root),
+    /// parallel to `stages`, and whether the stage is a reduction stage.
+    stage_roots: Vec<(Vec<NodeRef>, bool)>,
     staged_ids: HashSet<NodeId>,
     /// How many outputs read each stored result (the last one takes it without a copy).
     readers: HashMap<NodeId, usize>,
+}
+
+/// What a drawing of the plan needs to know about one stage.
+pub(crate) struct StageInfo {
+    /// The stage's op label (`"sum"`, `"mean+std"`, an output's op).
+    pub label: String,
+    /// The nodes the stage computes.
+    pub roots: Vec<NodeRef>,
+    /// True for a reduction stage, false for an output stage.
+    pub reduction: bool,
+    /// Number of tasks.
+    pub tasks: usize,
+    /// Projected bytes one worker holds.
+    pub worker_bytes: u64,
+    /// Projected bytes the stage holds for its life, with one worker.
+    pub stage_bytes: u64,
 }
 
 /// Where a planned output will be after the plan ran.
@@ -126,14 +145,19 @@ impl Plan {
             }
         }
         let mut stages = Vec::new();
+        let mut stage_roots = Vec::new();
         for (leader, siblings) in &grouped {
             let reduction = leader.as_reduction().expect("staged nodes are reductions");
             let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
             stages.push(reduction.stage(siblings, ctx.clone(), scratch));
+            let mut roots = vec![leader.clone()];
+            roots.extend(siblings.iter().cloned());
+            stage_roots.push((roots, true));
         }
         Ok(Plan {
             ctx,
             stages,
+            stage_roots,
             staged_ids,
             readers: HashMap::new(),
         })
@@ -157,7 +181,29 @@ impl Plan {
             scratch,
         ));
         self.stages.push(Box::new(stage.clone()));
+        self.stage_roots.push((vec![root.clone().as_node()], false));
         Output::Written(stage)
+    }
+
+    /// The planned stages in run order, for drawing the plan.
+    pub(crate) fn stage_infos(&self) -> Vec<StageInfo> {
+        self.stages
+            .iter()
+            .zip(&self.stage_roots)
+            .map(|(stage, (roots, reduction))| StageInfo {
+                label: stage.label(),
+                roots: roots.clone(),
+                reduction: *reduction,
+                tasks: stage.num_tasks(),
+                worker_bytes: stage.worker_bytes(),
+                stage_bytes: stage.stage_bytes(1),
+            })
+            .collect()
+    }
+
+    /// Identities of the nodes computed by reduction stages.
+    pub(crate) fn staged_ids(&self) -> &HashSet<NodeId> {
+        &self.staged_ids
     }
 
     /// Validates every stage against the budget, then runs them on `client`.
