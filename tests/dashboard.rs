@@ -23,11 +23,20 @@ fn address_of(url: &str) -> SocketAddr {
 
 /// A plain HTTP/1.0 GET; returns the status code and the body.
 fn get(address: SocketAddr, path: &str) -> (u16, String) {
+    request(address, "GET", path)
+}
+
+/// A plain HTTP/1.0 request without a body; returns the status code and the body.
+fn request(address: SocketAddr, method: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
@@ -104,6 +113,7 @@ fn status_json_describes_the_computation() {
     assert!(page.contains("/status.json"));
     assert_eq!(get(address, "/status").0, 200);
     assert_eq!(get(address, "/nope").0, 404);
+    assert_eq!(request(address, "DELETE", "/status.json").0, 405);
 
     client.close();
     assert_eq!(client.dashboard_url(), None);

@@ -54,7 +54,7 @@
 //!     "reserved": 123456,                     // reserved now
 //!     "peak": 234567,                         // the most reserved since the last computation started
 //!     "shared_by_workers": true,              // one budget for all workers of the process
-//!     "samples": [[12.25, 123456], ...]       // [time, reserved], oldest first, at most 480
+//!     "samples": [[12.25, 123456], ...]       // [time, reserved], oldest first, at most 1200
 //!   },
 //!   "spill": {
 //!     "supported": false, "note": "not yet in this version",
@@ -113,10 +113,13 @@ use std::time::{Duration, Instant};
 pub const MAX_COMPUTATIONS: usize = 12;
 /// Task records kept for the task stream (the oldest are dropped first).
 pub const MAX_TASK_RECORDS: usize = 1000;
-/// Memory samples kept (one every 250 ms while the server runs: two minutes).
-pub const MAX_MEMORY_SAMPLES: usize = 480;
+/// Memory samples kept: one every 250 ms while idle, and while tasks run at most one
+/// every 50 ms (one to two minutes of history).
+pub const MAX_MEMORY_SAMPLES: usize = 1200;
 /// How often the server thread samples the budget.
 const SAMPLE_EVERY: Duration = Duration::from_millis(250);
+/// The least time between two samples taken as tasks finish.
+const TASK_SAMPLE_EVERY: f64 = 0.05;
 /// How long `stop` waits for the port to be released.
 const RELEASE_WAIT: Duration = Duration::from_secs(2);
 
@@ -187,6 +190,8 @@ struct State {
     tasks: VecDeque<TaskEntry>,
     tasks_seen: u64,
     samples: VecDeque<(f64, u64)>,
+    /// When the last sample was taken as a task finished.
+    last_task_sample: f64,
 }
 
 impl State {
@@ -375,7 +380,10 @@ impl Monitor for Shared {
     }
 
     fn stage_started(&self, index: usize, info: &StageInfo, workers: usize) {
+        let reserved = self.budget.reserved();
+        let at = self.now();
         let mut state = self.lock();
+        state.push_sample(at, reserved);
         if let Some(stage) = state
             .running_with(index, &info.label)
             .and_then(|c| c.stages.get_mut(index))
@@ -386,8 +394,15 @@ impl Monitor for Shared {
     }
 
     fn task_finished(&self, record: &TaskRecord) {
+        let at = self.now();
         let mut state = self.lock();
         state.tasks_seen += 1;
+        // Sample the budget while the workers hold their reservations.
+        if at - state.last_task_sample >= TASK_SAMPLE_EVERY {
+            state.last_task_sample = at;
+            let reserved = self.budget.reserved();
+            state.push_sample(at, reserved);
+        }
         let Some(computation) = state.running_with(record.stage, &record.label) else {
             return;
         };
@@ -429,24 +444,29 @@ impl Monitor for Shared {
         let reserved = self.budget.reserved();
         let at = self.now();
         let mut state = self.lock();
-        let running = state
+        let mut running = state
             .computations
             .iter_mut()
             .rev()
             .filter(|c| c.phase == Phase::Running);
         let found = match report {
-            Some(report) => running
-                .filter(|c| {
-                    c.stages.len() == report.stages.len()
-                        && c.stages
-                            .iter()
-                            .zip(&report.stages)
-                            .all(|(a, b)| a.label == b.label)
-                })
-                .next(),
-            None => running
-                .filter(|c| c.stages.iter().any(|s| s.phase == Phase::Running))
-                .next(),
+            Some(report) => running.find(|c| {
+                c.stages.len() == report.stages.len()
+                    && c.stages
+                        .iter()
+                        .zip(&report.stages)
+                        .all(|(a, b)| a.label == b.label)
+            }),
+            // A failed one: the latest in a stage, else the latest (it failed before its
+            // first stage started).
+            None => {
+                let candidates: Vec<&mut Computation> = running.collect();
+                let in_stage = candidates
+                    .iter()
+                    .position(|c| c.stages.iter().any(|s| s.phase == Phase::Running))
+                    .unwrap_or(0);
+                candidates.into_iter().nth(in_stage)
+            }
         };
         if let Some(c) = found {
             match report {
@@ -783,4 +803,118 @@ fn answer(request: tiny_http::Request, shared: &Shared) {
         response.add_header(h);
     }
     let _ = request.respond(response);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Shared {
+        Shared {
+            origin: Instant::now(),
+            budget: MemoryBudget::new(1000),
+            summary: ClientSummary {
+                workers: 1,
+                threads_per_worker: 2,
+                memory_limit_per_worker: 1000,
+            },
+            url: "http://127.0.0.1:1/status".to_string(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn info(label: &str, tasks: usize) -> StageInfo {
+        StageInfo {
+            label: label.to_string(),
+            tasks,
+            worker_bytes: 8,
+            stage_bytes: 16,
+        }
+    }
+
+    fn record(stage: usize, label: &str, task: usize) -> TaskRecord {
+        TaskRecord {
+            stage,
+            label: Arc::from(label),
+            task,
+            thread: task % 2,
+            worker: 0,
+            start: Duration::from_millis(task as u64),
+            end: Duration::from_millis(task as u64 + 1),
+        }
+    }
+
+    #[test]
+    fn a_failed_computation_is_marked_failed() {
+        let s = shared();
+        let stages = [info("add", 3), info("sum", 1)];
+        s.computation_started(&stages, Instant::now());
+        s.stage_started(0, &stages[0], 2);
+        s.task_finished(&record(0, "add", 0));
+        s.computation_finished(None);
+        let json = s.status_json();
+        let c = &json["computations"][0];
+        assert_eq!(c["status"], "failed");
+        assert_eq!(c["done"], 1);
+        assert_eq!(c["tasks"], 4);
+        assert_eq!(c["stages"][0]["status"], "failed");
+        assert_eq!(c["stages"][0]["workers"], 2);
+        assert_eq!(c["stages"][1]["status"], "pending");
+
+        // Failing before the first stage started still ends the computation.
+        s.computation_started(&stages, Instant::now());
+        s.computation_finished(None);
+        assert_eq!(s.status_json()["computations"][1]["status"], "failed");
+    }
+
+    #[test]
+    fn records_and_computations_are_capped() {
+        let s = shared();
+        let stages = [info("map", MAX_TASK_RECORDS + 50)];
+        for _ in 0..MAX_COMPUTATIONS + 3 {
+            s.computation_started(&stages, Instant::now());
+            s.computation_finished(Some(&RunReport {
+                stages: vec![super::super::report::StageReport {
+                    label: "map".into(),
+                    tasks: 0,
+                    seconds: 0.0,
+                }],
+                ..RunReport::default()
+            }));
+        }
+        s.computation_started(&stages, Instant::now());
+        for task in 0..MAX_TASK_RECORDS + 50 {
+            s.task_finished(&record(0, "map", task));
+        }
+        // A record of no running computation is counted but not kept.
+        s.task_finished(&record(3, "other", 0));
+        for _ in 0..MAX_MEMORY_SAMPLES + 10 {
+            s.sample();
+        }
+        let json = s.status_json();
+        let computations = json["computations"].as_array().unwrap();
+        assert_eq!(computations.len(), MAX_COMPUTATIONS);
+        assert!(
+            computations[..MAX_COMPUTATIONS - 1]
+                .iter()
+                .all(|c| c["status"] == "done")
+        );
+        let last = &computations[MAX_COMPUTATIONS - 1];
+        assert_eq!(last["status"], "running");
+        assert_eq!(last["done"], MAX_TASK_RECORDS + 50);
+        let records = json["tasks"]["records"].as_array().unwrap();
+        assert_eq!(records.len(), MAX_TASK_RECORDS);
+        assert_eq!(records[0]["task"], 50);
+        assert_eq!(json["tasks"]["seen"], MAX_TASK_RECORDS + 51);
+        assert_eq!(
+            json["memory"]["samples"].as_array().unwrap().len(),
+            MAX_MEMORY_SAMPLES
+        );
+    }
+
+    #[test]
+    fn addresses_are_normalised() {
+        assert_eq!(normalise(":8787"), "127.0.0.1:8787");
+        assert_eq!(normalise(" 127.0.0.1:0 "), "127.0.0.1:0");
+    }
 }
