@@ -110,11 +110,29 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Computations kept (the oldest finished ones are dropped first).
+///
+/// ```
+/// assert_eq!(spillway::exec::dashboard::MAX_COMPUTATIONS, 12);
+/// ```
 pub const MAX_COMPUTATIONS: usize = 12;
-/// Task records kept for the task stream (the oldest are dropped first).
+/// Task records kept for the task stream (the oldest are dropped first); the JSON's
+/// `tasks.cap`.
+///
+/// ```
+/// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
+/// # let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+/// use spillway::exec::dashboard::MAX_TASK_RECORDS;
+/// assert_eq!(d.status_json()["tasks"]["cap"], MAX_TASK_RECORDS);
+/// # d.stop(); client.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_TASK_RECORDS: usize = 1000;
 /// Memory samples kept: one every 250 ms while idle, and while tasks run at most one
 /// every 50 ms (one to two minutes of history).
+///
+/// ```
+/// assert!(spillway::exec::dashboard::MAX_MEMORY_SAMPLES >= 480);
+/// ```
 pub const MAX_MEMORY_SAMPLES: usize = 1200;
 /// How often the server thread samples the budget.
 const SAMPLE_EVERY: Duration = Duration::from_millis(250);
@@ -770,7 +788,7 @@ fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
 }
 
-/// Answers one request; write errors (a client that went away) are ignored.
+/// Answers one request.
 fn answer(request: tiny_http::Request, shared: &Shared) {
     use tiny_http::{Method, Response};
     let method = request.method().clone();
@@ -779,7 +797,7 @@ fn answer(request: tiny_http::Request, shared: &Shared) {
         if let Some(h) = header("Allow", "GET, HEAD") {
             response.add_header(h);
         }
-        let _ = request.respond(response);
+        send(request, response);
         return;
     }
     let path = request.url().split(['?', '#']).next().unwrap_or("/");
@@ -802,7 +820,30 @@ fn answer(request: tiny_http::Request, shared: &Shared) {
     {
         response.add_header(h);
     }
-    let _ = request.respond(response);
+    send(request, response);
+}
+
+/// Writes the response on a thread of its own, so a browser that stops reading cannot
+/// stall the server (or `stop`, which waits for the server thread); write errors (a client
+/// that went away) are ignored.
+fn send(request: tiny_http::Request, response: tiny_http::Response<std::io::Cursor<Vec<u8>>>) {
+    let slot = Arc::new(Mutex::new(Some((request, response))));
+    let theirs = slot.clone();
+    let spawned = std::thread::Builder::new()
+        .name("spillway-dashboard-reply".to_string())
+        .spawn(move || {
+            let taken = theirs.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some((request, response)) = taken {
+                let _ = request.respond(response);
+            }
+        });
+    if spawned.is_err() {
+        // No thread to spare: answer here.
+        let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some((request, response)) = taken {
+            let _ = request.respond(response);
+        }
+    }
 }
 
 #[cfg(test)]
