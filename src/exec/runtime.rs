@@ -27,9 +27,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::exec::budget::MemoryBudget;
+use crate::exec::dashboard::Dashboard;
 use crate::exec::monitor::Monitor;
 use crate::util::machine::{available_cores, total_memory_bytes};
 use crate::util::size::{SizeError, format_bytes, format_bytes_decimal, parse_bytes};
+
+/// Where [`ClientBuilder::dashboard_default`] serves the dashboard (Dask's default port).
+///
+/// ```
+/// assert_eq!(spillway::exec::runtime::DEFAULT_DASHBOARD_ADDRESS, "127.0.0.1:8787");
+/// ```
+pub const DEFAULT_DASHBOARD_ADDRESS: &str = "127.0.0.1:8787";
 
 /// Memory assumed when the machine's total memory cannot be read.
 const FALLBACK_MEMORY: u64 = 1 << 30;
@@ -78,6 +86,26 @@ pub enum RuntimeError {
     /// The operating system refused to start the worker threads.
     #[error("could not start the worker thread pool: {0}")]
     ThreadPool(String),
+    /// The dashboard's address is held by another program (or another dashboard).
+    #[error(
+        "dashboard address {address} is already in use; choose another port, \
+         e.g. .dashboard(\"127.0.0.1:8788\"), or \"127.0.0.1:0\" to let the OS pick a free one"
+    )]
+    DashboardAddressInUse {
+        /// The address as it was given (`":8787"` shown as `"127.0.0.1:8787"`).
+        address: String,
+    },
+    /// The dashboard's address does not parse or cannot be bound.
+    #[error(
+        "cannot serve the dashboard on {address:?}: {reason}; use an address such as \
+         \"127.0.0.1:8787\", or \"127.0.0.1:0\" to let the OS pick a port"
+    )]
+    DashboardAddress {
+        /// The address as it was given.
+        address: String,
+        /// What the operating system said.
+        reason: String,
+    },
     /// Work was sent to a client after `close()`.
     #[error(
         "the client is closed; build a new one with Client::builder(), or compute on Client::current()"
@@ -210,6 +238,8 @@ struct ClientInner {
     closed: AtomicBool,
     /// Observers of this client's computations.
     monitors: std::sync::RwLock<Vec<Arc<dyn Monitor>>>,
+    /// The live status page, when one was asked for; taken (and stopped) by `close`.
+    dashboard: Mutex<Option<Dashboard>>,
 }
 
 /// A handle to the in-process runtime: a worker thread pool and a shared
@@ -231,6 +261,16 @@ struct ClientInner {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<ClientInner>,
+}
+
+/// A [`Client`] handle that does not keep it alive.
+pub(crate) struct WeakClient(std::sync::Weak<ClientInner>);
+
+impl WeakClient {
+    /// The client, if a strong handle still exists.
+    pub(crate) fn upgrade(&self) -> Option<Client> {
+        self.0.upgrade().map(|inner| Client { inner })
+    }
 }
 
 /// The most recently built client (strongly held until it is closed).
@@ -265,6 +305,7 @@ pub struct ClientBuilder {
     n_workers: Option<usize>,
     threads_per_worker: Option<usize>,
     memory_limit: Option<MemoryLimit>,
+    dashboard: Option<String>,
 }
 
 impl ClientBuilder {
@@ -321,6 +362,44 @@ impl ClientBuilder {
         self
     }
 
+    /// Serves a live status page ([`Dashboard`]) on `address` once the client is built,
+    /// like Dask's dashboard: `"127.0.0.1:8787"`, `":8787"` (loopback), or
+    /// `"127.0.0.1:0"` for a port the OS picks. Read the URL back with
+    /// [`Client::dashboard_url`]; [`Client::close`] stops the server. The page has no
+    /// authentication, so prefer loopback addresses.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use spillway::Client;
+    ///
+    /// let client = Client::builder().n_workers(1).memory_limit("64MB").dashboard("127.0.0.1:0").build()?;
+    /// assert!(client.to_string().contains("dashboard: http://127.0.0.1:"));
+    /// client.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn dashboard(mut self, address: impl Into<String>) -> Self {
+        self.dashboard = Some(address.into());
+        self
+    }
+
+    /// [`dashboard`](Self::dashboard) on Dask's default address, `127.0.0.1:8787`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use spillway::Client;
+    ///
+    /// // Building would bind port 8787; `.dashboard("127.0.0.1:0")` picks a free port instead.
+    /// let builder = Client::builder().dashboard_default();
+    /// assert!(format!("{builder:?}").contains("127.0.0.1:8787"));
+    /// ```
+    #[must_use]
+    pub fn dashboard_default(self) -> Self {
+        self.dashboard(DEFAULT_DASHBOARD_ADDRESS)
+    }
+
     /// Validates the settings, starts the worker threads and makes the new
     /// client [`Client::current`].
     ///
@@ -330,7 +409,9 @@ impl ClientBuilder {
     /// counts, [`RuntimeError::Size`] for an unparsable memory limit,
     /// [`RuntimeError::ZeroMemory`] for a zero one,
     /// [`RuntimeError::MemoryOverflow`] when the total overflows, and
-    /// [`RuntimeError::ThreadPool`] when threads cannot be started.
+    /// [`RuntimeError::ThreadPool`] when threads cannot be started,
+    /// [`RuntimeError::DashboardAddressInUse`] when the dashboard's port is taken and
+    /// [`RuntimeError::DashboardAddress`] when its address is not usable.
     ///
     /// # Example
     ///
@@ -393,7 +474,7 @@ impl ClientBuilder {
             .build()
             .map_err(|e| RuntimeError::ThreadPool(e.to_string()))?;
 
-        Ok(Client {
+        let client = Client {
             inner: Arc::new(ClientInner {
                 n_workers,
                 threads_per_worker,
@@ -403,8 +484,14 @@ impl ClientBuilder {
                 pool,
                 closed: AtomicBool::new(false),
                 monitors: std::sync::RwLock::new(Vec::new()),
+                dashboard: Mutex::new(None),
             }),
-        })
+        };
+        if let Some(address) = self.dashboard.as_deref() {
+            let dashboard = Dashboard::start(&client, address)?;
+            *client.lock_dashboard() = Some(dashboard);
+        }
+        Ok(client)
     }
 }
 
@@ -502,6 +589,7 @@ impl Client {
                 pool,
                 closed: AtomicBool::new(false),
                 monitors: std::sync::RwLock::new(Vec::new()),
+                dashboard: Mutex::new(None),
             }),
         }
     }
@@ -719,6 +807,11 @@ impl Client {
     /// ```
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
+        // Stop the dashboard outside the lock (stopping unregisters its monitor).
+        let dashboard = self.lock_dashboard().take();
+        if let Some(dashboard) = dashboard {
+            dashboard.stop();
+        }
         let removed = {
             let mut current = lock_slot(&CURRENT);
             if current.as_ref().is_some_and(|c| c.same_client(self)) {
@@ -729,6 +822,40 @@ impl Client {
         };
         // Dropped after the lock is released, so no Drop runs under it.
         drop(removed);
+    }
+
+    /// The dashboard's URL (`http://127.0.0.1:PORT/status`) when the client was built with
+    /// [`ClientBuilder::dashboard`]; `None` without one and after [`close`](Self::close).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use spillway::Client;
+    ///
+    /// let plain = Client::builder().n_workers(1).memory_limit("64MB").build()?;
+    /// assert_eq!(plain.dashboard_url(), None);
+    /// let watched = Client::builder().n_workers(1).memory_limit("64MB").dashboard(":0").build()?;
+    /// let url = watched.dashboard_url().unwrap();
+    /// assert!(url.starts_with("http://127.0.0.1:"));
+    /// watched.close();
+    /// assert_eq!(watched.dashboard_url(), None);
+    /// # plain.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dashboard_url(&self) -> Option<String> {
+        self.lock_dashboard().as_ref().map(|d| d.url().to_string())
+    }
+
+    /// A handle that does not keep the client alive (for the dashboard, which the client owns).
+    pub(crate) fn downgrade(&self) -> WeakClient {
+        WeakClient(Arc::downgrade(&self.inner))
+    }
+
+    fn lock_dashboard(&self) -> MutexGuard<'_, Option<Dashboard>> {
+        self.inner
+            .dashboard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether [`close`](Self::close) has been called.
@@ -829,6 +956,9 @@ impl fmt::Display for Client {
     ///   dashboard: none
     /// ```
     ///
+    /// With [`ClientBuilder::dashboard`] the last line is the page's URL, such as
+    /// `dashboard: http://127.0.0.1:8787/status`.
+    ///
     /// The per-worker limit shows decimal units when it was written that way
     /// (or is a whole number of decimal units) and binary units otherwise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -861,7 +991,10 @@ impl fmt::Display for Client {
             "  memory limit per worker: {limit}, total memory: {}",
             format_bytes(self.total_memory())
         )?;
-        write!(f, "  dashboard: none")
+        match self.dashboard_url() {
+            Some(url) => write!(f, "  dashboard: {url}"),
+            None => write!(f, "  dashboard: none"),
+        }
     }
 }
 

@@ -1,0 +1,153 @@
+//! The dashboard over real HTTP: `/status.json` after a computation, the page, a taken
+//! port, and the port freed by `close()`.
+
+use serde_json::Value;
+use spillway::{Client, RuntimeError};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// Building a client changes `Client::current`; keep these tests apart.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The `host:port` of a dashboard URL such as `http://127.0.0.1:1234/status`.
+fn address_of(url: &str) -> SocketAddr {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let host_port = rest.split('/').next().expect("host and port");
+    host_port.parse().expect("a socket address")
+}
+
+/// A plain HTTP/1.0 GET; returns the status code and the body.
+fn get(address: SocketAddr, path: &str) -> (u16, String) {
+    request(address, "GET", path)
+}
+
+/// A plain HTTP/1.0 request without a body; returns the status code and the body.
+fn request(address: SocketAddr, method: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    (status, body.to_string())
+}
+
+#[test]
+fn status_json_describes_the_computation() {
+    let _g = serial();
+    let client = Client::builder()
+        .n_workers(2)
+        .threads_per_worker(1)
+        .memory_limit("32MB")
+        .dashboard("127.0.0.1:0")
+        .build()
+        .unwrap();
+    let url = client.dashboard_url().expect("a dashboard");
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/status"));
+    assert!(client.to_string().ends_with(&format!("  dashboard: {url}")));
+    let address = address_of(&url);
+
+    let x = spillway::ones::<f64>((400, 4), (50, 4));
+    let (_, report) = (&x + 1.0).sum().compute_with_report().unwrap();
+
+    let (status, body) = get(address, "/status.json");
+    assert_eq!(status, 200);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["client"]["workers"], 2);
+    assert_eq!(json["client"]["total_threads"], 2);
+    assert_eq!(json["client"]["dashboard"], url.as_str());
+    assert_eq!(json["memory"]["limit"], client.total_memory());
+    assert_eq!(json["client"]["total_memory"], client.total_memory());
+    assert_eq!(json["memory"]["shared_by_workers"], true);
+    assert!(!json["memory"]["samples"].as_array().unwrap().is_empty());
+    assert_eq!(json["spill"]["spilled_bytes"], 0);
+    assert_eq!(json["spill"]["note"], "not yet in this version");
+
+    let computations = json["computations"].as_array().unwrap();
+    assert_eq!(computations.len(), 1);
+    let c = &computations[0];
+    assert_eq!(c["status"], "done");
+    assert_eq!(c["tasks"], report.tasks);
+    assert_eq!(c["done"], c["tasks"]);
+    let stages = c["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), report.stages.len());
+    for (stage, want) in stages.iter().zip(&report.stages) {
+        assert_eq!(stage["label"], want.label.as_str());
+        assert_eq!(stage["tasks"], want.tasks);
+        assert_eq!(stage["done"], want.tasks);
+        assert_eq!(stage["status"], "done");
+    }
+    // The first stage maps and sums the eight row blocks.
+    assert_eq!(stages[0]["tasks"], 8);
+    assert!(stages[0]["label"].as_str().unwrap().contains("sum"));
+
+    let records = json["tasks"]["records"].as_array().unwrap();
+    assert_eq!(records.len(), report.tasks);
+    assert_eq!(json["tasks"]["seen"], report.tasks);
+    for r in records {
+        assert_eq!(r["computation"], c["id"]);
+        assert!(r["thread"].as_u64().unwrap() < 2);
+        assert!(r["start"].as_f64().unwrap() <= r["end"].as_f64().unwrap());
+    }
+
+    let (status, page) = get(address, "/");
+    assert_eq!(status, 200);
+    assert!(page.contains("<title>spillway dashboard</title>"));
+    assert!(page.contains("/status.json"));
+    assert_eq!(get(address, "/status").0, 200);
+    assert_eq!(get(address, "/nope").0, 404);
+    assert_eq!(request(address, "DELETE", "/status.json").0, 405);
+
+    client.close();
+    assert_eq!(client.dashboard_url(), None);
+    assert!(client.to_string().ends_with("  dashboard: none"));
+    TcpListener::bind(address).expect("close() frees the port");
+}
+
+#[test]
+fn a_taken_port_is_a_typed_error() {
+    let _g = serial();
+    let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = holder.local_addr().unwrap().to_string();
+    let err = Client::builder()
+        .n_workers(1)
+        .threads_per_worker(1)
+        .memory_limit("8MB")
+        .dashboard(taken.as_str())
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RuntimeError::DashboardAddressInUse {
+            address: taken.clone()
+        }
+    );
+    let text = err.to_string();
+    assert!(text.contains(&taken) && text.contains("already in use"));
+    assert!(text.contains("127.0.0.1:0"));
+
+    let err = Client::builder()
+        .n_workers(1)
+        .memory_limit("8MB")
+        .dashboard("not an address")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, RuntimeError::DashboardAddress { .. }));
+}
