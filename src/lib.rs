@@ -62,4 +62,5 @@ pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
 pub use exec::error::PlanError;
 pub use exec::report::RunReport;
+pub use exec::dashboard::Dashboard;
 pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
