@@ -5,6 +5,8 @@ pub mod budget;
 pub mod error;
 pub mod executor;
 pub mod monitor;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod stage;
+pub mod trace;
