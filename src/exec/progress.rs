@@ -214,30 +214,37 @@ impl Progress {
 
     /// Where a computation starting now would draw, and after how long; `None` when it
     /// would not draw at all.
-    fn plan(&self) -> Option<(Duration, ProgressDrawTarget)> {
-        match (self.mode, &self.term) {
-            (ProgressMode::Never, _) => None,
-            (ProgressMode::Auto, Some(term)) => Some((
-                self.delay,
-                ProgressDrawTarget::term_like_with_hz(term(), 10),
+    fn plan(&self) -> Option<(Duration, Sink)> {
+        let delay = match self.mode {
+            ProgressMode::Never => return None,
+            ProgressMode::Auto => self.delay,
+            ProgressMode::Always => Duration::ZERO,
+        };
+        match &self.term {
+            Some(term) => {
+                let term = term.clone();
+                let target: TargetFactory =
+                    Arc::new(move || ProgressDrawTarget::term_like_with_hz(term(), 10));
+                Some((delay, Sink::Bars(target)))
+            }
+            None if io::stderr().is_terminal() => Some((
+                delay,
+                Sink::Bars(Arc::new(|| ProgressDrawTarget::stderr_with_hz(10))),
             )),
-            (ProgressMode::Always, Some(term)) => Some((
-                Duration::ZERO,
-                ProgressDrawTarget::term_like_with_hz(term(), 10),
-            )),
-            (ProgressMode::Auto, None) => io::stderr()
-                .is_terminal()
-                .then(|| (self.delay, ProgressDrawTarget::stderr_with_hz(10))),
-            (ProgressMode::Always, None) => Some(if io::stderr().is_terminal() {
-                (Duration::ZERO, ProgressDrawTarget::stderr_with_hz(10))
-            } else {
-                (
-                    Duration::ZERO,
-                    ProgressDrawTarget::term_like_with_hz(Box::new(StderrLines), 1),
-                )
-            }),
+            None if self.mode == ProgressMode::Always => Some((delay, Sink::Lines)),
+            None => None,
         }
     }
+}
+
+type TargetFactory = Arc<dyn Fn() -> ProgressDrawTarget + Send + Sync>;
+
+/// Where a computation's progress goes.
+enum Sink {
+    /// One indicatif bar per stage, each on a fresh target.
+    Bars(TargetFactory),
+    /// Plain lines on stderr, at most one a second (stderr is not a terminal).
+    Lines,
 }
 
 /// Tasks done in one stage of the latest computation.
@@ -309,44 +316,94 @@ impl Run {
         cv.notify_all();
     }
 
-    /// The drawing thread: waits out the delay, then refreshes the bar until the end.
-    fn draw(self: Arc<Self>, delay: Duration, target: ProgressDrawTarget) {
+    fn label(&self, stage: usize) -> String {
+        let n = self.labels.len();
+        let label = self.labels.get(stage).map_or("", String::as_str);
+        format!("stage {}/{n} {label}", (stage + 1).min(n))
+    }
+
+    fn total(&self, stage: usize) -> usize {
+        self.totals.get(stage).copied().unwrap_or(0)
+    }
+
+    /// The drawing thread: waits out the delay, then refreshes until the end.
+    fn draw(self: Arc<Self>, delay: Duration, sink: Sink) {
         if self.wait_until(self.started + delay) && delay > Duration::ZERO {
             return; // ended before the delay: draw nothing
         }
+        self.drawn.store(true, Ordering::SeqCst);
+        match sink {
+            Sink::Bars(target) => self.draw_bars(&target),
+            Sink::Lines => self.draw_lines(),
+        }
+    }
+
+    /// One bar per stage; a finished stage's bar stays on screen with its final count.
+    fn draw_bars(&self, target: &TargetFactory) {
         let style = ProgressStyle::with_template(
             "{prefix} [{bar:30}] {pos}/{len} tasks  elapsed {elapsed_precise}  eta {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
-        let mut stage = self.current.load(Ordering::Relaxed);
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(self.totals.get(stage).copied().unwrap_or(0) as u64),
-            target,
-        )
-        .with_style(style)
-        .with_elapsed(self.started.elapsed());
-        let set_stage = |bar: &indicatif::ProgressBar, stage: usize| {
-            let n = self.labels.len();
-            let label = self.labels.get(stage).map_or("", String::as_str);
-            bar.set_prefix(format!("stage {}/{n} {label}", (stage + 1).min(n)));
-            bar.set_length(self.totals.get(stage).copied().unwrap_or(0) as u64);
-            bar.reset_eta();
+        let new_bar = |stage: usize| {
+            let bar =
+                indicatif::ProgressBar::with_draw_target(Some(self.total(stage) as u64), target())
+                    .with_style(style.clone())
+                    .with_prefix(self.label(stage))
+                    .with_elapsed(self.started.elapsed());
+            bar.set_position(self.done_in(stage) as u64);
+            bar
         };
-        set_stage(&bar, stage);
-        bar.set_position(self.done_in(stage) as u64);
-        self.drawn.store(true, Ordering::SeqCst);
+        let mut stage = self.current.load(Ordering::Relaxed);
+        let mut bar = new_bar(stage);
+        loop {
+            let ended = self.wait_until(Instant::now() + REFRESH);
+            let now_stage = self.current.load(Ordering::Relaxed);
+            if now_stage != stage {
+                bar.set_position(self.done_in(stage) as u64);
+                bar.finish();
+                stage = now_stage;
+                bar = new_bar(stage);
+            }
+            bar.set_position(self.done_in(stage) as u64);
+            if ended {
+                bar.finish();
+                return;
+            }
+        }
+    }
+
+    /// Plain lines on stderr: one at the start, at most one a second, one at the end.
+    fn draw_lines(&self) {
+        let mut stage = self.current.load(Ordering::Relaxed);
+        let mut stage_started = Instant::now();
+        let mut printed: Option<Instant> = None;
         loop {
             let ended = self.wait_until(Instant::now() + REFRESH);
             let now_stage = self.current.load(Ordering::Relaxed);
             if now_stage != stage {
                 stage = now_stage;
-                bar.set_position(0);
-                set_stage(&bar, stage);
+                stage_started = Instant::now();
             }
-            bar.set_position(self.done_in(stage) as u64);
+            if ended || printed.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                let (done, total) = (self.done_in(stage), self.total(stage));
+                let in_stage = stage_started.elapsed().as_secs_f64();
+                let eta = if done == 0 {
+                    "?".to_string()
+                } else {
+                    let left = in_stage * total.saturating_sub(done) as f64 / done as f64;
+                    format!("{left:.1}s")
+                };
+                // a closed or broken stderr only loses the line
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "{}: {done}/{total} tasks, elapsed {:.1}s, eta {eta}",
+                    self.label(stage),
+                    self.started.elapsed().as_secs_f64()
+                );
+                printed = Some(Instant::now());
+            }
             if ended {
-                bar.finish();
                 return;
             }
         }
@@ -713,40 +770,6 @@ impl TermLike for TextTerm {
     }
     fn flush(&self) -> io::Result<()> {
         Ok(())
-    }
-}
-
-/// Stderr when it is not a terminal: each draw appends a plain line.
-#[derive(Debug, Clone, Copy)]
-struct StderrLines;
-
-impl TermLike for StderrLines {
-    fn width(&self) -> u16 {
-        100
-    }
-    fn move_cursor_up(&self, _n: usize) -> io::Result<()> {
-        Ok(())
-    }
-    fn move_cursor_down(&self, _n: usize) -> io::Result<()> {
-        Ok(())
-    }
-    fn move_cursor_right(&self, _n: usize) -> io::Result<()> {
-        Ok(())
-    }
-    fn move_cursor_left(&self, _n: usize) -> io::Result<()> {
-        Ok(())
-    }
-    fn write_line(&self, s: &str) -> io::Result<()> {
-        writeln!(io::stderr().lock(), "{s}")
-    }
-    fn write_str(&self, s: &str) -> io::Result<()> {
-        write!(io::stderr().lock(), "{s}")
-    }
-    fn clear_line(&self) -> io::Result<()> {
-        Ok(())
-    }
-    fn flush(&self) -> io::Result<()> {
-        io::stderr().flush()
     }
 }
 
