@@ -373,13 +373,13 @@ impl Run {
         }
     }
 
-    /// Plain lines on stderr: one at the start, at most one a second, one at the end.
+    /// Plain lines on stderr: one at once, then at most one a second, and one at the end.
     fn draw_lines(&self) {
         let mut stage = self.current.load(Ordering::Relaxed);
         let mut stage_started = Instant::now();
         let mut printed: Option<Instant> = None;
+        let mut ended = false;
         loop {
-            let ended = self.wait_until(Instant::now() + REFRESH);
             let now_stage = self.current.load(Ordering::Relaxed);
             if now_stage != stage {
                 stage = now_stage;
@@ -406,6 +406,7 @@ impl Run {
             if ended {
                 return;
             }
+            ended = self.wait_until(Instant::now() + REFRESH);
         }
     }
 }
