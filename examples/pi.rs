@@ -2,15 +2,19 @@
 //! side by side for the lesson's sizes (1e4 bytes, then 1 GB .. 5 GB of points).
 //!
 //! ```text
-//! cargo run --release --example pi -- [--max-gb 5]
+//! cargo run --release --example pi -- [--max-gb 5] [--trace out.json]
 //! ```
+//! `--trace` writes the tasks of the spillway computations as one Chrome trace (open it at
+//! <https://ui.perfetto.dev>).
 //! The serial version materialises the whole array, as NumPy does: it needs the array's
 //! size in memory. The twin streams it in tiles under a 1 GB budget.
 
 use ndarray::{Array2, Axis};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use spillway::exec::trace::TraceRecorder;
 use spillway::{Client, random};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The lesson's `calculate_pi`, on ndarray.
@@ -68,8 +72,13 @@ fn main() -> spillway::Result<()> {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
+    let trace_path = std::env::args().skip_while(|a| a != "--trace").nth(1);
     let client = Client::builder().memory_limit("1GB").build()?;
     println!("{client}");
+    let trace = Arc::new(TraceRecorder::new());
+    if trace_path.is_some() {
+        client.add_monitor(trace.clone());
+    }
     let mut sizes = vec![10_000usize];
     sizes.extend((1..=max_gb).map(|g| g * 1_000_000_000));
     for size in sizes {
@@ -83,6 +92,10 @@ fn main() -> spillway::Result<()> {
             "size_bytes={size} ndarray_seconds={serial:.4} spillway_seconds={lazy:.4} speedup={:.2}",
             serial / lazy
         );
+    }
+    if let Some(path) = &trace_path {
+        trace.write(path)?;
+        eprintln!("trace of {} tasks written to {path}", trace.len());
     }
     client.close();
     Ok(())

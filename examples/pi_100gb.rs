@@ -4,14 +4,23 @@
 //! ```text
 //! cargo run --release --example pi_100gb -- [--size 100GB] [--chunks 40] [--workers 1]
 //!     [--threads-per-worker <cores>] [--memory-limit 1GB] [--seed 42]
+//!     [--trace out.json] [--progress | --no-progress]
 //! ```
+//!
+//! `--trace` writes the computation's tasks as a Chrome trace (open it at
+//! <https://ui.perfetto.dev>). The progress bar goes to stderr: by default only when stderr
+//! is a terminal and the computation takes more than a second; `--progress` always,
+//! `--no-progress` never.
 //!
 //! The last line is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`.
 
 use spillway::array::chunks::python_tuple;
+use spillway::exec::progress::{self, Progress};
+use spillway::exec::trace::TraceRecorder;
 use spillway::random;
 use spillway::util::size::parse_bytes;
 use spillway::{Client, Result};
+use std::sync::Arc;
 use std::time::Instant;
 
 struct Args {
@@ -21,6 +30,8 @@ struct Args {
     threads_per_worker: usize,
     memory_limit: String,
     seed: u64,
+    trace: Option<String>,
+    progress: Option<bool>,
 }
 
 fn parse_args() -> std::result::Result<Args, String> {
@@ -33,6 +44,8 @@ fn parse_args() -> std::result::Result<Args, String> {
             .unwrap_or(1),
         memory_limit: "1GB".to_string(),
         seed: random::DEFAULT_SEED,
+        trace: None,
+        progress: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,8 +73,11 @@ fn parse_args() -> std::result::Result<Args, String> {
                 let v = value()?;
                 args.seed = v.parse().map_err(|_| bad(&v))?;
             }
+            "--trace" => args.trace = Some(value()?),
+            "--progress" => args.progress = Some(true),
+            "--no-progress" => args.progress = Some(false),
             "--help" | "-h" => {
-                return Err("usage: pi_100gb [--size 100GB] [--chunks 40] [--workers N] [--threads-per-worker N] [--memory-limit 1GB] [--seed 42]".into());
+                return Err("usage: pi_100gb [--size 100GB] [--chunks 40] [--workers N] [--threads-per-worker N] [--memory-limit 1GB] [--seed 42] [--trace out.json] [--progress | --no-progress]".into());
             }
             other => return Err(format!("unknown flag {other}; see --help")),
         }
@@ -127,10 +143,30 @@ fn main() {
         }
     };
     println!("{client}");
+    match args.progress {
+        None => drop(progress::install(&client, Progress::auto())),
+        Some(true) => drop(progress::install(&client, Progress::always())),
+        Some(false) => {}
+    }
+    let trace = args.trace.as_ref().map(|_| {
+        let recorder = Arc::new(TraceRecorder::new());
+        client.add_monitor(recorder.clone());
+        recorder
+    });
 
     let t0 = Instant::now();
     let outcome = dask_calculate_pi(args.size, args.chunks, args.seed);
     let t1 = Instant::now();
+    if let (Some(path), Some(trace)) = (&args.trace, &trace) {
+        match trace.write(path) {
+            Ok(()) => eprintln!("trace of {} tasks written to {path}", trace.len()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                client.close();
+                std::process::exit(1);
+            }
+        }
+    }
     match outcome {
         Ok((pi, seconds, points)) => {
             println!("time taken for spillway is {}", (t1 - t0).as_secs_f64());

@@ -46,7 +46,12 @@ pub enum Error {
         /// The panic payload, when it was a string.
         message: String,
     },
-    /// A file could not be written or read.
+    /// A file could not be written (or read); `message` is the operating system's reason.
+    ///
+    /// ```
+    /// let err = spillway::Error::Io { path: "/no/such/dir/t.json".into(), message: "No such file or directory".into() };
+    /// assert_eq!(err.to_string(), "cannot write /no/such/dir/t.json: No such file or directory");
+    /// ```
     #[error("cannot write {path}: {message}")]
     Io {
         /// The file.

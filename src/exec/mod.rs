@@ -6,6 +6,8 @@ pub mod dashboard;
 pub mod error;
 pub mod executor;
 pub mod monitor;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod stage;
+pub mod trace;
