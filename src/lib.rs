@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+pub mod delayed;
 pub mod dtype;
 pub mod error;
 pub mod exec;
@@ -56,6 +57,7 @@ pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones,
 pub use array::elementwise::Operand;
 pub use array::random;
 pub use array::{Array, ArrayError};
+pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
