@@ -17,7 +17,7 @@
 use ndarray::{Array2, Axis};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use spillway::delayed::compute_all_with_report;
+use spillway::delayed::{DelayedError, TASK_OVERHEAD_BYTES, compute_all_with_report};
 use spillway::util::size::{format_bytes, parse_bytes};
 use spillway::{Client, delayed};
 use std::time::Instant;
@@ -61,7 +61,14 @@ fn arg(flag: &str) -> Option<String> {
     std::env::args().skip_while(|a| a != flag).nth(1)
 }
 
-fn main() -> spillway::Result<()> {
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> spillway::Result<()> {
     let unit = parse_bytes(&arg("--unit").unwrap_or_else(|| "1GB".to_string()))?;
     let unit = usize::try_from(unit).unwrap_or(usize::MAX);
     let workers: usize = arg("--workers").and_then(|v| v.parse().ok()).unwrap_or(5);
@@ -70,6 +77,25 @@ fn main() -> spillway::Result<()> {
         .unwrap_or(1);
     let memory_limit = arg("--memory-limit").unwrap_or_else(|| "auto".to_string());
     let sizes: Vec<usize> = (1..=5).map(|i| unit.saturating_mul(i)).collect();
+
+    let client = Client::builder()
+        .n_workers(workers)
+        .threads_per_worker(threads)
+        .memory_limit(memory_limit)
+        .build()?;
+    println!("{client}");
+    // the largest task must fit the budget: say so before the long serial loop
+    let largest = task_bytes(sizes[4]);
+    if largest + TASK_OVERHEAD_BYTES > client.budget().limit() {
+        let budget = client.budget().limit();
+        client.close();
+        return Err(DelayedError::TaskTooLarge {
+            task: "calculate_pi".to_string(),
+            memory: largest,
+            budget,
+        }
+        .into());
+    }
 
     println!(
         "serial: calculate_pi for {} .. {}",
@@ -83,12 +109,6 @@ fn main() -> spillway::Result<()> {
     let serial = t0.elapsed().as_secs_f64();
     println!("time taken for the serial loop is {serial:.3} s\n");
 
-    let client = Client::builder()
-        .n_workers(workers)
-        .threads_per_worker(threads)
-        .memory_limit(memory_limit)
-        .build()?;
-    println!("{client}");
     let results: Vec<_> = sizes
         .iter()
         .map(|&size| {

@@ -8,7 +8,7 @@ use crate::array::creation::IntoShape;
 use crate::array::{Array, check_rank};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::exec::runtime::Client;
+use crate::exec::runtime::{Client, RuntimeError};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::{EvalContext, copy_region};
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
@@ -173,6 +173,18 @@ pub fn from_delayed<T: Element>(value: &Delayed<ArrayD<T>>, shape: impl IntoShap
     }) as ExprRef<T>)
 }
 
+/// Computes `value` on [`Client::current`]; should that client be closed between being
+/// looked up and used, looks again (the next current client is another one).
+fn compute_on_current<T: Element>(value: &Delayed<ArrayD<T>>) -> Result<Arc<ArrayD<T>>> {
+    let mut attempts = 0;
+    loop {
+        match value.compute_shared_on(&Client::current()) {
+            Err(Error::Runtime(RuntimeError::Closed)) if attempts < 3 => attempts += 1,
+            other => return other,
+        }
+    }
+}
+
 /// A source node reading a delayed ndarray.
 struct DelayedExpr<T: Element> {
     meta: NodeMeta,
@@ -190,7 +202,7 @@ impl<T: Element> DelayedExpr<T> {
     fn values(&self) -> Result<Arc<ArrayD<T>>> {
         self.computed
             .get_or_init(|| {
-                let values = self.value.compute_shared_on(&Client::current())?;
+                let values = compute_on_current(&self.value)?;
                 if values.shape() != self.meta.shape.as_slice() {
                     return Err(DelayedError::ShapeMismatch {
                         task: self.value.task_name(),
