@@ -341,3 +341,24 @@ fn monitors_see_delayed_tasks() {
     assert_eq!(recorder.finished.load(Ordering::SeqCst), 1);
     c.close();
 }
+
+#[test]
+fn a_task_may_compute_another_on_the_same_client() {
+    // one thread: had the inner compute waited for the pool, it would never run
+    let c = client(1, "64MB");
+    let inner = delayed(|| 21).name("inner");
+    let on = c.clone();
+    let outer = delayed(move || inner.compute_on(&on).map(|x| x * 2)).name("outer");
+    assert_eq!(outer.compute_on(&c).unwrap(), Ok(42));
+    c.close();
+}
+
+#[test]
+fn a_closed_client_is_an_error() {
+    let c = client(1, "64MB");
+    c.close();
+    assert!(matches!(
+        delayed(|| 1).compute_on(&c),
+        Err(Error::Runtime(spillway::RuntimeError::Closed))
+    ));
+}
