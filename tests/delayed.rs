@@ -4,7 +4,7 @@
 use ndarray::ArrayD;
 use spillway::delayed::{
     DelayedError, compute_all_on, compute_all_with_report, delayed_many, delayed2, from_delayed,
-    task_graph,
+    from_delayed_blocks, task_graph,
 };
 use spillway::exec::monitor::{Monitor, StageInfo, TaskRecord};
 use spillway::{Client, Error, delayed};
@@ -361,4 +361,30 @@ fn a_closed_client_is_an_error() {
         delayed(|| 1).compute_on(&c),
         Err(Error::Runtime(spillway::RuntimeError::Closed))
     ));
+}
+
+#[test]
+fn from_delayed_blocks_reassembles_to_delayed() {
+    let c = client(2, "64MB");
+    let x = spillway::random::default_rng(3).random([7, 5], [3, 2]);
+    let expected = x.compute_on(&c).unwrap();
+    let y = from_delayed_blocks(&x.to_delayed(), vec![vec![3, 3, 1], vec![2, 2, 1]]);
+    assert_eq!(y.numblocks(), vec![3, 3]);
+    assert_eq!(y.compute_on(&c).unwrap(), expected);
+    // read across its blocks' edges by an operand chunked otherwise
+    let z = spillway::random::default_rng(4).random([7, 5], [2, 5]);
+    let sum = (&y + &z).compute_on(&c).unwrap();
+    assert_eq!(sum, &expected + &z.compute_on(&c).unwrap());
+    assert!((y.sum().compute_on(&c).unwrap()[[]] - expected.sum()).abs() < 1e-9);
+    // a block of the wrong shape fails the computation, naming the shapes
+    let wrong = from_delayed_blocks(&x.to_delayed(), vec![vec![3, 4], vec![2, 2, 1]]);
+    assert!(wrong.check().is_err()); // 6 blocks asked, 9 given
+    let blocks: Vec<_> = (0..2)
+        .map(|_| delayed(|| ArrayD::<f64>::zeros(vec![2])))
+        .collect();
+    let err = from_delayed_blocks(&blocks, vec![vec![2, 3]])
+        .compute_on(&c)
+        .unwrap_err();
+    assert!(err.to_string().contains("[3]"), "{err}");
+    c.close();
 }

@@ -53,12 +53,14 @@
 //! index within the computation (inputs before readers).
 
 mod array;
+mod blocks;
 mod error;
 mod graph;
 mod schedule;
 mod task;
 
 pub use array::from_delayed;
+pub use blocks::from_delayed_blocks;
 pub use error::DelayedError;
 pub use graph::task_graph;
 pub use schedule::STAGE_LABEL;
