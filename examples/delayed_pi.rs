@@ -7,11 +7,13 @@
 //!     [--threads-per-worker 1] [--memory-limit auto]
 //! ```
 //!
-//! Each task materialises its whole array, as NumPy does, and declares that memory (the
-//! points, their row sums and the inside-circle flags: 1.5625 x its size) to the client's
-//! budget, so when the five together need more than the budget they run as the budget
-//! allows rather than all at once; a task that alone needs more than the budget is refused
-//! before anything runs. The last line is
+//! Each task materialises its whole array, as NumPy does, and declares the memory it holds
+//! at its peak (the points, their squares, the row sums and the inside-circle flags:
+//! 2.5625 x its size) to the client's budget, so when the five together need more than
+//! the budget they run as the budget allows rather than all at once; a task that alone
+//! needs more than the budget is refused before anything runs (here: before the serial
+//! loop). With the defaults the 5 GB task needs 12.8 GB, more than half of a 24 GB
+//! machine (`auto`): pass a larger `--memory-limit` or a smaller `--unit`. The last line is
 //! `serial_seconds=<s> delayed_seconds=<s> speedup=<x>`.
 
 use ndarray::{Array2, Axis};
