@@ -1,6 +1,7 @@
 //! The crate's error type: one enum per layer, composed here with `#[from]`.
 
 use crate::array::ArrayError;
+use crate::delayed::DelayedError;
 use crate::exec::budget::MemoryError;
 use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
@@ -33,6 +34,9 @@ pub enum Error {
     /// An invalid runtime configuration.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// A delayed computation refused before it ran.
+    #[error(transparent)]
+    Delayed(#[from] DelayedError),
     /// An unparsable byte size.
     #[error(transparent)]
     Size(#[from] SizeError),

@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+pub mod delayed;
 pub mod dtype;
 pub mod error;
 pub mod exec;
@@ -57,6 +58,7 @@ pub use array::elementwise::Operand;
 pub use array::random;
 pub use array::visualize::{Visualization, VisualizeOptions, visualize};
 pub use array::{Array, ArrayError};
+pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};

@@ -1,0 +1,134 @@
+//! The lesson's exercise: the serial `calculate_pi` for 1x .. 5x a unit size, timed as a
+//! plain loop and then as five delayed tasks computed together on a client
+//! (`dask.delayed(calculate_pi)` and `dask.compute(*results)`).
+//!
+//! ```text
+//! cargo run --release --example delayed_pi -- [--unit 1GB] [--workers 5] \
+//!     [--threads-per-worker 1] [--memory-limit auto]
+//! ```
+//!
+//! Each task materialises its whole array, as NumPy does, and declares the memory it holds
+//! at its peak (the points, their squares, the row sums and the inside-circle flags:
+//! 2.5625 x its size) to the client's budget, so when the five together need more than
+//! the budget they run as the budget allows rather than all at once; a task that alone
+//! needs more than the budget is refused before anything runs (here: before the serial
+//! loop). With the defaults the 5 GB task needs 12.8 GB, more than half of a 24 GB
+//! machine (`auto`): pass a larger `--memory-limit` or a smaller `--unit`. The last line is
+//! `serial_seconds=<s> delayed_seconds=<s> speedup=<x>`.
+
+use ndarray::{Array2, Axis};
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use spillway::delayed::{DelayedError, TASK_OVERHEAD_BYTES, compute_all_with_report};
+use spillway::util::size::{format_bytes, parse_bytes};
+use spillway::{Client, delayed};
+use std::time::Instant;
+
+/// The lesson's `calculate_pi`, on ndarray (as in `examples/pi.rs`).
+fn calculate_pi(size_in_bytes: usize) -> f64 {
+    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
+
+    // 2D random array with positions (x, y)
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let xy = Array2::from_shape_simple_fn(rand_array_shape, || {
+        (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    });
+
+    // check if position (x, y) is in unit circle
+    let xy_inside_circle = xy.mapv(|v| v * v).sum_axis(Axis(1)).mapv(|r| r < 1.0);
+
+    // pi is the fraction of points in circle x 4
+    let inside = xy_inside_circle.iter().filter(|&&b| b).count();
+    let pi = 4.0 * inside as f64 / xy_inside_circle.len().max(1) as f64;
+
+    println!(
+        "from {} GB randomly chosen positions: pi estimate {pi}, error {}",
+        (xy.len() * 8) as f64 / 1e9,
+        (pi - std::f64::consts::PI).abs()
+    );
+    pi
+}
+
+/// The memory `calculate_pi(size_in_bytes)` holds at its peak: the points (`size`), the
+/// squares before their row sums are taken (`size`, freed after), the row sums
+/// (`size / 2`) and the flags (`size / 16`). The squares and the points are alive
+/// together, so the peak is about `2.5625 x size`; declared conservatively.
+fn task_bytes(size_in_bytes: usize) -> u64 {
+    let size = size_in_bytes as u64;
+    2 * size + size / 2 + size / 16
+}
+
+/// The value after `flag` on the command line.
+fn arg(flag: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != flag).nth(1)
+}
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> spillway::Result<()> {
+    let unit = parse_bytes(&arg("--unit").unwrap_or_else(|| "1GB".to_string()))?;
+    let unit = usize::try_from(unit).unwrap_or(usize::MAX);
+    let workers: usize = arg("--workers").and_then(|v| v.parse().ok()).unwrap_or(5);
+    let threads: usize = arg("--threads-per-worker")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let memory_limit = arg("--memory-limit").unwrap_or_else(|| "auto".to_string());
+    let sizes: Vec<usize> = (1..=5).map(|i| unit.saturating_mul(i)).collect();
+
+    let client = Client::builder()
+        .n_workers(workers)
+        .threads_per_worker(threads)
+        .memory_limit(memory_limit)
+        .build()?;
+    println!("{client}");
+    // the largest task must fit the budget: say so before the long serial loop
+    let largest = task_bytes(sizes[4]);
+    if largest + TASK_OVERHEAD_BYTES > client.budget().limit() {
+        let budget = client.budget().limit();
+        client.close();
+        return Err(DelayedError::TaskTooLarge {
+            task: "calculate_pi".to_string(),
+            memory: largest,
+            budget,
+        }
+        .into());
+    }
+
+    println!(
+        "serial: calculate_pi for {} .. {}",
+        format_bytes(sizes[0] as u64),
+        format_bytes(sizes[4] as u64)
+    );
+    let t0 = Instant::now();
+    for &size in &sizes {
+        calculate_pi(size);
+    }
+    let serial = t0.elapsed().as_secs_f64();
+    println!("time taken for the serial loop is {serial:.3} s\n");
+
+    let results: Vec<_> = sizes
+        .iter()
+        .map(|&size| {
+            delayed(move || calculate_pi(size))
+                .name("calculate_pi")
+                .memory_bytes(task_bytes(size))
+        })
+        .collect();
+    let t0 = Instant::now();
+    let (pis, report) = compute_all_with_report(&results, &client)?;
+    let lazy = t0.elapsed().as_secs_f64();
+    println!("time taken for delayed w{workers}/t{threads} is {lazy:.3} s");
+    println!("pi estimates: {pis:?}");
+    println!("{report}");
+    client.close();
+    println!(
+        "serial_seconds={serial:.3} delayed_seconds={lazy:.3} speedup={:.2}",
+        serial / lazy
+    );
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Arrays and delayed values together: an array's chunks as delayed tasks
+//! ([`Array::to_delayed`]) and an array whose values come from a delayed task
+//! ([`from_delayed`]).
+
+use super::Delayed;
+use super::error::DelayedError;
+use crate::array::creation::IntoShape;
+use crate::array::{Array, check_rank};
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::exec::runtime::{Client, RuntimeError};
+use crate::graph::chunks::{BlockGrid, Chunks};
+use crate::graph::eval::{EvalContext, copy_region};
+use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::region::Region;
+use ndarray::ArrayD;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
+
+/// One chunk per axis covering `shape`.
+fn single_chunk(shape: &[usize]) -> Chunks {
+    Chunks(shape.iter().map(|&n| vec![n]).collect())
+}
+
+impl<T: Element> Array<T> {
+    /// One delayed task per chunk, in row-major block order (Dask's `x.to_delayed()`,
+    /// flattened). Each task computes its chunk through the planner on the client that
+    /// runs it, so a chunk's fused chain streams as usual; reductions the chunk depends on
+    /// are computed by each chunk's task. The tasks declare no memory of their own: the
+    /// plan inside each reserves what it needs from the same budget.
+    ///
+    /// ```
+    /// let x = spillway::arange(0i64, 10, 1, 4);
+    /// let blocks = x.to_delayed();
+    /// assert_eq!(blocks.len(), 3);
+    /// let last = blocks[2].compute().unwrap();
+    /// assert_eq!(last.as_slice().unwrap(), &[8, 9]);
+    /// ```
+    pub fn to_delayed(&self) -> Vec<Delayed<ArrayD<T>>> {
+        if let Some(error) = self.error() {
+            return vec![Delayed::from_work(
+                "invalid".to_string(),
+                Vec::new(),
+                Box::new(move |_: &Client| Err(error)),
+            )];
+        }
+        let grid = BlockGrid::new(self.chunks());
+        let name = self.name().to_string();
+        (0..grid.len())
+            .map(|i| {
+                let region = grid.region(&grid.index(i));
+                let shape = region.shape.as_slice().to_vec();
+                let block = Array::from_expr(Arc::new(BlockExpr {
+                    meta: NodeMeta::new(
+                        name.clone(),
+                        shape.clone(),
+                        single_chunk(&shape),
+                        T::DTYPE,
+                    ),
+                    parent: self.expr.clone(),
+                    start: region.start.as_slice().to_vec(),
+                }) as ExprRef<T>);
+                Delayed::from_work(
+                    name.clone(),
+                    Vec::new(),
+                    Box::new(move |client: &Client| block.compute_on(client)),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A view of one block of an array: regions are shifted into the parent's index space.
+struct BlockExpr<T: Element> {
+    meta: NodeMeta,
+    parent: ExprRef<T>,
+    start: Vec<usize>,
+}
+
+impl<T: Element> std::fmt::Debug for BlockExpr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlockExpr({:?} at {:?})", self.meta, self.start)
+    }
+}
+
+impl<T: Element> Node for BlockExpr<T> {
+    fn meta(&self) -> &NodeMeta {
+        &self.meta
+    }
+    fn inputs(&self) -> Vec<NodeRef> {
+        vec![self.parent.clone().as_node()]
+    }
+    fn kind(&self) -> NodeKind {
+        NodeKind::Layout
+    }
+    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
+        0
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Element> Expr<T> for BlockExpr<T> {
+    fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>> {
+        Box::new(BlockEval {
+            inner: ctx.build(&self.parent),
+            start: self.start.clone(),
+        })
+    }
+    fn as_node(self: Arc<Self>) -> NodeRef {
+        self
+    }
+}
+
+struct BlockEval<T: Element> {
+    inner: Box<dyn Eval<T>>,
+    start: Vec<usize>,
+}
+
+impl<T: Element> BlockEval<T> {
+    fn shift(&self, region: &Region) -> Region {
+        let mut shifted = *region;
+        for (axis, offset) in self.start.iter().enumerate() {
+            shifted.start[axis] += offset;
+        }
+        shifted
+    }
+}
+
+impl<T: Element> Eval<T> for BlockEval<T> {
+    fn eval(&mut self, region: &Region, out: &mut [T]) {
+        let shifted = self.shift(region);
+        self.inner.eval(&shifted, out);
+    }
+    fn row_sums(&mut self, region: &Region, row: usize, sums: &mut [T::Sum], assign: bool) -> bool {
+        let shifted = self.shift(region);
+        self.inner.row_sums(&shifted, row, sums, assign)
+    }
+}
+
+/// An array of `shape` whose values come from a delayed ndarray (Dask's
+/// `da.from_delayed`): one chunk, labelled with the task's name.
+///
+/// The delayed value is computed the first time a computation reads the array (when the
+/// first evaluator is built, on [`Client::current`]) and kept, so it runs once however
+/// often the array is computed. Its memory is not counted by the plan: declare it on the
+/// task. If the task fails, or returns an array of another shape
+/// ([`DelayedError::ShapeMismatch`]), the computation's tasks that read it fail with
+/// [`Error::TaskPanicked`] whose message is that error.
+///
+/// ```
+/// use spillway::delayed::{delayed, from_delayed};
+/// let d = delayed(|| ndarray::ArrayD::from_shape_fn(vec![3, 2], |ix| (ix[0] * 2 + ix[1]) as f64));
+/// let x = from_delayed(&d, [3, 2]);
+/// assert_eq!(x.sum().compute_scalar().unwrap(), 15.0);
+/// assert_eq!(x.name(), "delayed");
+/// ```
+pub fn from_delayed<T: Element>(value: &Delayed<ArrayD<T>>, shape: impl IntoShape) -> Array<T> {
+    let shape = shape.into_shape();
+    if let Err(e) = check_rank(&shape) {
+        return Array::invalid(e);
+    }
+    Array::from_expr(Arc::new(DelayedExpr {
+        meta: NodeMeta::new(
+            value.task_name(),
+            shape.clone(),
+            single_chunk(&shape),
+            T::DTYPE,
+        ),
+        value: value.clone(),
+        computed: OnceLock::new(),
+    }) as ExprRef<T>)
+}
+
+/// Computes `value` on [`Client::current`]; should that client be closed between being
+/// looked up and used, looks again (the next current client is another one).
+fn compute_on_current<T: Element>(value: &Delayed<ArrayD<T>>) -> Result<Arc<ArrayD<T>>> {
+    let mut attempts = 0;
+    loop {
+        match value.compute_shared_on(&Client::current()) {
+            Err(Error::Runtime(RuntimeError::Closed)) if attempts < 3 => attempts += 1,
+            other => return other,
+        }
+    }
+}
+
+/// A source node reading a delayed ndarray.
+struct DelayedExpr<T: Element> {
+    meta: NodeMeta,
+    value: Delayed<ArrayD<T>>,
+    computed: OnceLock<Result<Arc<ArrayD<T>>>>,
+}
+
+impl<T: Element> std::fmt::Debug for DelayedExpr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DelayedExpr({:?})", self.meta)
+    }
+}
+
+impl<T: Element> DelayedExpr<T> {
+    fn values(&self) -> Result<Arc<ArrayD<T>>> {
+        self.computed
+            .get_or_init(|| {
+                let values = compute_on_current(&self.value)?;
+                if values.shape() != self.meta.shape.as_slice() {
+                    return Err(DelayedError::ShapeMismatch {
+                        task: self.value.task_name(),
+                        expected: self.meta.shape.clone(),
+                        actual: values.shape().to_vec(),
+                    }
+                    .into());
+                }
+                if values.is_standard_layout() {
+                    Ok(values)
+                } else {
+                    Ok(Arc::new(values.as_standard_layout().into_owned()))
+                }
+            })
+            .clone()
+    }
+}
+
+impl<T: Element> Node for DelayedExpr<T> {
+    fn meta(&self) -> &NodeMeta {
+        &self.meta
+    }
+    fn inputs(&self) -> Vec<NodeRef> {
+        vec![]
+    }
+    fn kind(&self) -> NodeKind {
+        NodeKind::Source
+    }
+    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
+        0
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Element> Expr<T> for DelayedExpr<T> {
+    fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<T>> {
+        Box::new(DelayedEval {
+            values: self.values(),
+        })
+    }
+    fn as_node(self: Arc<Self>) -> NodeRef {
+        self
+    }
+}
+
+struct DelayedEval<T> {
+    values: Result<Arc<ArrayD<T>>, Error>,
+}
+
+impl<T: Element> Eval<T> for DelayedEval<T> {
+    fn eval(&mut self, region: &Region, out: &mut [T]) {
+        match &self.values {
+            Ok(values) => copy_region(values, region, out),
+            // tasks run under catch_unwind: this becomes the computation's
+            // Error::TaskPanicked carrying the message
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
