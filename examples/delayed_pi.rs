@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example delayed_pi -- [--unit 1GB] [--workers 5] \
-//!     [--threads-per-worker 1] [--memory-limit auto]
+//!     [--threads-per-worker 1] [--memory-limit 3GB]
 //! ```
 //!
 //! Each task materialises its whole array, as NumPy does, and declares the memory it holds
@@ -12,8 +12,9 @@
 //! 2.5625 x its size) to the client's budget, so when the five together need more than
 //! the budget they run as the budget allows rather than all at once; a task that alone
 //! needs more than the budget is refused before anything runs (here: before the serial
-//! loop). With the defaults the 5 GB task needs 12.8 GB, more than half of a 24 GB
-//! machine (`auto`): pass a larger `--memory-limit` or a smaller `--unit`. The last line is
+//! loop). With the defaults (5 workers x 3GB = 15 GB) the five tasks together need 38 GB,
+//! so they run a few at a time, and the 5 GB task (12.8 GB) fits alone. On a machine with
+//! less than 16 GB, pass a smaller `--unit` and `--memory-limit`. The last line is
 //! `serial_seconds=<s> delayed_seconds=<s> speedup=<x>`.
 
 use ndarray::{Array2, Axis};
@@ -77,7 +78,7 @@ fn run() -> spillway::Result<()> {
     let threads: usize = arg("--threads-per-worker")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
-    let memory_limit = arg("--memory-limit").unwrap_or_else(|| "auto".to_string());
+    let memory_limit = arg("--memory-limit").unwrap_or_else(|| "3GB".to_string());
     let sizes: Vec<usize> = (1..=5).map(|i| unit.saturating_mul(i)).collect();
 
     let client = Client::builder()

@@ -62,7 +62,7 @@ pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
+pub use exec::dashboard::Dashboard;
 pub use exec::error::PlanError;
 pub use exec::report::RunReport;
-pub use exec::dashboard::Dashboard;
 pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};

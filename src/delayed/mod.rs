@@ -402,6 +402,33 @@ impl<T: Send + Sync + 'static> Delayed<T> {
     pub fn task_graph(&self) -> TaskGraph {
         graph::build(&[self.node()])
     }
+
+    /// The task graph as a picture (`dask.visualize(dask_calpi)`): `.svg()`, `.dot()`,
+    /// `.save("graph.svg")`.
+    ///
+    /// ```
+    /// use spillway::delayed::delayed;
+    /// let dask_calpi = delayed(|| 3.14).name("calculate_pi");
+    /// let picture = dask_calpi.visualize();
+    /// assert!(picture.dot().contains("calculate_pi"));
+    /// assert!(picture.svg().starts_with("<svg"));
+    /// ```
+    pub fn visualize(&self) -> crate::array::visualize::Visualization {
+        crate::array::visualize::Visualization::new(self.task_graph())
+    }
+}
+
+/// The task graph of several delayed values as one picture (`dask.visualize(results)`).
+///
+/// ```
+/// use spillway::delayed::{delayed, visualize};
+/// let results: Vec<_> = (1..=5).map(|i| delayed(move || i as f64).name("calculate_pi")).collect();
+/// assert_eq!(visualize(&results).task_graph().nodes.len(), 5);
+/// ```
+pub fn visualize<T: Send + Sync + 'static>(
+    values: &[Delayed<T>],
+) -> crate::array::visualize::Visualization {
+    crate::array::visualize::Visualization::new(graph::task_graph(values))
 }
 
 /// Computes many delayed values in one run on [`Client::current`] (Dask's

@@ -125,6 +125,7 @@ pub(crate) fn run(roots: &[Arc<dyn TaskNode>], client: &Client) -> Result<RunRep
         tasks: tasks.len(),
         worker_bytes: tasks.iter().map(|t| t.bytes).max().unwrap_or(0),
         stage_bytes: 0,
+        work_bytes: 0,
     };
     let workers = client.total_threads().min(tasks.len()).max(1);
     for m in &monitors {

@@ -870,6 +870,7 @@ mod tests {
             tasks,
             worker_bytes: 8,
             stage_bytes: 16,
+            work_bytes: 0,
         }
     }
 

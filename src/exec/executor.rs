@@ -65,6 +65,7 @@ pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunRepor
             tasks: s.num_tasks(),
             worker_bytes: s.worker_bytes(),
             stage_bytes: s.stage_bytes(1),
+            work_bytes: s.work_bytes(),
         })
         .collect();
     for m in &watch.monitors {

@@ -20,6 +20,9 @@ pub struct StageInfo {
     pub worker_bytes: u64,
     /// Projected bytes the stage holds from start to end.
     pub stage_bytes: u64,
+    /// Bytes of data the stage's tasks go through, all together (0 when unknown): what a
+    /// progress display counts done in proportion to tasks.
+    pub work_bytes: u64,
 }
 
 /// One finished task.

@@ -30,6 +30,7 @@
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::RunReport;
 use super::runtime::Client;
+use crate::util::size::format_bytes;
 use indicatif::{ProgressDrawTarget, ProgressStyle, TermLike};
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
@@ -275,6 +276,8 @@ struct Run {
     started: Instant,
     labels: Vec<String>,
     totals: Vec<usize>,
+    /// Bytes of data each stage goes through (0 when unknown).
+    work_bytes: Vec<u64>,
     done: Vec<AtomicUsize>,
     /// Tasks whose stage index was out of range (never expected).
     stray: AtomicUsize,
@@ -326,6 +329,18 @@ impl Run {
         self.totals.get(stage).copied().unwrap_or(0)
     }
 
+    /// "1.2 GiB of 4.0 GiB", in proportion to tasks done; empty when the stage's bytes
+    /// are unknown.
+    fn bytes_text(&self, stage: usize) -> String {
+        let work = self.work_bytes.get(stage).copied().unwrap_or(0);
+        let total = self.total(stage);
+        if work == 0 || total == 0 {
+            return String::new();
+        }
+        let done = (work as u128 * self.done_in(stage) as u128 / total as u128) as u64;
+        format!("{} of {}", format_bytes(done), format_bytes(work))
+    }
+
     /// The drawing thread: waits out the delay, then refreshes until the end.
     fn draw(self: Arc<Self>, delay: Duration, sink: Sink) {
         if self.wait_until(self.started + delay) && delay > Duration::ZERO {
@@ -341,7 +356,7 @@ impl Run {
     /// One bar per stage; a finished stage's bar stays on screen with its final count.
     fn draw_bars(&self, target: &TargetFactory) {
         let style = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} tasks  elapsed {elapsed_precise}  eta {eta}",
+            "{prefix} [{bar:30}] {pos}/{len} tasks  {msg}  elapsed {elapsed_precise}  eta {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
@@ -352,6 +367,7 @@ impl Run {
                     .with_prefix(self.label(stage))
                     .with_elapsed(self.started.elapsed());
             bar.set_position(self.done_in(stage) as u64);
+            bar.set_message(self.bytes_text(stage));
             bar
         };
         let mut stage = self.current.load(Ordering::Relaxed);
@@ -366,6 +382,7 @@ impl Run {
                 bar = new_bar(stage);
             }
             bar.set_position(self.done_in(stage) as u64);
+            bar.set_message(self.bytes_text(stage));
             if ended {
                 bar.finish();
                 return;
@@ -397,8 +414,9 @@ impl Run {
                 // a closed or broken stderr only loses the line
                 let _ = writeln!(
                     io::stderr().lock(),
-                    "{}: {done}/{total} tasks, elapsed {:.1}s, eta {eta}",
+                    "{}: {done}/{total} tasks {}, elapsed {:.1}s, eta {eta}",
                     self.label(stage),
+                    self.bytes_text(stage),
                     self.started.elapsed().as_secs_f64()
                 );
                 printed = Some(Instant::now());
@@ -551,6 +569,7 @@ impl Monitor for ProgressBar {
             started,
             labels: stages.iter().map(|s| s.label.clone()).collect(),
             totals: stages.iter().map(|s| s.tasks).collect(),
+            work_bytes: stages.iter().map(|s| s.work_bytes).collect(),
             done: stages.iter().map(|_| AtomicUsize::new(0)).collect(),
             stray: AtomicUsize::new(0),
             current: AtomicUsize::new(0),
@@ -784,6 +803,7 @@ mod tests {
             tasks,
             worker_bytes: 0,
             stage_bytes: 0,
+            work_bytes: 0,
         }
     }
 

@@ -21,6 +21,11 @@ pub trait Stage: Send + Sync {
     /// Projected bytes the stage holds from start to finish (its output and, for
     /// reductions, the partials waiting in merge trees) when `workers` run at once.
     fn stage_bytes(&self, workers: usize) -> u64;
+    /// Bytes of data the stage's tasks go through together (for progress displays);
+    /// 0 when unknown.
+    fn work_bytes(&self) -> u64 {
+        0
+    }
     /// A chunking that would make the stage fit in `budget` bytes, if one exists.
     fn suggest_fit(&self, budget: u64) -> Option<String>;
     /// Called once before any task runs: reserves `stage_bytes(workers)` from `budget`.

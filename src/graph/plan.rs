@@ -320,6 +320,9 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
     fn worker_bytes(&self) -> u64 {
         self.scratch + (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64
     }
+    fn work_bytes(&self) -> u64 {
+        (self.size() * std::mem::size_of::<T>()) as u64
+    }
     fn stage_bytes(&self, _workers: usize) -> u64 {
         (self.size() * std::mem::size_of::<T>()) as u64
     }

@@ -917,6 +917,10 @@ impl<T: Element> Stage for ReduceStage<T> {
         let tile = (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64;
         self.worker_scratch + tile + self.runs.iter().map(|r| r.partial_bytes()).sum::<u64>()
     }
+    fn work_bytes(&self) -> u64 {
+        let elems: usize = self.input.meta().shape.iter().product();
+        (elems * std::mem::size_of::<T>()) as u64
+    }
     fn stage_bytes(&self, workers: usize) -> u64 {
         self.runs
             .iter()
