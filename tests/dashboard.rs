@@ -1,5 +1,5 @@
-//! The dashboard over real HTTP: `/status.json` after a computation, the page, a taken
-//! port, and the port freed by `close()`.
+//! The dashboard over real HTTP: `/status.json` after a computation, memory split by
+//! worker, the page, a taken port, and the port freed by `close()`.
 
 use serde_json::Value;
 use spillway::{Client, RuntimeError};
@@ -77,6 +77,25 @@ fn status_json_describes_the_computation() {
     assert_eq!(json["client"]["total_memory"], client.total_memory());
     assert_eq!(json["memory"]["shared_by_workers"], true);
     assert!(!json["memory"]["samples"].as_array().unwrap().is_empty());
+    // Memory per worker: each sample splits its total by worker ("0".."n_workers - 1")
+    // and "client", and the parts sum to the total.
+    let samples = json["memory"]["samples"].as_array().unwrap();
+    let worker_samples = json["memory"]["worker_samples"].as_array().unwrap();
+    assert_eq!(worker_samples.len(), samples.len());
+    for (sample, split) in samples.iter().zip(worker_samples) {
+        assert_eq!(split[0], sample[0]);
+        assert_eq!(split[1], sample[1]);
+        let parts = split[2].as_object().expect("a map of worker to bytes");
+        let mut sum = 0;
+        for (key, bytes) in parts {
+            let known = key == "client" || key.parse::<usize>().is_ok_and(|w| w < 2);
+            assert!(known, "unexpected worker key {key:?}");
+            let bytes = bytes.as_u64().unwrap();
+            assert!(bytes > 0);
+            sum += bytes;
+        }
+        assert_eq!(sum, split[1].as_u64().unwrap());
+    }
     assert_eq!(json["spill"]["spilled_bytes"], 0);
     assert_eq!(json["spill"]["note"], "not yet in this version");
 
@@ -150,4 +169,55 @@ fn a_taken_port_is_a_typed_error() {
         .build()
         .unwrap_err();
     assert!(matches!(err, RuntimeError::DashboardAddress { .. }));
+}
+
+#[test]
+fn memory_is_split_by_worker() {
+    let _g = serial();
+    let client = Client::builder()
+        .n_workers(2)
+        .threads_per_worker(2)
+        .memory_limit("8MB")
+        .dashboard("127.0.0.1:0")
+        .build()
+        .unwrap();
+    let address = address_of(&client.dashboard_url().unwrap());
+    // Reserve on a pool thread (worker 0 or 1) and on this thread (the "client").
+    let (worker, mut on_pool) = client.pool().install(|| {
+        let r = client.budget().consumer("held by a worker").register();
+        (client.current_worker().unwrap(), r)
+    });
+    on_pool.try_grow(3 << 20).unwrap();
+    let mut here = client.budget().consumer("held by the caller").register();
+    here.try_grow(1 << 20).unwrap();
+    let want = (worker.to_string(), 3u64 << 20);
+
+    // The server samples every 250 ms: wait for a sample with both.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = get(address, "/status.json");
+        assert_eq!(status, 200);
+        let json: Value = serde_json::from_str(&body).unwrap();
+        let samples = json["memory"]["worker_samples"].as_array().unwrap();
+        for split in samples {
+            let parts = split[2].as_object().unwrap();
+            let sum: u64 = parts.values().map(|b| b.as_u64().unwrap()).sum();
+            assert_eq!(sum, split[1].as_u64().unwrap());
+            for key in parts.keys() {
+                assert!(key == "client" || key.parse::<usize>().is_ok_and(|w| w < 2));
+            }
+        }
+        let last = &samples.last().unwrap()[2];
+        if last[&want.0] == want.1 && last["client"] == 1u64 << 20 {
+            assert_eq!(last.as_object().unwrap().len(), 2);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sample split the memory: {last}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop((on_pool, here));
+    client.close();
 }

@@ -11,6 +11,12 @@
 //! check-and-add under one lock, and the high-water mark is updated inside
 //! the same critical section, so [`MemoryBudget::peak_reserved`] is exact.
 //!
+//! Each reservation remembers the rayon pool thread it was registered on
+//! ([`rayon::current_thread_index`], `None` outside a pool), and the budget
+//! keeps a tally per thread, updated in the same critical section as the
+//! total: [`MemoryBudget::reserved_by_thread`] always sums to
+//! [`MemoryBudget::reserved`] (the dashboard draws it per worker).
+//!
 //! ```
 //! use spillway::MemoryBudget;
 //!
@@ -23,6 +29,7 @@
 //! assert_eq!(budget.peak_reserved(), 600 << 10);
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -99,6 +106,9 @@ pub enum MemoryError {
 struct Counters {
     reserved: u64,
     peak: u64,
+    /// Bytes reserved per registering pool thread (`None`: outside a pool);
+    /// only non-zero entries are kept, and they sum to `reserved`.
+    by_thread: BTreeMap<Option<usize>, u64>,
 }
 
 struct BudgetInner {
@@ -115,20 +125,22 @@ impl BudgetInner {
         self.counters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds `bytes` if they fit; updates the peak in the same critical section.
-    fn try_add(counters: &mut Counters, limit: u64, bytes: u64) -> bool {
+    /// Adds `bytes` for `thread` if they fit; updates the peak and the
+    /// thread's tally in the same critical section.
+    fn try_add(counters: &mut Counters, limit: u64, bytes: u64, thread: Option<usize>) -> bool {
         match counters.reserved.checked_add(bytes) {
             Some(total) if total <= limit => {
                 counters.reserved = total;
                 counters.peak = counters.peak.max(total);
+                *counters.by_thread.entry(thread).or_insert(0) += bytes;
                 true
             }
             _ => false,
         }
     }
 
-    /// Gives `bytes` back and wakes any waiters.
-    fn release(&self, bytes: u64) {
+    /// Gives `bytes` of `thread`'s tally back and wakes any waiters.
+    fn release(&self, bytes: u64, thread: Option<usize>) {
         if bytes == 0 {
             return;
         }
@@ -136,6 +148,13 @@ impl BudgetInner {
             let mut c = self.lock();
             debug_assert!(c.reserved >= bytes, "released more than reserved");
             c.reserved = c.reserved.saturating_sub(bytes);
+            if let Some(held) = c.by_thread.get_mut(&thread) {
+                debug_assert!(*held >= bytes, "released more than the thread reserved");
+                *held = held.saturating_sub(bytes);
+                if *held == 0 {
+                    c.by_thread.remove(&thread);
+                }
+            }
         }
         self.released.notify_all();
     }
@@ -245,6 +264,40 @@ impl MemoryBudget {
     /// ```
     pub fn peak_reserved(&self) -> u64 {
         self.inner.lock().peak
+    }
+
+    /// Bytes reserved now, per rayon pool thread that registered the
+    /// reservations (`None`: registered outside a pool, e.g. by the caller's
+    /// thread). Only non-zero entries, sorted by thread with `None` first.
+    /// Taken under the same lock as the total, so the values sum to
+    /// [`reserved`](Self::reserved) at that instant.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use spillway::MemoryBudget;
+    ///
+    /// let budget = MemoryBudget::new(100);
+    /// let mut here = budget.consumer("caller").register();
+    /// here.try_grow(30).unwrap();
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    /// let on_pool = pool.install(|| {
+    ///     let mut r = budget.consumer("task").register();
+    ///     r.try_grow(20).unwrap();
+    ///     (rayon::current_thread_index(), r)
+    /// });
+    /// let mut want = vec![(None, 30), (on_pool.0, 20)];
+    /// want.sort();
+    /// assert_eq!(budget.reserved_by_thread(), want);
+    /// ```
+    pub fn reserved_by_thread(&self) -> Vec<(Option<usize>, u64)> {
+        self.inner
+            .lock()
+            .by_thread
+            .iter()
+            .filter(|&(_, &bytes)| bytes > 0)
+            .map(|(&thread, &bytes)| (thread, bytes))
+            .collect()
     }
 
     /// Restarts peak tracking from what is reserved now.
@@ -411,6 +464,7 @@ impl MemoryConsumer {
         Reservation {
             consumer: Arc::new(self),
             size: 0,
+            thread: rayon::current_thread_index(),
         }
     }
 }
@@ -445,6 +499,9 @@ impl fmt::Debug for MemoryConsumer {
 pub struct Reservation {
     consumer: Arc<MemoryConsumer>,
     size: u64,
+    /// The rayon pool thread it was registered on (`None`: outside a pool);
+    /// its bytes count towards that thread's tally in the budget.
+    thread: Option<usize>,
 }
 
 impl Reservation {
@@ -547,7 +604,7 @@ impl Reservation {
         }
         let inner = self.inner();
         let mut c = inner.lock();
-        if BudgetInner::try_add(&mut c, inner.limit, bytes) {
+        if BudgetInner::try_add(&mut c, inner.limit, bytes, self.thread) {
             drop(c);
             self.size += bytes;
             Ok(())
@@ -605,7 +662,7 @@ impl Reservation {
             return Err(self.exhausted(bytes, reserved));
         }
         loop {
-            if BudgetInner::try_add(&mut c, limit, bytes) {
+            if BudgetInner::try_add(&mut c, limit, bytes, self.thread) {
                 drop(c);
                 self.size += bytes;
                 return Ok(());
@@ -656,7 +713,7 @@ impl Reservation {
     pub fn shrink(&mut self, bytes: u64) {
         let bytes = bytes.min(self.size);
         self.size -= bytes;
-        self.inner().release(bytes);
+        self.inner().release(bytes, self.thread);
     }
 
     /// Grows or shrinks this reservation to exactly `new_size` bytes.
@@ -708,9 +765,11 @@ impl Reservation {
     pub fn split(&mut self, bytes: u64) -> Reservation {
         let bytes = bytes.min(self.size);
         self.size -= bytes;
+        // The part keeps the thread, so the budget's tallies do not change.
         Reservation {
             consumer: Arc::clone(&self.consumer),
             size: bytes,
+            thread: self.thread,
         }
     }
 
@@ -730,7 +789,7 @@ impl Reservation {
     /// ```
     pub fn free(&mut self) -> u64 {
         let bytes = std::mem::take(&mut self.size);
-        self.inner().release(bytes);
+        self.inner().release(bytes, self.thread);
         bytes
     }
 }
@@ -1112,6 +1171,116 @@ mod tests {
         }
         assert_eq!(budget.reserved(), 0);
         assert!(budget.peak_reserved() <= 1_000);
+    }
+
+    #[test]
+    fn a_reservation_is_attributed_to_its_pool_thread() {
+        let budget = MemoryBudget::new(1_000);
+        let mut caller = budget.consumer("caller").register();
+        caller.try_grow(7).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for k in 0..4 {
+            // Run on pool thread k exactly: a broadcast reaches every thread once.
+            let held: Vec<Option<Reservation>> = pool.broadcast(|ctx| {
+                assert_eq!(rayon::current_thread_index(), Some(ctx.index()));
+                (ctx.index() == k).then(|| {
+                    let mut r = budget.consumer("on k").register();
+                    r.try_grow(100 + k as u64).unwrap();
+                    r
+                })
+            });
+            assert_eq!(
+                budget.reserved_by_thread(),
+                vec![(None, 7), (Some(k), 100 + k as u64)]
+            );
+            // A split part keeps its thread; giving it back shrinks that tally.
+            let mut r = held.into_iter().flatten().next().unwrap();
+            let part = r.split(40);
+            assert_eq!(budget.reserved_by_thread()[1], (Some(k), 100 + k as u64));
+            drop(part);
+            assert_eq!(budget.reserved_by_thread()[1], (Some(k), 60 + k as u64));
+            // Shrinking from another thread still debits thread k.
+            r.shrink(60 + k as u64);
+            assert_eq!(budget.reserved_by_thread(), vec![(None, 7)]);
+        }
+        caller.free();
+        assert!(budget.reserved_by_thread().is_empty());
+    }
+
+    #[test]
+    fn breakdown_sums_to_total_under_contention() {
+        const THREADS: usize = 6;
+        const LIMIT: u64 = 20_000;
+        let budget = MemoryBudget::new(LIMIT);
+        let stop = Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let budget = budget.clone();
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let by_thread = budget.reserved_by_thread();
+                    let sum: u64 = by_thread.iter().map(|&(_, b)| b).sum();
+                    assert!(sum <= LIMIT, "breakdown {sum} > limit");
+                    assert!(by_thread.iter().all(|&(t, b)| b > 0 && t.is_some()));
+                    assert!(by_thread.windows(2).all(|w| w[0].0 < w[1].0));
+                }
+            })
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(THREADS)
+            .build()
+            .unwrap();
+        pool.broadcast(|ctx| {
+            let mut r = budget.consumer(format!("t{}", ctx.index())).register();
+            let mut state = ctx.index() as u64 * 7919 + 1;
+            for i in 0..20_000u64 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let _ = r.try_grow(state % 1_500 + 1);
+                if i % 3 == 0 {
+                    r.shrink(state % 2_000);
+                }
+                if i % 97 == 0 {
+                    let part = r.split(r.size() / 2);
+                    drop(part);
+                }
+                if i % 500 == 0 {
+                    // Exact: the same lock guards both, so compare while holding
+                    // nothing else; only this thread's tally is known exactly.
+                    let mine = budget
+                        .reserved_by_thread()
+                        .into_iter()
+                        .find(|&(t, _)| t == Some(ctx.index()))
+                        .map_or(0, |(_, b)| b);
+                    assert_eq!(mine, r.size());
+                }
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        watcher.join().unwrap();
+        assert!(budget.reserved_by_thread().is_empty());
+        assert_eq!(budget.reserved(), 0);
+        // Quiescent check of the invariant with reservations held.
+        let held: Vec<Reservation> = pool.broadcast(|ctx| {
+            let mut r = budget.consumer("hold").register();
+            r.try_grow(ctx.index() as u64 + 1).unwrap();
+            r
+        });
+        let by_thread = budget.reserved_by_thread();
+        assert_eq!(by_thread.len(), THREADS);
+        assert_eq!(
+            by_thread.iter().map(|&(_, b)| b).sum::<u64>(),
+            budget.reserved()
+        );
+        for (k, &(t, b)) in by_thread.iter().enumerate() {
+            assert_eq!((t, b), (Some(k), k as u64 + 1));
+        }
+        drop(held);
+        assert!(budget.reserved_by_thread().is_empty());
     }
 
     #[test]

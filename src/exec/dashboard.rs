@@ -54,7 +54,10 @@
 //!     "reserved": 123456,                     // reserved now
 //!     "peak": 234567,                         // the most reserved since the last computation started
 //!     "shared_by_workers": true,              // one budget for all workers of the process
-//!     "samples": [[12.25, 123456], ...]       // [time, reserved], oldest first, at most 1200
+//!     "samples": [[12.25, 123456], ...],      // [time, reserved], oldest first, at most 1200
+//!     "worker_samples": [                     // the same samples, split by worker
+//!       [12.25, 123456, {"0": 100000, "1": 23000, "client": 456}], ...
+//!     ]                                       // [time, reserved, {worker: bytes}]
 //!   },
 //!   "spill": {
 //!     "supported": false, "note": "not yet in this version",
@@ -90,8 +93,13 @@
 //! Memory stays bounded: at most [`MAX_COMPUTATIONS`] computations,
 //! [`MAX_TASK_RECORDS`] task records and [`MAX_MEMORY_SAMPLES`] samples are kept.
 //!
-//! The budget is one pool shared by all the workers of the process, so memory is shown as
-//! the total. Task records carry no computation id: when several computations run on one
+//! The budget is one pool shared by all the workers of the process; it tallies reserved
+//! bytes by the pool thread that registered each reservation
+//! ([`MemoryBudget::reserved_by_thread`]), and each sample maps those threads to workers
+//! ([`Client::worker_of_thread`]). `worker_samples` (added in this version; `samples` is
+//! unchanged) keys each worker by its index as a string, `"0"` to `"n_workers - 1"`, and
+//! bytes reserved outside the pool (by the calling thread) as `"client"`; only non-zero
+//! entries appear, and in every sample they sum to its total. Task records carry no computation id: when several computations run on one
 //! client at the same time, a record is counted for the most recently started running
 //! computation whose stage has the record's label.
 
@@ -207,7 +215,7 @@ struct State {
     computations: VecDeque<Computation>,
     tasks: VecDeque<TaskEntry>,
     tasks_seen: u64,
-    samples: VecDeque<(f64, u64)>,
+    samples: VecDeque<Sample>,
     /// When the last sample was taken as a task finished.
     last_task_sample: f64,
 }
@@ -221,12 +229,47 @@ impl State {
             .find(|c| c.phase == Phase::Running && c.has_stage(index, label))
     }
 
-    fn push_sample(&mut self, at: f64, reserved: u64) {
+    fn push_sample(&mut self, at: f64, sample: Snapshot) {
         if self.samples.len() >= MAX_MEMORY_SAMPLES {
             self.samples.pop_front();
         }
-        self.samples.push_back((at, reserved));
+        self.samples.push_back(Sample {
+            at,
+            reserved: sample.reserved,
+            by_worker: sample.by_worker,
+        });
     }
+}
+
+/// Who holds reserved bytes, for the memory chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Holder {
+    /// A worker of the client, by index.
+    Worker(usize),
+    /// A thread outside the client's pool (the caller).
+    Client,
+}
+
+impl Holder {
+    fn key(self) -> String {
+        match self {
+            Holder::Worker(w) => w.to_string(),
+            Holder::Client => "client".to_string(),
+        }
+    }
+}
+
+/// The budget at one instant: the total and its split by worker (which sums to it).
+struct Snapshot {
+    reserved: u64,
+    by_worker: Vec<(Holder, u64)>,
+}
+
+/// One memory sample.
+struct Sample {
+    at: f64,
+    reserved: u64,
+    by_worker: Vec<(Holder, u64)>,
 }
 
 /// What the page shows about the client (fixed while the dashboard runs).
@@ -254,10 +297,34 @@ impl Shared {
         self.origin.elapsed().as_secs_f64()
     }
 
+    /// The budget now, split by worker: pool threads map to workers as
+    /// [`Client::worker_of_thread`] does; threads outside the pool (and any index past the
+    /// last worker's threads) count as the client. The total is the sum of the breakdown,
+    /// which the budget takes under the lock that guards its total.
+    fn snapshot(&self) -> Snapshot {
+        let per_worker = self.summary.threads_per_worker.max(1);
+        let mut by_worker: Vec<(Holder, u64)> = Vec::new();
+        for (thread, bytes) in self.budget.reserved_by_thread() {
+            let holder = match thread.map(|t| t / per_worker) {
+                Some(w) if w < self.summary.workers => Holder::Worker(w),
+                _ => Holder::Client,
+            };
+            match by_worker.iter_mut().find(|(h, _)| *h == holder) {
+                Some((_, b)) => *b += bytes,
+                None => by_worker.push((holder, bytes)),
+            }
+        }
+        by_worker.sort();
+        Snapshot {
+            reserved: by_worker.iter().map(|&(_, b)| b).sum(),
+            by_worker,
+        }
+    }
+
     fn sample(&self) {
-        let reserved = self.budget.reserved();
+        let sample = self.snapshot();
         let at = self.now();
-        self.lock().push_sample(at, reserved);
+        self.lock().push_sample(at, sample);
     }
 
     fn status_json(&self) -> Value {
@@ -322,7 +389,19 @@ impl Shared {
         let samples: Vec<Value> = state
             .samples
             .iter()
-            .map(|&(at, bytes)| json!([at, bytes]))
+            .map(|s| json!([s.at, s.reserved]))
+            .collect();
+        let worker_samples: Vec<Value> = state
+            .samples
+            .iter()
+            .map(|s| {
+                let split: serde_json::Map<String, Value> = s
+                    .by_worker
+                    .iter()
+                    .map(|&(h, b)| (h.key(), json!(b)))
+                    .collect();
+                json!([s.at, s.reserved, split])
+            })
             .collect();
         json!({
             "version": 1,
@@ -342,6 +421,7 @@ impl Shared {
                 "peak": peak,
                 "shared_by_workers": true,
                 "samples": samples,
+                "worker_samples": worker_samples,
             },
             "spill": {
                 "supported": false,
@@ -362,7 +442,7 @@ impl Shared {
 impl Monitor for Shared {
     fn computation_started(&self, stages: &[StageInfo], started: Instant) {
         let offset = started.saturating_duration_since(self.origin);
-        let reserved = self.budget.reserved();
+        let reserved = self.snapshot();
         let mut state = self.lock();
         state.next_id += 1;
         let id = state.next_id;
@@ -398,7 +478,7 @@ impl Monitor for Shared {
     }
 
     fn stage_started(&self, index: usize, info: &StageInfo, workers: usize) {
-        let reserved = self.budget.reserved();
+        let reserved = self.snapshot();
         let at = self.now();
         let mut state = self.lock();
         state.push_sample(at, reserved);
@@ -418,7 +498,7 @@ impl Monitor for Shared {
         // Sample the budget while the workers hold their reservations.
         if at - state.last_task_sample >= TASK_SAMPLE_EVERY {
             state.last_task_sample = at;
-            let reserved = self.budget.reserved();
+            let reserved = self.snapshot();
             state.push_sample(at, reserved);
         }
         let Some(computation) = state.running_with(record.stage, &record.label) else {
@@ -444,7 +524,7 @@ impl Monitor for Shared {
     }
 
     fn stage_finished(&self, index: usize, info: &StageInfo, seconds: f64) {
-        let reserved = self.budget.reserved();
+        let reserved = self.snapshot();
         let at = self.now();
         let mut state = self.lock();
         if let Some(stage) = state
@@ -459,7 +539,7 @@ impl Monitor for Shared {
     }
 
     fn computation_finished(&self, report: Option<&RunReport>) {
-        let reserved = self.budget.reserved();
+        let reserved = self.snapshot();
         let at = self.now();
         let mut state = self.lock();
         let mut running = state
@@ -848,6 +928,7 @@ fn send(request: tiny_http::Request, response: tiny_http::Response<std::io::Curs
 
 #[cfg(test)]
 mod tests {
+    use super::super::budget::Reservation;
     use super::*;
 
     fn shared() -> Shared {
@@ -952,6 +1033,53 @@ mod tests {
             json["memory"]["samples"].as_array().unwrap().len(),
             MAX_MEMORY_SAMPLES
         );
+    }
+
+    #[test]
+    fn samples_split_memory_by_worker() {
+        let s = shared();
+        let mut caller = s.budget.consumer("caller").register();
+        caller.try_grow(5).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        // Threads 0 and 1 are worker 0's; thread 2 is past the client's threads.
+        let held: Vec<Reservation> = pool.broadcast(|ctx| {
+            let mut r = s.budget.consumer("task").register();
+            r.try_grow(10 * (ctx.index() as u64 + 1)).unwrap();
+            r
+        });
+        s.sample();
+        let json = s.status_json();
+        let last = json["memory"]["worker_samples"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last[1], 65);
+        assert_eq!(last[2], json!({"0": 30, "client": 35}));
+        assert_eq!(
+            json["memory"]["samples"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()[1],
+            65
+        );
+        drop(held);
+        drop(caller);
+        s.sample();
+        let json = s.status_json();
+        let last = json["memory"]["worker_samples"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last[1], 0);
+        assert_eq!(last[2], json!({}));
     }
 
     #[test]
