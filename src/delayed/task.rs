@@ -150,7 +150,7 @@ impl<T: Send + Sync + 'static> TaskNode for Task<T> {
             Err(payload) => Err(Error::TaskPanicked {
                 op: self.name().to_string(),
                 task: index,
-                message: panic_message(payload.as_ref()),
+                message: crate::exec::executor::panic_message(payload.as_ref()),
             }),
         };
         let mut state = lock(&self.state);
@@ -167,15 +167,5 @@ impl<T: Send + Sync + 'static> TaskNode for Task<T> {
         drop(state);
         self.changed.notify_all();
         result
-    }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
     }
 }
