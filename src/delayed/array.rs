@@ -3,19 +3,17 @@
 //! ([`from_delayed`]).
 
 use super::Delayed;
-use super::error::DelayedError;
+use crate::array::Array;
 use crate::array::creation::IntoShape;
-use crate::array::{Array, check_rank};
 use crate::dtype::Element;
-use crate::error::{Error, Result};
-use crate::exec::runtime::{Client, RuntimeError};
+use crate::exec::runtime::Client;
 use crate::graph::chunks::{BlockGrid, Chunks};
-use crate::graph::eval::{EvalContext, copy_region};
+use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
 use crate::graph::region::Region;
 use ndarray::ArrayD;
 use std::any::Any;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// One chunk per axis covering `shape`.
 fn single_chunk(shape: &[usize]) -> Chunks {
@@ -157,110 +155,7 @@ impl<T: Element> Eval<T> for BlockEval<T> {
 /// assert_eq!(x.name(), "delayed");
 /// ```
 pub fn from_delayed<T: Element>(value: &Delayed<ArrayD<T>>, shape: impl IntoShape) -> Array<T> {
-    let shape = shape.into_shape();
-    if let Err(e) = check_rank(&shape) {
-        return Array::invalid(e);
-    }
-    Array::from_expr(Arc::new(DelayedExpr {
-        meta: NodeMeta::new(
-            value.task_name(),
-            shape.clone(),
-            single_chunk(&shape),
-            T::DTYPE,
-        ),
-        value: value.clone(),
-        computed: OnceLock::new(),
-    }) as ExprRef<T>)
-}
-
-/// Computes `value` on [`Client::current`]; should that client be closed between being
-/// looked up and used, looks again (the next current client is another one).
-fn compute_on_current<T: Element>(value: &Delayed<ArrayD<T>>) -> Result<Arc<ArrayD<T>>> {
-    let mut attempts = 0;
-    loop {
-        match value.compute_shared_on(&Client::current()) {
-            Err(Error::Runtime(RuntimeError::Closed)) if attempts < 3 => attempts += 1,
-            other => return other,
-        }
-    }
-}
-
-/// A source node reading a delayed ndarray.
-struct DelayedExpr<T: Element> {
-    meta: NodeMeta,
-    value: Delayed<ArrayD<T>>,
-    computed: OnceLock<Result<Arc<ArrayD<T>>>>,
-}
-
-impl<T: Element> std::fmt::Debug for DelayedExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DelayedExpr({:?})", self.meta)
-    }
-}
-
-impl<T: Element> DelayedExpr<T> {
-    fn values(&self) -> Result<Arc<ArrayD<T>>> {
-        self.computed
-            .get_or_init(|| {
-                let values = compute_on_current(&self.value)?;
-                if values.shape() != self.meta.shape.as_slice() {
-                    return Err(DelayedError::ShapeMismatch {
-                        task: self.value.task_name(),
-                        expected: self.meta.shape.clone(),
-                        actual: values.shape().to_vec(),
-                    }
-                    .into());
-                }
-                if values.is_standard_layout() {
-                    Ok(values)
-                } else {
-                    Ok(Arc::new(values.as_standard_layout().into_owned()))
-                }
-            })
-            .clone()
-    }
-}
-
-impl<T: Element> Node for DelayedExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
-    fn inputs(&self) -> Vec<NodeRef> {
-        vec![]
-    }
-    fn kind(&self) -> NodeKind {
-        NodeKind::Source
-    }
-    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
-        0
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-impl<T: Element> Expr<T> for DelayedExpr<T> {
-    fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<T>> {
-        Box::new(DelayedEval {
-            values: self.values(),
-        })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
-    }
-}
-
-struct DelayedEval<T> {
-    values: Result<Arc<ArrayD<T>>, Error>,
-}
-
-impl<T: Element> Eval<T> for DelayedEval<T> {
-    fn eval(&mut self, region: &Region, out: &mut [T]) {
-        match &self.values {
-            Ok(values) => copy_region(values, region, out),
-            // tasks run under catch_unwind: this becomes the computation's
-            // Error::TaskPanicked carrying the message
-            Err(error) => panic!("{error}"),
-        }
-    }
+    // one delayed value is a grid of one block
+    let chunks = shape.into_shape().into_iter().map(|n| vec![n]).collect();
+    super::blocks::from_delayed_blocks(std::slice::from_ref(value), chunks)
 }
