@@ -3,13 +3,12 @@
 //! Every creation function is lazy: it records how to produce any element from its global
 //! index, so chunks are made where and when a task needs them.
 
-use super::chunks::{ChunkSpec, normalize_chunks};
+use super::chunks::{ChunkSpec, Chunks, normalize_chunks};
 use super::{Array, ArrayError, check_rank};
 use crate::dtype::{Element, FloatElement, Numeric};
-use crate::graph::eval::{EvalContext, copy_region};
+use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
 use crate::graph::region::Region;
-use ndarray::{ArrayD, IxDyn};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -89,6 +88,16 @@ pub(crate) fn source_array<T: Element, S: FlatSource<T>>(
         Ok(c) => c,
         Err(e) => return Array::invalid(e),
     };
+    source_array_with_chunks(label, shape, chunks, source)
+}
+
+/// Builds a source array over checked shape and chunks.
+fn source_array_with_chunks<T: Element, S: FlatSource<T>>(
+    label: &str,
+    shape: Vec<usize>,
+    chunks: Chunks,
+    source: S,
+) -> Array<T> {
     Array::from_expr(Arc::new(SourceExpr {
         meta: NodeMeta::new(label, shape, chunks, T::DTYPE),
         source,
@@ -313,65 +322,20 @@ pub fn from_ndarray<T: Element, D: ndarray::Dimension>(
         Ok(c) => c,
         Err(e) => return Array::invalid(e),
     };
-    let values = array
-        .into_dyn()
-        .as_standard_layout()
-        .into_owned()
-        .into_shape_with_order(IxDyn(&shape))
-        .expect("same size");
-    Array::from_expr(Arc::new(NdarrayExpr {
-        meta: NodeMeta::new("array", shape, chunks, T::DTYPE),
-        values: Arc::new(values),
-    }))
+    // row-major values: a flat source like the others, read by global index
+    let values: Arc<[T]> = match array.as_slice() {
+        Some(contiguous) => Arc::from(contiguous),
+        None => array.iter().copied().collect(),
+    };
+    source_array_with_chunks("array", shape, chunks, Stored(values))
 }
 
-/// A wrapped in-memory array.
-struct NdarrayExpr<T> {
-    meta: NodeMeta,
-    values: Arc<ArrayD<T>>,
-}
+/// A wrapped in-memory array, as its row-major values.
+#[derive(Clone)]
+struct Stored<T>(Arc<[T]>);
 
-impl<T> std::fmt::Debug for NdarrayExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "NdarrayExpr({:?})", self.meta)
-    }
-}
-
-impl<T: Element> Node for NdarrayExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
-    fn inputs(&self) -> Vec<NodeRef> {
-        vec![]
-    }
-    fn kind(&self) -> NodeKind {
-        NodeKind::Source
-    }
-    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
-        0
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-impl<T: Element> Expr<T> for NdarrayExpr<T> {
-    fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<T>> {
-        Box::new(NdarrayEval {
-            values: self.values.clone(),
-        })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
-    }
-}
-
-struct NdarrayEval<T> {
-    values: Arc<ArrayD<T>>,
-}
-
-impl<T: Element> Eval<T> for NdarrayEval<T> {
-    fn eval(&mut self, region: &Region, out: &mut [T]) {
-        copy_region(&self.values, region, out);
+impl<T: Element> FlatSource<T> for Stored<T> {
+    fn fill(&self, start: usize, out: &mut [T]) {
+        out.copy_from_slice(&self.0[start..start + out.len()]);
     }
 }
