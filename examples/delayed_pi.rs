@@ -17,38 +17,14 @@
 //! less than 16 GB, pass a smaller `--unit` and `--memory-limit`. The last line is
 //! `serial_seconds=<s> delayed_seconds=<s> speedup=<x>`.
 
-use ndarray::{Array2, Axis};
-use rand_core::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use spillway::delayed::{DelayedError, TASK_OVERHEAD_BYTES, compute_all_with_report};
 use spillway::util::size::{format_bytes, parse_bytes};
 use spillway::{Client, delayed};
 use std::time::Instant;
 
-/// The lesson's `calculate_pi`, on ndarray (as in `examples/pi.rs`).
-fn calculate_pi(size_in_bytes: usize) -> f64 {
-    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
-
-    // 2D random array with positions (x, y)
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-    let xy = Array2::from_shape_simple_fn(rand_array_shape, || {
-        (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    });
-
-    // check if position (x, y) is in unit circle
-    let xy_inside_circle = xy.mapv(|v| v * v).sum_axis(Axis(1)).mapv(|r| r < 1.0);
-
-    // pi is the fraction of points in circle x 4
-    let inside = xy_inside_circle.iter().filter(|&&b| b).count();
-    let pi = 4.0 * inside as f64 / xy_inside_circle.len().max(1) as f64;
-
-    println!(
-        "from {} GB randomly chosen positions: pi estimate {pi}, error {}",
-        (xy.len() * 8) as f64 / 1e9,
-        (pi - std::f64::consts::PI).abs()
-    );
-    pi
-}
+#[path = "lesson/serial_pi.rs"]
+mod serial_pi;
+use serial_pi::calculate_pi;
 
 /// The memory `calculate_pi(size_in_bytes)` holds at its peak: the points (`size`), the
 /// squares before their row sums are taken (`size`, freed after), the row sums

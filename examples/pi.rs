@@ -9,39 +9,14 @@
 //! The serial version materialises the whole array, as NumPy does: it needs the array's
 //! size in memory. The twin streams it in tiles under a 1 GB budget.
 
-use ndarray::{Array2, Axis};
-use rand_core::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use spillway::exec::trace::TraceRecorder;
 use spillway::{Client, random};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The lesson's `calculate_pi`, on ndarray.
-fn calculate_pi(size_in_bytes: usize) -> f64 {
-    let rand_array_shape = (size_in_bytes / 8 / 2, 2);
-
-    // 2D random array with positions (x, y)
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-    let xy = Array2::from_shape_simple_fn(rand_array_shape, || {
-        (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    });
-
-    // check if position (x, y) is in unit circle
-    let xy_inside_circle = xy.mapv(|v| v * v).sum_axis(Axis(1)).mapv(|r| r < 1.0);
-
-    // pi is the fraction of points in circle x 4
-    let inside = xy_inside_circle.iter().filter(|&&b| b).count();
-    let pi = 4.0 * inside as f64 / xy_inside_circle.len() as f64;
-
-    println!(
-        "\nfrom {} GB randomly chosen positions",
-        (xy.len() * 8) as f64 / 1e9
-    );
-    println!("   pi estimate: {pi}");
-    println!("   pi error: {}\n", (pi - std::f64::consts::PI).abs());
-    pi
-}
+#[path = "lesson/serial_pi.rs"]
+mod serial_pi;
+use serial_pi::calculate_pi;
 
 /// The same function on spillway: lazy, chunked, fused.
 fn spillway_calculate_pi(size_in_bytes: usize) -> spillway::Result<f64> {
