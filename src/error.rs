@@ -5,6 +5,7 @@ use crate::delayed::DelayedError;
 use crate::exec::budget::MemoryError;
 use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
+use crate::store::StoreError;
 use crate::util::size::SizeError;
 
 /// Everything that can go wrong in spillway.
@@ -37,6 +38,9 @@ pub enum Error {
     /// A delayed computation refused before it ran.
     #[error(transparent)]
     Delayed(#[from] DelayedError),
+    /// A chunk store could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// An unparsable byte size.
     #[error(transparent)]
     Size(#[from] SizeError),

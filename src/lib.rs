@@ -49,6 +49,7 @@ pub mod error;
 pub mod exec;
 pub mod graph;
 pub mod kernels;
+pub mod store;
 pub mod util;
 
 pub use array::chunks::{ChunkSpec, Chunks};

@@ -31,7 +31,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use crate::util::size::format_bytes;
@@ -116,6 +117,78 @@ struct BudgetInner {
     counters: Mutex<Counters>,
     /// Signalled whenever bytes are given back.
     released: Condvar,
+    /// Holders of memory that can give it back on request (caches, spillable stores).
+    reclaimers: Mutex<Vec<(u64, ReclaimOrder, Weak<dyn Reclaimer>)>>,
+}
+
+/// When a [`Reclaimer`] is asked to give memory back, relative to the others: clean
+/// cached data goes first (dropping it costs a re-read at most), spilling second (it
+/// costs a write and a read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReclaimOrder {
+    /// Drops clean data that can be read again (an LRU chunk cache).
+    EvictClean,
+    /// Writes data to disk and frees its memory (a spillable store).
+    Spill,
+}
+
+/// Something holding memory under a budget that it can give back when a reservation
+/// of the same budget cannot grow: [`Reservation::try_grow`] and
+/// [`Reservation::grow_waiting`] ask the registered reclaimers, clean evictions first,
+/// before they fail or wait.
+///
+/// `reclaim` runs on the thread that needs memory, without the budget's lock held. It
+/// must not grow any reservation, and must not block on a lock that a thread growing a
+/// reservation may hold (use `try_lock` and return 0 when busy).
+///
+/// ```
+/// use spillway::exec::budget::{MemoryBudget, ReclaimOrder, Reclaimer, Reservation};
+/// use std::sync::{Arc, Mutex};
+///
+/// struct Cache(Mutex<Reservation>);
+/// impl Reclaimer for Cache {
+///     fn order(&self) -> ReclaimOrder { ReclaimOrder::EvictClean }
+///     fn reclaim(&self, bytes: u64) -> u64 {
+///         let Ok(mut r) = self.0.try_lock() else { return 0 };
+///         let freed = bytes.min(r.size());
+///         r.shrink(freed);
+///         freed
+///     }
+/// }
+///
+/// let budget = MemoryBudget::new(100);
+/// let mut held = budget.consumer("cache").register();
+/// held.try_grow(80).unwrap();
+/// let cache = Arc::new(Cache(Mutex::new(held)));
+/// let _registration = budget.register_reclaimer(cache.clone());
+/// let mut task = budget.consumer("task").register();
+/// task.try_grow(50).unwrap(); // the cache gave 30 bytes back
+/// assert_eq!(budget.reserved(), 100);
+/// ```
+pub trait Reclaimer: Send + Sync {
+    /// Which kind of reclaiming this is.
+    fn order(&self) -> ReclaimOrder;
+    /// Gives back up to `bytes` (more is allowed) and returns how many were given back.
+    fn reclaim(&self, bytes: u64) -> u64;
+}
+
+/// Keeps a [`Reclaimer`] registered with a budget; dropping it unregisters.
+#[must_use = "dropping the registration unregisters the reclaimer"]
+pub struct ReclaimerRegistration {
+    budget: Weak<BudgetInner>,
+    id: u64,
+}
+
+impl Drop for ReclaimerRegistration {
+    fn drop(&mut self) {
+        if let Some(inner) = self.budget.upgrade() {
+            inner
+                .reclaimers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|(id, _, _)| *id != self.id);
+        }
+    }
 }
 
 impl BudgetInner {
@@ -137,6 +210,29 @@ impl BudgetInner {
             }
             _ => false,
         }
+    }
+
+    /// Asks the registered reclaimers, in [`ReclaimOrder`], to give back `bytes`;
+    /// returns how many they gave back. Called without the counters' lock held.
+    fn reclaim(&self, bytes: u64) -> u64 {
+        let mut reclaimers: Vec<(ReclaimOrder, Arc<dyn Reclaimer>)> = {
+            let list = self
+                .reclaimers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            list.iter()
+                .filter_map(|(_, order, weak)| weak.upgrade().map(|r| (*order, r)))
+                .collect()
+        };
+        reclaimers.sort_by_key(|(order, _)| *order);
+        let mut freed = 0;
+        for (_, reclaimer) in reclaimers {
+            if freed >= bytes {
+                break;
+            }
+            freed += reclaimer.reclaim(bytes - freed);
+        }
+        freed
     }
 
     /// Gives `bytes` of `thread`'s tally back and wakes any waiters.
@@ -198,7 +294,26 @@ impl MemoryBudget {
                 limit: limit_bytes,
                 counters: Mutex::new(Counters::default()),
                 released: Condvar::new(),
+                reclaimers: Mutex::new(Vec::new()),
             }),
+        }
+    }
+
+    /// Registers `reclaimer`: while the returned registration lives, reservations of
+    /// this budget that cannot grow ask it to give memory back first (see
+    /// [`Reclaimer`] for an example).
+    pub fn register_reclaimer(&self, reclaimer: Arc<dyn Reclaimer>) -> ReclaimerRegistration {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let order = reclaimer.order();
+        self.inner
+            .reclaimers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((id, order, Arc::downgrade(&reclaimer)));
+        ReclaimerRegistration {
+            budget: Arc::downgrade(&self.inner),
+            id,
         }
     }
 
@@ -607,12 +722,20 @@ impl Reservation {
         if BudgetInner::try_add(&mut c, inner.limit, bytes, self.thread) {
             drop(c);
             self.size += bytes;
-            Ok(())
-        } else {
-            let reserved = c.reserved;
-            drop(c);
-            Err(self.exhausted(bytes, reserved))
+            return Ok(());
         }
+        let short = bytes.saturating_sub(inner.limit.saturating_sub(c.reserved));
+        drop(c);
+        if inner.reclaim(short) > 0 {
+            let mut c = inner.lock();
+            if BudgetInner::try_add(&mut c, inner.limit, bytes, self.thread) {
+                drop(c);
+                self.size += bytes;
+                return Ok(());
+            }
+        }
+        let reserved = inner.lock().reserved;
+        Err(self.exhausted(bytes, reserved))
     }
 
     /// Like [`try_grow`](Self::try_grow), but while other reservations hold
@@ -666,6 +789,13 @@ impl Reservation {
                 drop(c);
                 self.size += bytes;
                 return Ok(());
+            }
+            let short = bytes.saturating_sub(limit.saturating_sub(c.reserved));
+            drop(c);
+            let freed = inner.reclaim(short);
+            c = inner.lock();
+            if freed > 0 {
+                continue;
             }
             let now = Instant::now();
             let remaining = match deadline {

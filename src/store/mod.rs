@@ -1,0 +1,62 @@
+//! Chunk stores: where chunked arrays live when they are not being computed.
+//!
+//! A [`ChunkStore`] reads and writes whole chunks of one array on a regular chunk grid
+//! (edge chunks clipped to the array's shape). Stores compose as adapters in front of
+//! one another: the zarr store on disk, an in-memory store, an LRU chunk cache charged to
+//! the memory budget, a metrics adapter that counts chunks and bytes, and the spillable
+//! store intermediates live in. The store layer knows nothing of graphs or threads.
+
+pub mod error;
+
+pub use error::StoreError;
+
+use crate::dtype::Element;
+
+/// One array's chunks, read and written whole.
+///
+/// Chunk `index` is a position on the chunk grid; its values are the array's elements in
+/// the box `index[d] * chunk_shape[d] .. min((index[d] + 1) * chunk_shape[d], shape[d])`,
+/// row-major. Implementations are shared by worker threads.
+pub trait ChunkStore<T: Element>: Send + Sync {
+    /// The array's extent per axis.
+    fn shape(&self) -> &[usize];
+    /// The regular chunk shape (edge chunks are clipped to [`shape`](Self::shape)).
+    fn chunk_shape(&self) -> &[usize];
+    /// Reads chunk `index` into `out`, whose length is the clipped chunk's size. A chunk
+    /// never written reads as the store's fill value.
+    fn read_chunk(&self, index: &[usize], out: &mut [T]) -> Result<(), StoreError>;
+    /// Writes chunk `index` from `data` (the clipped chunk's values), replacing it whole:
+    /// a reader sees the old chunk or the new one, never a mix.
+    fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError>;
+    /// Whether chunk `index` has been written (how a resumed write skips finished chunks).
+    fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError>;
+    /// Where the store is, for messages (`"/data/x.zarr"`, `"memory"`).
+    fn location(&self) -> String;
+}
+
+/// The number of chunks along each axis of a grid.
+///
+/// ```
+/// assert_eq!(spillway::store::grid_shape(&[10, 7], &[4, 7]), vec![3, 1]);
+/// ```
+pub fn grid_shape(shape: &[usize], chunk_shape: &[usize]) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(chunk_shape)
+        .map(|(&n, &c)| if n == 0 { 0 } else { n.div_ceil(c.max(1)) })
+        .collect()
+}
+
+/// The clipped extent of chunk `index` along each axis.
+///
+/// ```
+/// assert_eq!(spillway::store::chunk_extent(&[10, 7], &[4, 7], &[2, 0]), vec![2, 7]);
+/// ```
+pub fn chunk_extent(shape: &[usize], chunk_shape: &[usize], index: &[usize]) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(chunk_shape)
+        .zip(index)
+        .map(|((&n, &c), &i)| c.min(n.saturating_sub(i * c)))
+        .collect()
+}
