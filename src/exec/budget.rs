@@ -118,8 +118,11 @@ struct BudgetInner {
     /// Signalled whenever bytes are given back.
     released: Condvar,
     /// Holders of memory that can give it back on request (caches, spillable stores).
-    reclaimers: Mutex<Vec<(u64, ReclaimOrder, Weak<dyn Reclaimer>)>>,
+    reclaimers: Mutex<Vec<RegisteredReclaimer>>,
 }
+
+/// A registered reclaimer: registration id, order, and a weak handle.
+type RegisteredReclaimer = (u64, ReclaimOrder, Weak<dyn Reclaimer>);
 
 /// When a [`Reclaimer`] is asked to give memory back, relative to the others: clean
 /// cached data goes first (dropping it costs a re-read at most), spilling second (it
