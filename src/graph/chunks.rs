@@ -15,6 +15,17 @@ use std::fmt;
 pub struct Chunks(pub(crate) Vec<Vec<usize>>);
 
 impl Chunks {
+    /// A chunking from explicit lengths per axis (each axis's lengths sum to its extent).
+    ///
+    /// ```
+    /// use spillway::Chunks;
+    /// let c = Chunks::from_lengths(vec![vec![5, 5, 2], vec![3]]);
+    /// assert_eq!(c.to_string(), "((5, 5, 2), (3,))");
+    /// ```
+    pub fn from_lengths(lengths: Vec<Vec<usize>>) -> Chunks {
+        Chunks(lengths)
+    }
+
     /// The lengths per axis.
     pub fn as_vecs(&self) -> &[Vec<usize>] {
         &self.0
@@ -136,6 +147,60 @@ impl BlockGrid {
             shape[axis] = self.offsets[axis][block[axis] + 1] - start[axis];
         }
         Region::new(&start[..ndim], &shape[..ndim])
+    }
+
+    /// The blocks along `axis` that overlap `start .. start + len`, as a range of block
+    /// indices (empty when `len == 0`).
+    ///
+    /// ```
+    /// use spillway::graph::chunks::{BlockGrid, Chunks};
+    /// let grid = BlockGrid::new(&Chunks::from_lengths(vec![vec![5, 5, 5, 2]]));
+    /// assert_eq!(grid.blocks_along(0, 4, 7), 0..3);
+    /// assert_eq!(grid.blocks_along(0, 15, 2), 3..4);
+    /// ```
+    pub fn blocks_along(&self, axis: usize, start: usize, len: usize) -> std::ops::Range<usize> {
+        if len == 0 {
+            return 0..0;
+        }
+        let offsets = &self.offsets[axis];
+        // block b covers offsets[b] .. offsets[b + 1]
+        let first = offsets.partition_point(|&o| o <= start).saturating_sub(1);
+        let last = offsets.partition_point(|&o| o < start + len);
+        first..last.max(first + 1).min(offsets.len() - 1)
+    }
+
+    /// Visits every block overlapping `region`, passing its multi-index and its region.
+    pub fn for_each_block_in(
+        &self,
+        region: &Region,
+        mut visit: impl FnMut(&[usize; MAX_NDIM], Region),
+    ) {
+        let ndim = self.numblocks.len();
+        let ranges: Vec<std::ops::Range<usize>> = (0..ndim)
+            .map(|a| self.blocks_along(a, region.start[a], region.shape[a]))
+            .collect();
+        if ranges.iter().any(|r| r.is_empty()) && ndim > 0 {
+            return;
+        }
+        let mut block = [0usize; MAX_NDIM];
+        for axis in 0..ndim {
+            block[axis] = ranges[axis].start;
+        }
+        loop {
+            visit(&block, self.region(&block));
+            let mut axis = ndim;
+            loop {
+                if axis == 0 {
+                    return;
+                }
+                axis -= 1;
+                block[axis] += 1;
+                if block[axis] < ranges[axis].end {
+                    break;
+                }
+                block[axis] = ranges[axis].start;
+            }
+        }
     }
 
     /// Start offset of block `index` along `axis` and its length.

@@ -1,6 +1,7 @@
 //! The expression graph: nodes, regions, fused evaluators, reductions, and the planner
 //! that lowers a graph to stages of chunk tasks.
 
+pub mod block;
 pub mod chunks;
 pub mod diagram;
 pub mod dot;

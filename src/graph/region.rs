@@ -198,6 +198,108 @@ impl Region {
     }
 }
 
+impl Region {
+    /// The box both regions cover, or `None` when they do not overlap (or either is empty).
+    ///
+    /// ```
+    /// use spillway::graph::region::Region;
+    /// let a = Region::new(&[0, 0], &[4, 4]);
+    /// let b = Region::new(&[2, 3], &[5, 5]);
+    /// let both = a.intersect(&b).unwrap();
+    /// assert_eq!((both.start.as_slice(), both.shape.as_slice()), (&[2, 3][..], &[2, 1][..]));
+    /// assert!(a.intersect(&Region::new(&[4, 0], &[1, 1])).is_none());
+    /// ```
+    pub fn intersect(&self, other: &Region) -> Option<Region> {
+        let ndim = self.ndim();
+        let mut out = *self;
+        for axis in 0..ndim {
+            let lo = self.start[axis].max(other.start[axis]);
+            let hi =
+                (self.start[axis] + self.shape[axis]).min(other.start[axis] + other.shape[axis]);
+            if hi <= lo {
+                return None;
+            }
+            out.start[axis] = lo;
+            out.shape[axis] = hi - lo;
+        }
+        Some(out)
+    }
+
+    /// `self` expressed relative to `origin`'s start (`self` must lie inside `origin`).
+    pub fn relative_to(&self, origin: &Region) -> Region {
+        let mut out = *self;
+        for axis in 0..self.ndim() {
+            out.start[axis] -= origin.start[axis];
+        }
+        out
+    }
+}
+
+/// Copies the part `part` (in global coordinates) from `src`, the row-major values of the
+/// box `src_box`, into `dst`, the row-major values of the box `dst_box`; `part` must lie
+/// inside both boxes.
+///
+/// ```
+/// use spillway::graph::region::{copy_between_boxes, Region};
+/// let src_box = Region::new(&[0, 0], &[2, 3]);
+/// let src = [1, 2, 3, 4, 5, 6];
+/// let dst_box = Region::new(&[1, 1], &[1, 2]);
+/// let mut dst = [0; 2];
+/// copy_between_boxes(&src, &src_box, &mut dst, &dst_box, &dst_box);
+/// assert_eq!(dst, [5, 6]);
+/// ```
+pub fn copy_between_boxes<T: Copy>(
+    src: &[T],
+    src_box: &Region,
+    dst: &mut [T],
+    dst_box: &Region,
+    part: &Region,
+) {
+    let ndim = part.ndim();
+    if part.size() == 0 {
+        return;
+    }
+    if ndim == 0 {
+        dst[0] = src[0];
+        return;
+    }
+    let src_part = part.relative_to(src_box);
+    let dst_part = part.relative_to(dst_box);
+    // destination runs, and the matching source position of each run's first element
+    let mut src_strides = [0usize; MAX_NDIM];
+    let mut acc = 1;
+    for axis in (0..ndim).rev() {
+        src_strides[axis] = acc;
+        acc *= src_box.shape[axis];
+    }
+    let row = part.shape[ndim - 1];
+    let mut index = [0usize; MAX_NDIM];
+    loop {
+        let mut s = 0;
+        let mut d = 0;
+        let mut d_acc = 1;
+        for axis in (0..ndim).rev() {
+            let i = if axis + 1 == ndim { 0 } else { index[axis] };
+            s += (src_part.start[axis] + i) * src_strides[axis];
+            d += (dst_part.start[axis] + i) * d_acc;
+            d_acc *= dst_box.shape[axis];
+        }
+        dst[d..d + row].copy_from_slice(&src[s..s + row]);
+        let mut axis = ndim - 1;
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            index[axis] += 1;
+            if index[axis] < part.shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+}
+
 /// Iterator over the tiles of a region (see [`Region::tiles`]).
 #[derive(Clone)]
 pub struct TileIter {
