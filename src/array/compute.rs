@@ -139,7 +139,7 @@ pub fn compute<C: ComputeTogether + Copy>(arrays: C) -> Result<C::Output> {
 
 /// Runs `f` on the current client; if that client was closed by another thread between
 /// being looked up and running, once more on the client that is current now.
-fn on_current<R>(mut f: impl FnMut(&Client) -> Result<R>) -> Result<R> {
+pub(crate) fn on_current<R>(mut f: impl FnMut(&Client) -> Result<R>) -> Result<R> {
     let client = Client::current();
     match f(&client) {
         Err(Error::Runtime(crate::exec::runtime::RuntimeError::Closed)) if client.is_closed() => {

@@ -13,6 +13,7 @@ mod error;
 pub mod layout;
 pub mod random;
 pub mod reduction;
+pub mod stored;
 pub mod visualize;
 
 pub use error::ArrayError;

@@ -26,6 +26,33 @@ impl Chunks {
         Chunks(lengths)
     }
 
+    /// The chunking of a regular grid of `chunk_shape` over `shape`, edge chunks clipped
+    /// (how zarr stores chunk an array).
+    ///
+    /// ```
+    /// let c = spillway::Chunks::regular(&[10, 7, 0], &[4, 7, 3]);
+    /// assert_eq!(c.to_string(), "((4, 4, 2), (7,), (0,))");
+    /// ```
+    pub fn regular(shape: &[usize], chunk_shape: &[usize]) -> Chunks {
+        Chunks(
+            shape
+                .iter()
+                .zip(chunk_shape)
+                .map(|(&n, &c)| {
+                    let c = c.max(1);
+                    if n == 0 {
+                        return vec![0];
+                    }
+                    let mut lengths = vec![c; n / c];
+                    if n % c != 0 {
+                        lengths.push(n % c);
+                    }
+                    lengths
+                })
+                .collect(),
+        )
+    }
+
     /// The lengths per axis.
     pub fn as_vecs(&self) -> &[Vec<usize>] {
         &self.0

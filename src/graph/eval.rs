@@ -32,10 +32,71 @@ pub struct Materialized {
     _reservation: Option<Reservation>,
 }
 
-/// What evaluators are built from: tile size and the results of earlier stages.
+/// Where evaluators report failures they cannot return (`Eval::eval` returns nothing):
+/// a store read that failed, a corrupt chunk. The first error wins; the task that hit it
+/// fails with it when it ends, and the stage stops.
+///
+/// ```
+/// use spillway::graph::eval::ErrorSlot;
+/// use spillway::store::StoreError;
+/// let slot = ErrorSlot::default();
+/// assert!(slot.take().is_none());
+/// slot.report(StoreError::Io { location: "/x.zarr".into(), message: "gone".into() }.into());
+/// assert!(slot.is_set());
+/// assert!(slot.take().unwrap().to_string().contains("/x.zarr"));
+/// ```
+#[derive(Clone, Default)]
+pub struct ErrorSlot {
+    inner: Arc<(
+        std::sync::atomic::AtomicBool,
+        Mutex<Option<crate::error::Error>>,
+    )>,
+}
+
+impl ErrorSlot {
+    /// Records `error` unless an earlier one is already recorded.
+    pub fn report(&self, error: crate::error::Error) {
+        let mut slot = self.inner.1.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+        self.inner
+            .0
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// True once an error was reported (cheap: one atomic load).
+    pub fn is_set(&self) -> bool {
+        self.inner.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The recorded error, if any (it stays recorded, so every task sees the failure).
+    pub fn take(&self) -> Option<crate::error::Error> {
+        if !self.is_set() {
+            return None;
+        }
+        self.inner
+            .1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `Err` with the recorded error, else `Ok`: what a task returns when it ends.
+    pub fn check(&self) -> crate::error::Result<()> {
+        match self.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What evaluators are built from: tile size, the results of earlier stages, and the slot
+/// failures are reported to.
 pub struct EvalContext {
     tile_elems: usize,
     materialized: Mutex<HashMap<NodeId, Materialized>>,
+    errors: ErrorSlot,
 }
 
 impl EvalContext {
@@ -44,7 +105,13 @@ impl EvalContext {
         EvalContext {
             tile_elems: tile_elems.max(1),
             materialized: Mutex::new(HashMap::new()),
+            errors: ErrorSlot::default(),
         }
+    }
+
+    /// Where evaluators built in this context report failures.
+    pub fn errors(&self) -> &ErrorSlot {
+        &self.errors
     }
 
     /// Tile length in elements.

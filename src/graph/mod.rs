@@ -12,3 +12,4 @@ pub mod reduce;
 pub mod region;
 pub mod svg;
 pub mod view;
+pub mod write;

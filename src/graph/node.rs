@@ -81,6 +81,17 @@ pub trait Node: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> NodeKind;
     /// Bytes of tile scratch the node's evaluator holds, for tiles of `tile_elems`.
     fn scratch_bytes(&self, tile_elems: usize) -> u64;
+    /// True when evaluating any region costs whole blocks (a chunk read from a store, a
+    /// user function over a chunk, a matrix product): the planner then avoids access
+    /// patterns that would make one block per small request (see `rechunk`).
+    fn computes_whole_blocks(&self) -> bool {
+        false
+    }
+    /// The I/O counters of a node that reads or writes storage, so a run can report the
+    /// bytes it moved.
+    fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::exec::report::IoMeter>> {
+        None
+    }
     /// The reduction face of a reduction node.
     fn as_reduction(&self) -> Option<&dyn super::reduce::ReductionNode> {
         None

@@ -12,7 +12,7 @@ use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::executor::run_stages;
-use crate::exec::report::RunReport;
+use crate::exec::report::{IoCounts, IoMeter, RunReport};
 use crate::exec::runtime::Client;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::util::size::format_bytes;
@@ -77,6 +77,14 @@ pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize
     total
 }
 
+/// Adds `meter` unless the same meter is already listed (two nodes over one store).
+fn add_meter(meters: &mut Vec<Arc<dyn IoMeter>>, meter: Arc<dyn IoMeter>) {
+    let address = |m: &Arc<dyn IoMeter>| Arc::as_ptr(m) as *const () as usize;
+    if !meters.iter().any(|m| address(m) == address(&meter)) {
+        meters.push(meter);
+    }
+}
+
 /// How long a stage waits for memory that other computations hold before it fails.
 const RESERVE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -91,6 +99,10 @@ pub struct Plan {
     staged_ids: HashSet<NodeId>,
     /// How many outputs read each stored result (the last one takes it without a copy).
     readers: HashMap<NodeId, usize>,
+    /// Counters of the stores and spill files the plan reads and writes.
+    meters: Vec<Arc<dyn IoMeter>>,
+    /// When planning began.
+    planned_at: std::time::Instant,
 }
 
 /// What a drawing of the plan needs to know about one stage.
@@ -121,11 +133,18 @@ impl Plan {
     /// Plans the reductions that every graph under `roots` needs; fails with the first
     /// invalid operation found.
     pub fn new(roots: &[NodeRef]) -> Result<Plan> {
+        let planned_at = std::time::Instant::now();
         if let Some(error) = first_error(roots) {
             return Err(error);
         }
         let ctx = Arc::new(EvalContext::new(super::eval::tile_elems()));
         let order = topological(roots);
+        let mut meters = Vec::new();
+        for node in &order {
+            if let Some(meter) = node.io_meter() {
+                add_meter(&mut meters, meter);
+            }
+        }
         let staged = staged_reductions(&order);
         let staged_ids: HashSet<NodeId> = staged.iter().map(|n| n.meta().id).collect();
         let tile = ctx.tile_elems();
@@ -160,7 +179,25 @@ impl Plan {
             stage_roots,
             staged_ids,
             readers: HashMap::new(),
+            meters,
+            planned_at,
         })
+    }
+
+    /// Counts `meter`'s bytes in the run's report (a store a stage writes to).
+    pub fn add_io_meter(&mut self, meter: Arc<dyn IoMeter>) {
+        add_meter(&mut self.meters, meter);
+    }
+
+    /// Appends a stage that runs after the stages planned so far (a write to a store).
+    pub fn push_stage(&mut self, stage: Box<dyn Stage>, roots: Vec<NodeRef>) {
+        self.stages.push(stage);
+        self.stage_roots.push((roots, false));
+    }
+
+    /// The context evaluators of this plan are built in.
+    pub fn context(&self) -> &Arc<EvalContext> {
+        &self.ctx
     }
 
     /// Requests the values of `root` (one of the roots the plan was made for).
@@ -202,13 +239,24 @@ impl Plan {
     }
 
     /// Identities of the nodes computed by reduction stages.
-    pub(crate) fn staged_ids(&self) -> &HashSet<NodeId> {
+    pub fn staged_ids(&self) -> &HashSet<NodeId> {
         &self.staged_ids
     }
 
     /// Validates every stage against the budget, then runs them on `client`.
     pub fn run(self, client: &Client) -> Result<Finished> {
-        let report = run_stages(&self.stages, client)?;
+        let before: Vec<IoCounts> = self.meters.iter().map(|m| m.io_counts()).collect();
+        let plan_seconds = self.planned_at.elapsed().as_secs_f64();
+        let mut report = run_stages(&self.stages, client)?;
+        report.plan_seconds = plan_seconds;
+        report.io = self
+            .meters
+            .iter()
+            .zip(&before)
+            .fold(IoCounts::default(), |sum, (m, b)| {
+                sum.plus(&m.io_counts().since(b))
+            });
+        log::debug!("spillway computation: {report}");
         Ok(Finished {
             ctx: self.ctx,
             report,
@@ -399,6 +447,6 @@ impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
                 dst.copy_from_slice(&buf[offset..offset + run]);
             });
         }
-        Ok(())
+        self.stage.ctx.errors().check()
     }
 }

@@ -987,6 +987,8 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
                 run.fold(partial.as_mut(), buf, &tile);
             }
         }
+        // an evaluator that failed (a store read) left garbage in the partials
+        stage.ctx.errors().check()?;
         for (run, partial) in stage.runs.iter().zip(partials) {
             run.submit(partial, &block, part, stage.splits)?;
         }

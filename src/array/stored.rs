@@ -1,0 +1,253 @@
+//! Arrays whose chunks live in a [`ChunkStore`]: reading (`from_store`, and through it
+//! `from_zarr`) and writing (`store`, and through it `to_zarr`).
+//!
+//! A stored array's chunks are the store's chunks. Its evaluator reads a whole chunk the
+//! first time a request touches it and serves the chunk's tiles from a reused buffer
+//! ([`BlockEval`]), so a task that covers one chunk reads it exactly once.
+
+use super::Array;
+use crate::dtype::Element;
+use crate::exec::report::IoMeter;
+use crate::graph::block::{BlockCompute, BlockEval};
+use crate::graph::chunks::Chunks;
+use crate::graph::eval::{ErrorSlot, EvalContext};
+use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::plan::{Plan, fused_scratch};
+use crate::graph::region::Region;
+use crate::graph::write::WriteStage;
+use crate::store::ChunkStore;
+use std::any::Any;
+use std::sync::Arc;
+
+/// The node of an array read from a store.
+pub(crate) struct StoreSource<T: Element> {
+    meta: NodeMeta,
+    store: Arc<dyn ChunkStore<T>>,
+    meter: Option<Arc<dyn IoMeter>>,
+}
+
+impl<T: Element> std::fmt::Debug for StoreSource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoreSource({}, {:?})", self.store.location(), self.meta)
+    }
+}
+
+/// A lazy array over the chunks of `store`, labelled `label` in reprs and graphs;
+/// `meter`, when given, counts the bytes its reads move (for run reports).
+///
+/// ```
+/// use spillway::array::stored::from_store;
+/// use spillway::store::{ChunkStore, StoreError};
+/// use std::sync::Arc;
+///
+/// /// A read-only store whose chunk [i] holds i+1 everywhere.
+/// struct Steps;
+/// impl ChunkStore<f64> for Steps {
+///     fn shape(&self) -> &[usize] { &[10] }
+///     fn chunk_shape(&self) -> &[usize] { &[4] }
+///     fn read_chunk(&self, index: &[usize], out: &mut [f64]) -> Result<(), StoreError> {
+///         out.fill(index[0] as f64 + 1.0);
+///         Ok(())
+///     }
+///     fn write_chunk(&self, _: &[usize], _: &[f64]) -> Result<(), StoreError> {
+///         Err(StoreError::Io { location: self.location(), message: "read-only".into() })
+///     }
+///     fn contains_chunk(&self, _: &[usize]) -> Result<bool, StoreError> { Ok(true) }
+///     fn location(&self) -> String { "steps".into() }
+/// }
+///
+/// let x = from_store(Arc::new(Steps), "steps", None);
+/// assert_eq!(x.chunks().to_string(), "((4, 4, 2),)");
+/// assert_eq!(x.sum().compute_scalar().unwrap(), 4.0 * 1.0 + 4.0 * 2.0 + 2.0 * 3.0);
+/// ```
+pub fn from_store<T: Element>(
+    store: Arc<dyn ChunkStore<T>>,
+    label: &str,
+    meter: Option<Arc<dyn IoMeter>>,
+) -> Array<T> {
+    let shape = store.shape().to_vec();
+    if let Err(e) = super::check_rank(&shape) {
+        return Array::invalid(e);
+    }
+    let chunks = Chunks::regular(&shape, store.chunk_shape());
+    Array::from_expr(Arc::new(StoreSource {
+        meta: NodeMeta::new(label, shape, chunks, T::DTYPE),
+        store,
+        meter,
+    }))
+}
+
+impl<T: Element> Node for StoreSource<T> {
+    fn meta(&self) -> &NodeMeta {
+        &self.meta
+    }
+    fn inputs(&self) -> Vec<NodeRef> {
+        vec![]
+    }
+    fn kind(&self) -> NodeKind {
+        NodeKind::Source
+    }
+    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
+        // one whole chunk, held while its tiles are served
+        (self.store.chunk_shape().iter().product::<usize>() * std::mem::size_of::<T>()) as u64
+    }
+    fn computes_whole_blocks(&self) -> bool {
+        true
+    }
+    fn io_meter(&self) -> Option<Arc<dyn IoMeter>> {
+        self.meter.clone()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Element> Expr<T> for StoreSource<T> {
+    fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>> {
+        Box::new(BlockEval::new(
+            &self.meta.chunks,
+            ChunkReader {
+                store: self.store.clone(),
+                errors: ctx.errors().clone(),
+            },
+        ))
+    }
+    fn as_node(self: Arc<Self>) -> NodeRef {
+        self
+    }
+}
+
+/// Reads whole chunks out of a store; a failed read is reported to the computation's
+/// error slot (the task then fails with it) and leaves zeros.
+struct ChunkReader<T: Element> {
+    store: Arc<dyn ChunkStore<T>>,
+    errors: ErrorSlot,
+}
+
+impl<T: Element> BlockCompute<T> for ChunkReader<T> {
+    fn compute_block(&mut self, block: &[usize], _region: &Region, out: &mut [T]) {
+        if self.errors.is_set() {
+            out.fill(T::default());
+            return;
+        }
+        if let Err(e) = self.store.read_chunk(block, out) {
+            out.fill(T::default());
+            self.errors.report(e.into());
+        }
+    }
+}
+
+/// How [`Array::store`] writes.
+///
+/// ```
+/// let options = spillway::array::stored::StoreOptions { skip_existing: true };
+/// assert!(options.skip_existing);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Leave chunks the store already holds as they are (how an interrupted write resumes).
+    pub skip_existing: bool,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreReport {
+    /// Chunks written.
+    pub chunks_written: usize,
+    /// Chunks skipped because the store held them already.
+    pub chunks_skipped: usize,
+    /// The run's report (bytes written, time, peak memory).
+    pub run: crate::exec::report::RunReport,
+}
+
+impl<T: Element> Array<T> {
+    /// Computes the array into `target`, chunk by chunk on the current client, as Dask's
+    /// `da.store`: each worker evaluates one store chunk at a time into a reused buffer,
+    /// so memory stays at a chunk per worker whatever the array's size. `target` must have
+    /// the array's shape; its chunk shape sets the tasks.
+    ///
+    /// ```
+    /// use spillway::array::stored::{from_store, StoreOptions};
+    /// use spillway::store::{ChunkStore, StoreError};
+    /// use std::collections::HashMap;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// struct Chunks1d(Mutex<HashMap<usize, Vec<i64>>>);
+    /// impl ChunkStore<i64> for Chunks1d {
+    ///     fn shape(&self) -> &[usize] { &[10] }
+    ///     fn chunk_shape(&self) -> &[usize] { &[3] }
+    ///     fn read_chunk(&self, i: &[usize], out: &mut [i64]) -> Result<(), StoreError> {
+    ///         out.copy_from_slice(&self.0.lock().unwrap()[&i[0]]);
+    ///         Ok(())
+    ///     }
+    ///     fn write_chunk(&self, i: &[usize], data: &[i64]) -> Result<(), StoreError> {
+    ///         self.0.lock().unwrap().insert(i[0], data.to_vec());
+    ///         Ok(())
+    ///     }
+    ///     fn contains_chunk(&self, i: &[usize]) -> Result<bool, StoreError> {
+    ///         Ok(self.0.lock().unwrap().contains_key(&i[0]))
+    ///     }
+    ///     fn location(&self) -> String { "memory".into() }
+    /// }
+    ///
+    /// let target = Arc::new(Chunks1d(Mutex::new(HashMap::new())));
+    /// let report = spillway::arange(0i64, 10, 1, 5).powi(2).store(target.clone(), StoreOptions::default()).unwrap();
+    /// assert_eq!(report.chunks_written, 4);
+    /// let back = from_store::<i64>(target, "squares", None).compute_vec().unwrap();
+    /// assert_eq!(back, vec![0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+    /// ```
+    pub fn store(
+        &self,
+        target: Arc<dyn ChunkStore<T>>,
+        options: StoreOptions,
+    ) -> crate::error::Result<StoreReport> {
+        self.store_metered(target, options, None)
+    }
+
+    /// [`store`](Self::store), counting `meter`'s bytes in the report.
+    pub(crate) fn store_metered(
+        &self,
+        target: Arc<dyn ChunkStore<T>>,
+        options: StoreOptions,
+        meter: Option<Arc<dyn IoMeter>>,
+    ) -> crate::error::Result<StoreReport> {
+        if target.shape() != self.shape() {
+            return Err(super::ArrayError::InvalidArgument {
+                op: "store",
+                message: format!(
+                    "the array has shape {:?} but the store {} has shape {:?}; create the store with the array's shape",
+                    self.shape(),
+                    target.location(),
+                    target.shape()
+                ),
+            }
+            .into());
+        }
+        super::compute::on_current(|client| {
+            let root = self.expr.clone();
+            let mut plan = Plan::new(&[root.clone().as_node()])?;
+            if let Some(meter) = &meter {
+                plan.add_io_meter(meter.clone());
+            }
+            let scratch = fused_scratch(
+                &root.clone().as_node(),
+                plan.staged_ids(),
+                plan.context().tile_elems(),
+            );
+            let stage = Arc::new(WriteStage::new(
+                root.clone(),
+                target.clone(),
+                plan.context().clone(),
+                scratch,
+                options.skip_existing,
+            ));
+            plan.push_stage(Box::new(stage.clone()), vec![root.as_node()]);
+            let finished = plan.run(client)?;
+            Ok(StoreReport {
+                chunks_written: stage.chunks_written(),
+                chunks_skipped: stage.chunks_skipped(),
+                run: finished.report,
+            })
+        })
+    }
+}

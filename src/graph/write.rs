@@ -1,0 +1,149 @@
+//! The stage that writes an array into a [`ChunkStore`], one task per store chunk.
+//!
+//! Each worker evaluates its chunk tile by tile into one reused buffer (fresh pages are
+//! slow to touch on these machines) and hands the whole chunk to the store, which
+//! replaces the chunk atomically. A resumed write skips chunks the store already holds.
+
+use super::chunks::{BlockGrid, Chunks};
+use super::eval::EvalContext;
+use super::node::{Eval, ExprRef, Scratch};
+use super::region::{Region, copy_between_boxes};
+use crate::dtype::Element;
+use crate::error::Result;
+use crate::exec::budget::MemoryBudget;
+use crate::exec::stage::{Stage, StageWorker};
+use crate::store::ChunkStore;
+use crate::util::size::format_bytes;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Writes `root`'s values into `store` chunk by chunk.
+pub struct WriteStage<T: Element> {
+    root: ExprRef<T>,
+    store: Arc<dyn ChunkStore<T>>,
+    ctx: Arc<EvalContext>,
+    grid: BlockGrid,
+    scratch: u64,
+    skip_existing: bool,
+    written: AtomicUsize,
+    skipped: AtomicUsize,
+}
+
+impl<T: Element> WriteStage<T> {
+    /// A stage writing `root` into `store` (of the same shape); with `skip_existing`, chunks
+    /// the store already holds are not written again (a resumed write). `scratch` is the
+    /// fused evaluator's tile scratch.
+    pub fn new(
+        root: ExprRef<T>,
+        store: Arc<dyn ChunkStore<T>>,
+        ctx: Arc<EvalContext>,
+        scratch: u64,
+        skip_existing: bool,
+    ) -> Self {
+        let chunks = Chunks::regular(store.shape(), store.chunk_shape());
+        WriteStage {
+            root,
+            grid: BlockGrid::new(&chunks),
+            store,
+            ctx,
+            scratch,
+            skip_existing,
+            written: AtomicUsize::new(0),
+            skipped: AtomicUsize::new(0),
+        }
+    }
+
+    /// Chunks written so far.
+    pub fn chunks_written(&self) -> usize {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Chunks skipped because the store already held them.
+    pub fn chunks_skipped(&self) -> usize {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    fn chunk_bytes(&self) -> u64 {
+        (self.store.chunk_shape().iter().product::<usize>() * std::mem::size_of::<T>()) as u64
+    }
+}
+
+impl<T: Element> Stage for Arc<WriteStage<T>> {
+    fn label(&self) -> String {
+        format!("store {}", self.root.meta().label)
+    }
+    fn num_tasks(&self) -> usize {
+        if self.root.meta().shape.contains(&0) {
+            0
+        } else {
+            self.grid.len()
+        }
+    }
+    fn task_shape(&self) -> Vec<usize> {
+        self.store.chunk_shape().to_vec()
+    }
+    fn worker_bytes(&self) -> u64 {
+        self.chunk_bytes()
+            + self.scratch
+            + (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64
+    }
+    fn stage_bytes(&self, _workers: usize) -> u64 {
+        0
+    }
+    fn work_bytes(&self) -> u64 {
+        (self.root.meta().shape.iter().product::<usize>() * std::mem::size_of::<T>()) as u64
+    }
+    fn suggest_fit(&self, budget: u64) -> Option<String> {
+        Some(format!(
+            "writing one {:?} chunk with its inputs needs {}; write with smaller chunks (rechunk first) so that one fits in {}, or raise the memory limit",
+            self.store.chunk_shape(),
+            format_bytes(self.worker_bytes()),
+            format_bytes(budget)
+        ))
+    }
+    fn prepare(&self, _budget: &MemoryBudget, _workers: usize) -> Result<()> {
+        Ok(())
+    }
+    fn worker(&self) -> Box<dyn StageWorker + '_> {
+        Box::new(WriteWorker {
+            stage: self,
+            eval: self.ctx.build(&self.root),
+            tile: Scratch::default(),
+            chunk: Scratch::default(),
+        })
+    }
+    fn finish(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+struct WriteWorker<'s, T: Element> {
+    stage: &'s WriteStage<T>,
+    eval: Box<dyn Eval<T>>,
+    tile: Scratch<T>,
+    chunk: Scratch<T>,
+}
+
+impl<T: Element> StageWorker for WriteWorker<'_, T> {
+    fn run(&mut self, index: usize) -> Result<()> {
+        let stage = self.stage;
+        let block = stage.grid.index(index);
+        let region: Region = stage.grid.region(&block);
+        let ndim = region.ndim();
+        if stage.skip_existing && stage.store.contains_chunk(&block[..ndim])? {
+            stage.skipped.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let chunk = self.chunk.get(region.size());
+        for tile in region.tiles(stage.ctx.tile_elems()) {
+            let buf = self.tile.get(tile.size());
+            self.eval.eval(&tile, buf);
+            copy_between_boxes(buf, &tile, chunk, &region, &tile);
+        }
+        // an evaluator that failed (a store read) left garbage: write nothing
+        stage.ctx.errors().check()?;
+        stage.store.write_chunk(&block[..ndim], chunk)?;
+        stage.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
