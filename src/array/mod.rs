@@ -12,6 +12,7 @@ pub mod elementwise;
 mod error;
 pub mod layout;
 pub mod random;
+pub mod rechunk;
 pub mod reduction;
 pub mod stored;
 pub mod visualize;

@@ -104,6 +104,33 @@ impl<T: Element, C: BlockCompute<T>> Eval<T> for BlockEval<T, C> {
     }
 }
 
+/// Fills `out` (row-major over `region`) from `input`, one block of `input_grid` at a
+/// time and tile by tile inside each block: an input that reads whole blocks (a store, a
+/// [`BlockEval`]) then reads each block it overlaps once, and the tiles requested stay
+/// tile-sized so fused chains keep their small buffers. `tile` is reused scratch.
+pub fn eval_by_input_blocks<T: Element>(
+    input: &mut dyn Eval<T>,
+    input_grid: &BlockGrid,
+    region: &Region,
+    out: &mut [T],
+    tile_elems: usize,
+    tile: &mut super::node::Scratch<T>,
+) {
+    let mut parts = Vec::new();
+    input_grid.for_each_block_in(region, |_, block_region| {
+        if let Some(part) = block_region.intersect(region) {
+            parts.push(part);
+        }
+    });
+    for part in parts {
+        for piece in part.tiles(tile_elems) {
+            let buf = tile.get(piece.size());
+            input.eval(&piece, buf);
+            copy_between_boxes(buf, &piece, out, region, &piece);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

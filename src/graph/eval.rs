@@ -97,6 +97,9 @@ pub struct EvalContext {
     tile_elems: usize,
     materialized: Mutex<HashMap<NodeId, Materialized>>,
     errors: ErrorSlot,
+    /// Stores holding a node's input, written by a staging stage (see `rechunk`), by the
+    /// id of the node that reads them; each is an `Arc<dyn ChunkStore<T>>` in an `Arc`.
+    intermediates: Mutex<HashMap<NodeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl EvalContext {
@@ -106,7 +109,32 @@ impl EvalContext {
             tile_elems: tile_elems.max(1),
             materialized: Mutex::new(HashMap::new()),
             errors: ErrorSlot::default(),
+            intermediates: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Records the intermediate store a staging stage wrote for node `reader`.
+    pub fn set_intermediate<T: Element>(
+        &self,
+        reader: NodeId,
+        store: Arc<dyn crate::store::ChunkStore<T>>,
+    ) {
+        self.intermediates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(reader, Arc::new(store));
+    }
+
+    /// The intermediate store written for node `reader`, if a staging stage made one.
+    pub fn intermediate<T: Element>(
+        &self,
+        reader: NodeId,
+    ) -> Option<Arc<dyn crate::store::ChunkStore<T>>> {
+        let map = self.intermediates.lock().unwrap_or_else(|e| e.into_inner());
+        let any = map.get(&reader)?.clone();
+        any.downcast::<Arc<dyn crate::store::ChunkStore<T>>>()
+            .ok()
+            .map(|s| (*s).clone())
     }
 
     /// Where evaluators built in this context report failures.

@@ -92,6 +92,22 @@ pub trait Node: Send + Sync + std::fmt::Debug {
     fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::exec::report::IoMeter>> {
         None
     }
+    /// True when the node reads its input from an intermediate store written by its
+    /// [`staging_stage`](Self::staging_stage), so later stages never evaluate the input.
+    fn stages_input(&self) -> bool {
+        false
+    }
+    /// For a node that reads its input through an intermediate store (a `rechunk` whose
+    /// direct reads would re-read input blocks many times): the stage that writes the
+    /// input into that store, given the context and the input's fused tile scratch. The
+    /// planner runs it before any stage that evaluates this node.
+    fn staging_stage(
+        &self,
+        _ctx: &std::sync::Arc<super::eval::EvalContext>,
+        _input_scratch: u64,
+    ) -> Option<Box<dyn crate::exec::stage::Stage>> {
+        None
+    }
     /// The reduction face of a reduction node.
     fn as_reduction(&self) -> Option<&dyn super::reduce::ReductionNode> {
         None
@@ -109,6 +125,27 @@ pub trait Expr<T: Element>: Node {
     fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>>;
     /// Upcast to the erased face.
     fn as_node(self: Arc<Self>) -> NodeRef;
+}
+
+/// True when evaluating `node` reads whole blocks somewhere below it (a store source, a
+/// block-computing node), so requests that straddle those blocks cost extra reads.
+///
+/// ```
+/// let x = spillway::random::random([10, 10], 5);
+/// assert!(!spillway::graph::node::reads_whole_blocks(&x.node()));
+/// ```
+pub fn reads_whole_blocks(node: &NodeRef) -> bool {
+    let mut stack = vec![node.clone()];
+    while let Some(n) = stack.pop() {
+        if n.computes_whole_blocks() {
+            return true;
+        }
+        if n.as_reduction().is_some() {
+            continue; // a staged reduction's values are held in memory
+        }
+        stack.extend(n.inputs());
+    }
+    false
 }
 
 /// A typed node handle.

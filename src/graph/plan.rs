@@ -72,7 +72,9 @@ pub fn fused_scratch(node: &NodeRef, staged: &HashSet<NodeId>, tile_elems: usize
             continue;
         }
         total += n.scratch_bytes(tile_elems);
-        stack.extend(n.inputs());
+        if !n.stages_input() {
+            stack.extend(n.inputs());
+        }
     }
     total
 }
@@ -163,15 +165,31 @@ impl Plan {
                 None => grouped.push((node.clone(), Vec::new())),
             }
         }
+        // stages run in the graph's topological order: a reduction group where its
+        // leader appears, a staging stage (an input written to an intermediate store)
+        // where the node that reads it appears
         let mut stages = Vec::new();
         let mut stage_roots = Vec::new();
-        for (leader, siblings) in &grouped {
-            let reduction = leader.as_reduction().expect("staged nodes are reductions");
-            let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
-            stages.push(reduction.stage(siblings, ctx.clone(), scratch));
-            let mut roots = vec![leader.clone()];
-            roots.extend(siblings.iter().cloned());
-            stage_roots.push((roots, true));
+        for node in &order {
+            let id = node.meta().id;
+            if let Some((leader, siblings)) = grouped.iter().find(|(l, _)| l.meta().id == id) {
+                let reduction = leader.as_reduction().expect("staged nodes are reductions");
+                let scratch = fused_scratch(&reduction.input_node(), &staged_ids, tile);
+                stages.push(reduction.stage(siblings, ctx.clone(), scratch));
+                let mut roots = vec![leader.clone()];
+                roots.extend(siblings.iter().cloned());
+                stage_roots.push((roots, true));
+                continue;
+            }
+            let input_scratch: u64 = node
+                .inputs()
+                .iter()
+                .map(|input| fused_scratch(input, &staged_ids, tile))
+                .sum();
+            if let Some(stage) = node.staging_stage(&ctx, input_scratch) {
+                stages.push(stage);
+                stage_roots.push((node.inputs(), false));
+            }
         }
         Ok(Plan {
             ctx,

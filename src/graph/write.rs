@@ -4,23 +4,35 @@
 //! slow to touch on these machines) and hands the whole chunk to the store, which
 //! replaces the chunk atomically. A resumed write skips chunks the store already holds.
 
+use super::block::eval_by_input_blocks;
 use super::chunks::{BlockGrid, Chunks};
 use super::eval::EvalContext;
 use super::node::{Eval, ExprRef, Scratch};
-use super::region::{Region, copy_between_boxes};
+use super::region::Region;
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::MemoryBudget;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::store::ChunkStore;
 use crate::util::size::format_bytes;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Makes a stage's target store once the budget it runs under is known (an intermediate
+/// store charges its chunks to that budget).
+pub type StoreFactory<T> =
+    Box<dyn Fn(&MemoryBudget) -> Result<Arc<dyn ChunkStore<T>>> + Send + Sync>;
+
+/// Told about the target store once it exists (to publish an intermediate in the context).
+pub type StoreReady<T> = Box<dyn Fn(Arc<dyn ChunkStore<T>>) + Send + Sync>;
 
 /// Writes `root`'s values into `store` chunk by chunk.
 pub struct WriteStage<T: Element> {
     root: ExprRef<T>,
-    store: Arc<dyn ChunkStore<T>>,
+    chunk_shape: Vec<usize>,
+    store: OnceLock<Arc<dyn ChunkStore<T>>>,
+    factory: Option<(StoreFactory<T>, StoreReady<T>)>,
+    input_grid: BlockGrid,
     ctx: Arc<EvalContext>,
     grid: BlockGrid,
     scratch: u64,
@@ -40,17 +52,63 @@ impl<T: Element> WriteStage<T> {
         scratch: u64,
         skip_existing: bool,
     ) -> Self {
-        let chunks = Chunks::regular(store.shape(), store.chunk_shape());
+        let (shape, chunk_shape) = (store.shape().to_vec(), store.chunk_shape().to_vec());
+        let stage = Self::build(root, shape, chunk_shape, None, ctx, scratch, skip_existing);
+        let _ = stage.store.set(store);
+        stage
+    }
+
+    /// A stage writing `root` into a store of `chunk_shape` that `factory` makes when the
+    /// stage is prepared; `ready` is then told about it.
+    pub fn deferred(
+        root: ExprRef<T>,
+        chunk_shape: Vec<usize>,
+        factory: StoreFactory<T>,
+        ready: StoreReady<T>,
+        ctx: Arc<EvalContext>,
+        scratch: u64,
+    ) -> Self {
+        let shape = root.meta().shape.clone();
+        Self::build(
+            root,
+            shape,
+            chunk_shape,
+            Some((factory, ready)),
+            ctx,
+            scratch,
+            false,
+        )
+    }
+
+    fn build(
+        root: ExprRef<T>,
+        shape: Vec<usize>,
+        chunk_shape: Vec<usize>,
+        factory: Option<(StoreFactory<T>, StoreReady<T>)>,
+        ctx: Arc<EvalContext>,
+        scratch: u64,
+        skip_existing: bool,
+    ) -> Self {
+        let chunks = Chunks::regular(&shape, &chunk_shape);
         WriteStage {
+            input_grid: BlockGrid::new(&root.meta().chunks),
             root,
             grid: BlockGrid::new(&chunks),
-            store,
+            chunk_shape,
+            store: OnceLock::new(),
+            factory,
             ctx,
             scratch,
             skip_existing,
             written: AtomicUsize::new(0),
             skipped: AtomicUsize::new(0),
         }
+    }
+
+    fn target(&self) -> &Arc<dyn ChunkStore<T>> {
+        self.store
+            .get()
+            .expect("the target store exists once the stage is prepared")
     }
 
     /// Chunks written so far.
@@ -64,7 +122,7 @@ impl<T: Element> WriteStage<T> {
     }
 
     fn chunk_bytes(&self) -> u64 {
-        (self.store.chunk_shape().iter().product::<usize>() * std::mem::size_of::<T>()) as u64
+        (self.chunk_shape.iter().product::<usize>() * std::mem::size_of::<T>()) as u64
     }
 }
 
@@ -80,7 +138,7 @@ impl<T: Element> Stage for Arc<WriteStage<T>> {
         }
     }
     fn task_shape(&self) -> Vec<usize> {
-        self.store.chunk_shape().to_vec()
+        self.chunk_shape.clone()
     }
     fn worker_bytes(&self) -> u64 {
         self.chunk_bytes()
@@ -96,12 +154,17 @@ impl<T: Element> Stage for Arc<WriteStage<T>> {
     fn suggest_fit(&self, budget: u64) -> Option<String> {
         Some(format!(
             "writing one {:?} chunk with its inputs needs {}; write with smaller chunks (rechunk first) so that one fits in {}, or raise the memory limit",
-            self.store.chunk_shape(),
+            self.chunk_shape,
             format_bytes(self.worker_bytes()),
             format_bytes(budget)
         ))
     }
-    fn prepare(&self, _budget: &MemoryBudget, _workers: usize) -> Result<()> {
+    fn prepare(&self, budget: &MemoryBudget, _workers: usize) -> Result<()> {
+        if let Some((factory, ready)) = &self.factory {
+            let store = factory(budget)?;
+            ready(store.clone());
+            let _ = self.store.set(store);
+        }
         Ok(())
     }
     fn worker(&self) -> Box<dyn StageWorker + '_> {
@@ -130,19 +193,24 @@ impl<T: Element> StageWorker for WriteWorker<'_, T> {
         let block = stage.grid.index(index);
         let region: Region = stage.grid.region(&block);
         let ndim = region.ndim();
-        if stage.skip_existing && stage.store.contains_chunk(&block[..ndim])? {
+        let store = stage.target();
+        if stage.skip_existing && store.contains_chunk(&block[..ndim])? {
             stage.skipped.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
         let chunk = self.chunk.get(region.size());
-        for tile in region.tiles(stage.ctx.tile_elems()) {
-            let buf = self.tile.get(tile.size());
-            self.eval.eval(&tile, buf);
-            copy_between_boxes(buf, &tile, chunk, &region, &tile);
-        }
+        // one input block at a time, so an input that reads whole blocks reads each once
+        eval_by_input_blocks(
+            self.eval.as_mut(),
+            &stage.input_grid,
+            &region,
+            chunk,
+            stage.ctx.tile_elems(),
+            &mut self.tile,
+        );
         // an evaluator that failed (a store read) left garbage: write nothing
         stage.ctx.errors().check()?;
-        stage.store.write_chunk(&block[..ndim], chunk)?;
+        store.write_chunk(&block[..ndim], chunk)?;
         stage.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
