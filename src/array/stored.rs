@@ -251,3 +251,35 @@ impl<T: Element> Array<T> {
         })
     }
 }
+
+impl<T: Element> Array<T> {
+    /// Computes the array once and keeps its chunks for the computations that follow, as
+    /// Dask's `persist()`: the chunks are held in memory under the client's budget and
+    /// spilled to local disk when it runs short, and the returned array reads them back.
+    /// Use it for an expensive intermediate that several computations read; sources (a zarr
+    /// store, random numbers) are cheaper to read again than to keep.
+    ///
+    /// ```
+    /// let x = spillway::random::random([100, 100], 25);
+    /// let y = (&x * 2.0).persist().unwrap();
+    /// assert_eq!(y.chunks(), x.chunks());
+    /// assert_eq!(y.compute().unwrap(), (&x * 2.0).compute().unwrap());
+    /// ```
+    pub fn persist(&self) -> crate::error::Result<Array<T>> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        let chunk_shape: Vec<usize> = self.chunksize().iter().map(|&c| c.max(1)).collect();
+        let client = crate::exec::runtime::Client::current();
+        let store = crate::store::intermediate::intermediate_store::<T>(
+            client.budget(),
+            self.shape(),
+            &chunk_shape,
+            self.name(),
+        )?;
+        self.store(store.clone(), StoreOptions::default())?;
+        let persisted = from_store(store, self.name(), None);
+        // keep Dask's chunks when they were irregular
+        Ok(persisted.rechunk(self.chunks().as_vecs().to_vec()))
+    }
+}
