@@ -6,10 +6,19 @@
 //! the memory budget, a metrics adapter that counts chunks and bytes, and the spillable
 //! store intermediates live in. The store layer knows nothing of graphs or threads.
 
+pub(crate) mod bytes;
+pub mod cache;
 pub mod error;
 pub mod intermediate;
+pub mod memory;
+pub mod metrics;
+pub mod zarr;
 
+pub use cache::{CacheStats, ChunkCache};
 pub use error::StoreError;
+pub use memory::MemoryStore;
+pub use metrics::{MetricsSnapshot, MetricsStore};
+pub use zarr::{ZarrOptions, ZarrStore};
 
 use crate::dtype::Element;
 
@@ -60,4 +69,33 @@ pub fn chunk_extent(shape: &[usize], chunk_shape: &[usize], index: &[usize]) -> 
         .zip(index)
         .map(|((&n, &c), &i)| c.min(n.saturating_sub(i * c)))
         .collect()
+}
+
+/// The clipped extent of chunk `index`, after checking that `index` is on the grid and
+/// that a buffer of `len` elements fits it exactly.
+pub(crate) fn checked_extent(
+    location: &str,
+    shape: &[usize],
+    chunk_shape: &[usize],
+    index: &[usize],
+    len: usize,
+) -> Result<Vec<usize>, StoreError> {
+    let grid = grid_shape(shape, chunk_shape);
+    if index.len() != grid.len() || index.iter().zip(&grid).any(|(&i, &g)| i >= g) {
+        return Err(StoreError::Shape {
+            location: location.to_string(),
+            message: format!("got chunk index {index:?}, the chunk grid is {grid:?}"),
+        });
+    }
+    let extent = chunk_extent(shape, chunk_shape, index);
+    let want: usize = extent.iter().product();
+    if len != want {
+        return Err(StoreError::Shape {
+            location: location.to_string(),
+            message: format!(
+                "got a buffer of {len} elements for chunk {index:?}, expected {want} (its clipped shape {extent:?})"
+            ),
+        });
+    }
+    Ok(extent)
 }

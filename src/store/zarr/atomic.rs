@@ -1,0 +1,178 @@
+//! A zarrs filesystem storage whose writes never leave a half-written file, and that
+//! counts the encoded bytes it reads and writes.
+//!
+//! `set` writes the value to a temporary name beside the key (`<key>.spillway-tmp-<pid>-<n>`),
+//! syncs it, and renames it over the key: on POSIX a reader sees the old file or the new
+//! one, never a mix, and a writer killed half way leaves only a temporary file, which
+//! readers never look at (zarr reads only the keys it computes) and
+//! [`remove_temporaries`] deletes on resume.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use zarrs::filesystem::FilesystemStore;
+use zarrs::storage::byte_range::ByteRangeIterator;
+use zarrs::storage::{
+    AtomicRenameStorageTraits, Bytes, ListableStorageTraits, MaybeBytesIterator,
+    OffsetBytesIterator, ReadableStorageTraits, StorageError, StoreKey, StoreKeys,
+    StoreKeysPrefixes, StorePrefix, WritableStorageTraits,
+};
+
+/// The marker in temporary file names.
+pub(crate) const TEMP_MARKER: &str = ".spillway-tmp-";
+
+/// Encoded bytes and files moved through an [`AtomicFsStore`].
+#[derive(Debug, Default)]
+pub(crate) struct RawCounters {
+    pub(crate) bytes_read: AtomicU64,
+    pub(crate) bytes_written: AtomicU64,
+}
+
+/// A [`FilesystemStore`] whose `set` is write-temporary + fsync + rename.
+pub(crate) struct AtomicFsStore {
+    inner: FilesystemStore,
+    root: PathBuf,
+    counters: Arc<RawCounters>,
+}
+
+impl AtomicFsStore {
+    /// A store rooted at `root` (which must exist).
+    pub(crate) fn new(root: &Path, counters: Arc<RawCounters>) -> Result<Self, String> {
+        let inner = FilesystemStore::new(root).map_err(|e| e.to_string())?;
+        Ok(AtomicFsStore {
+            inner,
+            root: root.to_path_buf(),
+            counters,
+        })
+    }
+
+    fn temp_key(key: &StoreKey) -> Result<StoreKey, StorageError> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{}{TEMP_MARKER}{}-{n}", key.as_str(), std::process::id());
+        StoreKey::new(name).map_err(|e| StorageError::Other(e.to_string()))
+    }
+}
+
+/// Deletes the temporary files a killed writer left under `root`; returns how many.
+pub(crate) fn remove_temporaries(root: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                dirs.push(entry.path());
+            } else if entry.file_name().to_string_lossy().contains(TEMP_MARKER) {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+impl ReadableStorageTraits for AtomicFsStore {
+    fn get_partial_many<'a>(
+        &'a self,
+        key: &StoreKey,
+        byte_ranges: ByteRangeIterator<'a>,
+    ) -> Result<MaybeBytesIterator<'a>, StorageError> {
+        let parts = self.inner.get_partial_many(key, byte_ranges)?;
+        let counters = self.counters.clone();
+        Ok(parts.map(
+            |it| -> Box<dyn Iterator<Item = Result<Bytes, StorageError>> + 'a> {
+                Box::new(it.inspect(move |part| {
+                    if let Ok(bytes) = part {
+                        counters
+                            .bytes_read
+                            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    }
+                }))
+            },
+        ))
+    }
+
+    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
+        self.inner.size_key(key)
+    }
+
+    fn supports_get_partial(&self) -> bool {
+        true
+    }
+}
+
+impl WritableStorageTraits for AtomicFsStore {
+    fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
+        let len = value.len() as u64;
+        let temp = Self::temp_key(key)?;
+        if let Err(e) = self.inner.set(&temp, value) {
+            let _ = self.inner.erase(&temp);
+            return Err(e);
+        }
+        if let Err(e) = self.inner.rename(&temp, key) {
+            let _ = self.inner.erase(&temp);
+            return Err(e);
+        }
+        self.counters
+            .bytes_written
+            .fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn set_partial_many(
+        &self,
+        key: &StoreKey,
+        offset_values: OffsetBytesIterator,
+    ) -> Result<(), StorageError> {
+        // read, patch and replace whole: in-place partial writes would not be atomic
+        let mut whole = self.inner.get(key)?.map(|b| b.to_vec()).unwrap_or_default();
+        for (offset, value) in offset_values {
+            let start = usize::try_from(offset).map_err(|e| StorageError::Other(e.to_string()))?;
+            let end = start + value.len();
+            if whole.len() < end {
+                whole.resize(end, 0);
+            }
+            whole[start..end].copy_from_slice(&value);
+        }
+        self.set(key, Bytes::from(whole))
+    }
+
+    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+        self.inner.erase(key)
+    }
+
+    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+        self.inner.erase_prefix(prefix)
+    }
+
+    fn supports_set_partial(&self) -> bool {
+        false
+    }
+}
+
+impl ListableStorageTraits for AtomicFsStore {
+    fn list(&self) -> Result<StoreKeys, StorageError> {
+        self.inner.list()
+    }
+
+    fn list_prefix(&self, prefix: &StorePrefix) -> Result<StoreKeys, StorageError> {
+        self.inner.list_prefix(prefix)
+    }
+
+    fn list_dir(&self, prefix: &StorePrefix) -> Result<StoreKeysPrefixes, StorageError> {
+        self.inner.list_dir(prefix)
+    }
+
+    fn size_prefix(&self, prefix: &StorePrefix) -> Result<u64, StorageError> {
+        self.inner.size_prefix(prefix)
+    }
+}
+
+impl std::fmt::Debug for AtomicFsStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AtomicFsStore({})", self.root.display())
+    }
+}

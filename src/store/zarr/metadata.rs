@@ -1,0 +1,165 @@
+//! The zarr v3 `zarr.json` that [`ZarrStore::create`](super::ZarrStore::create) writes,
+//! with zarr-python 3's codec names and defaults.
+
+use serde_json::{Value, json};
+
+use crate::dtype::DType;
+
+/// How chunks are compressed on disk.
+///
+/// ```
+/// use spillway::store::zarr::{BloscShuffle, Codec};
+/// assert_eq!(Codec::default(), Codec::Zstd { level: 0 });
+/// let lz4 = Codec::BloscLz4 { clevel: 5, shuffle: BloscShuffle::Shuffle };
+/// assert_ne!(lz4, Codec::None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// Raw little-endian bytes.
+    None,
+    /// zstd at `level` without checksum (zarr-python 3's default, level 0).
+    Zstd {
+        /// zstd level (0 is zstd's default, 3; negative levels are faster).
+        level: i32,
+    },
+    /// blosc with lz4.
+    BloscLz4 {
+        /// Compression level 0-9.
+        clevel: u8,
+        /// Byte or bit shuffle before compressing.
+        shuffle: BloscShuffle,
+    },
+    /// blosc with zstd.
+    BloscZstd {
+        /// Compression level 0-9.
+        clevel: u8,
+        /// Byte or bit shuffle before compressing.
+        shuffle: BloscShuffle,
+    },
+}
+
+impl Default for Codec {
+    fn default() -> Self {
+        Codec::Zstd { level: 0 }
+    }
+}
+
+/// blosc's shuffle filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BloscShuffle {
+    /// No shuffle.
+    NoShuffle,
+    /// Byte shuffle (groups the n-th bytes of every element).
+    Shuffle,
+    /// Bit shuffle.
+    BitShuffle,
+}
+
+impl BloscShuffle {
+    fn name(self) -> &'static str {
+        match self {
+            BloscShuffle::NoShuffle => "noshuffle",
+            BloscShuffle::Shuffle => "shuffle",
+            BloscShuffle::BitShuffle => "bitshuffle",
+        }
+    }
+}
+
+/// How [`ZarrStore::create`](super::ZarrStore::create) lays the array out.
+///
+/// ```
+/// use spillway::store::zarr::{Codec, ZarrOptions};
+/// let o = ZarrOptions::default();
+/// assert_eq!(o.codec, Codec::Zstd { level: 0 });
+/// assert!(o.shard_shape.is_none() && !o.overwrite);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZarrOptions {
+    /// The compressor.
+    pub codec: Codec,
+    /// Shards (the files on disk) of this shape, each holding chunks of the chunk shape
+    /// (`sharding_indexed`); every axis a multiple of the chunk shape.
+    pub shard_shape: Option<Vec<usize>>,
+    /// The value of chunks never written (0 when `None`; `NaN` is allowed for floats).
+    pub fill_value: Option<f64>,
+    /// Replace a zarr store already at the path.
+    pub overwrite: bool,
+    /// User attributes stored in `zarr.json`.
+    pub attributes: serde_json::Map<String, Value>,
+}
+
+/// The `fill_value` JSON for `dtype`.
+fn fill_json(dtype: DType, fill: f64) -> Value {
+    match dtype {
+        DType::Float64 | DType::Float32 => {
+            if fill.is_nan() {
+                json!("NaN")
+            } else if fill.is_infinite() {
+                json!(if fill > 0.0 { "Infinity" } else { "-Infinity" })
+            } else {
+                json!(fill)
+            }
+        }
+        DType::Bool => json!(fill != 0.0),
+        DType::UInt64 | DType::UInt32 | DType::UInt8 => json!(fill.max(0.0) as u64),
+        DType::Int64 | DType::Int32 => json!(fill as i64),
+    }
+}
+
+/// The codec chain (array-to-bytes, then bytes-to-bytes) for `codec`.
+fn codec_chain(codec: Codec, itemsize: usize) -> Vec<Value> {
+    let mut chain = vec![json!({"name": "bytes", "configuration": {"endian": "little"}})];
+    let blosc = |cname: &str, clevel: u8, shuffle: BloscShuffle| {
+        json!({"name": "blosc", "configuration": {
+            "cname": cname, "clevel": clevel.min(9), "shuffle": shuffle.name(),
+            "typesize": itemsize, "blocksize": 0
+        }})
+    };
+    match codec {
+        Codec::None => {}
+        Codec::Zstd { level } => chain
+            .push(json!({"name": "zstd", "configuration": {"level": level, "checksum": false}})),
+        Codec::BloscLz4 { clevel, shuffle } => chain.push(blosc("lz4", clevel, shuffle)),
+        Codec::BloscZstd { clevel, shuffle } => chain.push(blosc("zstd", clevel, shuffle)),
+    }
+    chain
+}
+
+/// The whole `zarr.json` of a new array, marked incomplete (`"spillway": {"complete": false}`).
+pub(crate) fn array_json(
+    dtype: DType,
+    shape: &[usize],
+    chunk_shape: &[usize],
+    options: &ZarrOptions,
+) -> Value {
+    let inner = codec_chain(options.codec, dtype.itemsize());
+    let (grid, codecs) = match &options.shard_shape {
+        None => (chunk_shape.to_vec(), inner),
+        Some(shard) => (
+            shard.clone(),
+            vec![json!({"name": "sharding_indexed", "configuration": {
+                "chunk_shape": chunk_shape,
+                "codecs": inner,
+                "index_codecs": [
+                    {"name": "bytes", "configuration": {"endian": "little"}},
+                    {"name": "crc32c"}
+                ],
+                "index_location": "end"
+            }})],
+        ),
+    };
+    let mut attributes = options.attributes.clone();
+    attributes.insert(super::MARKER_KEY.into(), json!({"complete": false}));
+    json!({
+        "zarr_format": 3,
+        "node_type": "array",
+        "shape": shape,
+        "data_type": dtype.name(),
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": grid}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": fill_json(dtype, options.fill_value.unwrap_or(0.0)),
+        "codecs": codecs,
+        "attributes": attributes,
+        "storage_transformers": []
+    })
+}

@@ -1,0 +1,512 @@
+//! Zarr arrays on a local or shared file system, through the `zarrs` crate.
+//!
+//! [`ZarrStore::open`] opens a zarr v3 array for reading and writing (zarr v2 arrays open
+//! read-only); [`ZarrStore::create`] makes a v3 array with zarr-python 3's defaults
+//! (little-endian bytes + zstd level 0), optionally sharded. Every chunk (or shard) is
+//! written to a temporary file beside its key and renamed into place, so a reader never
+//! sees half a chunk. A store made by `create` says it is incomplete until
+//! [`ZarrStore::mark_complete`]; [`ZarrStore::resume`] reopens such a store for writing
+//! and [`ChunkStore::contains_chunk`] says which chunks are done. See `docs/zarr.md`.
+//!
+//! ```
+//! use spillway::store::ChunkStore;
+//! use spillway::store::zarr::{ZarrOptions, ZarrStore};
+//!
+//! let dir = std::env::temp_dir().join(format!("spillway-doc-zarr-{}", std::process::id()));
+//! let path = dir.join("x.zarr");
+//! let store = ZarrStore::<f64>::create(&path, &[5, 3], &[2, 3], &ZarrOptions::default()).unwrap();
+//! store.write_chunk(&[2, 0], &[1.0, 2.0, 3.0]).unwrap(); // the clipped edge chunk: 1 x 3
+//! store.mark_complete().unwrap();
+//!
+//! let back = ZarrStore::<f64>::open(&path).unwrap();
+//! assert!(back.is_complete());
+//! let mut out = [0.0; 3];
+//! back.read_chunk(&[2, 0], &mut out).unwrap();
+//! assert_eq!(out, [1.0, 2.0, 3.0]);
+//! back.read_chunk(&[0, 0], &mut [0.0; 6]).unwrap(); // never written: fill value
+//! assert!(ZarrStore::<i32>::open(&path).is_err()); // float64 is not int32
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+mod atomic;
+mod io;
+mod metadata;
+
+pub use metadata::{BloscShuffle, Codec, ZarrOptions};
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use zarrs::array::{Array, ArrayShardedExt, CodecOptions};
+use zarrs::storage::{Bytes, StoreKey, WritableStorageTraits};
+
+use self::atomic::{AtomicFsStore, RawCounters};
+use super::{ChunkStore, StoreError};
+use crate::dtype::Element;
+
+/// The attribute in `zarr.json` that marks a store being written.
+pub(crate) const MARKER_KEY: &str = "spillway";
+
+/// Number of lock stripes serialising read-modify-write of shards.
+const SHARD_LOCKS: usize = 64;
+
+/// Chunks and encoded bytes a [`ZarrStore`] moved to and from disk.
+///
+/// ```
+/// let c = spillway::store::zarr::ZarrIoCounters::default();
+/// assert_eq!(c.bytes_written, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ZarrIoCounters {
+    /// Chunks read (a chunk never written counts too).
+    pub chunks_read: u64,
+    /// Chunks (or shards) written.
+    pub chunks_written: u64,
+    /// Encoded bytes read from files (metadata included).
+    pub bytes_read: u64,
+    /// Encoded bytes written to files (metadata included).
+    pub bytes_written: u64,
+}
+
+/// A zarr array on disk as a [`ChunkStore`] of `T`.
+///
+/// Its chunk grid is the array's chunks (the inner chunks of a sharded array). Reads and
+/// writes go straight between the caller's buffer and the codec: one decode into `out`
+/// for whole chunks, one copy for clipped edge chunks. Shared by threads; writers of
+/// different shards never contend.
+pub struct ZarrStore<T: Element> {
+    array: Array<AtomicFsStore>,
+    storage: Arc<AtomicFsStore>,
+    root: PathBuf,
+    location: String,
+    shape: Vec<usize>,
+    chunk_shape: Vec<usize>,
+    shard_shape: Option<Vec<usize>>,
+    /// `Some(reason)` when writes are refused.
+    read_only: Option<String>,
+    complete: AtomicBool,
+    counters: Arc<RawCounters>,
+    chunks_read: AtomicU64,
+    chunks_written: AtomicU64,
+    shard_locks: Vec<Mutex<()>>,
+    codec_options: CodecOptions,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> std::fmt::Debug for ZarrStore<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZarrStore")
+            .field("location", &self.location)
+            .field("shape", &self.shape)
+            .field("chunk_shape", &self.chunk_shape)
+            .field("shard_shape", &self.shard_shape)
+            .finish()
+    }
+}
+
+fn io_error(location: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io {
+        location: location.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn to_usize(v: &[u64]) -> Vec<usize> {
+    v.iter().map(|&x| x as usize).collect()
+}
+
+/// What sits at `path`: a v3 array, a v2 array, a group, or nothing zarr.
+enum Node {
+    V3Array(serde_json::Value),
+    V2Array,
+    Group,
+    Other(String),
+}
+
+fn inspect(path: &Path) -> Result<Node, StoreError> {
+    let location = path.display().to_string();
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::NotFound { location });
+        }
+        Err(e) => return Err(io_error(path, e)),
+        Ok(m) if !m.is_dir() => {
+            return Ok(Node::Other("a file, not a directory".into()));
+        }
+        Ok(_) => {}
+    }
+    let v3 = path.join("zarr.json");
+    if v3.exists() {
+        let text = std::fs::read_to_string(&v3).map_err(|e| io_error(&v3, e))?;
+        let json: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(j) => j,
+            Err(e) => return Ok(Node::Other(format!("zarr.json is not valid JSON: {e}"))),
+        };
+        return Ok(match json.get("node_type").and_then(|v| v.as_str()) {
+            Some("array") => Node::V3Array(json),
+            Some("group") => Node::Group,
+            other => Node::Other(format!("zarr.json has node_type {other:?}")),
+        });
+    }
+    if path.join(".zarray").exists() {
+        return Ok(Node::V2Array);
+    }
+    if path.join(".zgroup").exists() {
+        return Ok(Node::Group);
+    }
+    Ok(Node::Other(
+        "a directory without zarr.json or .zarray".into(),
+    ))
+}
+
+/// The names of the arrays directly inside group `path`, for hints.
+fn group_children(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("zarr.json").exists() || e.path().join(".zarray").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+impl<T: Element> ZarrStore<T> {
+    /// Opens the zarr array at `path` (a path inside a group such as `g.zarr/x` works
+    /// too). Zarr v3 arrays open for reading and writing, zarr v2 arrays read-only.
+    ///
+    /// Errors: [`StoreError::NotFound`], [`StoreError::NotZarr`] (a group, a plain
+    /// directory), [`StoreError::DtypeMismatch`] when the array does not hold `T`.
+    ///
+    /// ```
+    /// use spillway::store::{StoreError, zarr::ZarrStore};
+    /// let err = ZarrStore::<f64>::open("/no/such/x.zarr").unwrap_err();
+    /// assert!(matches!(err, StoreError::NotFound { .. }));
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        match inspect(path)? {
+            Node::V3Array(json) => {
+                let complete = json
+                    .pointer(&format!("/attributes/{MARKER_KEY}/complete"))
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(true);
+                Self::open_array(path, None, complete)
+            }
+            Node::V2Array => Self::open_array(
+                path,
+                Some("zarr v2 arrays are read-only in spillway".into()),
+                true,
+            ),
+            Node::Group => Err(StoreError::NotZarr {
+                location: path.display().to_string(),
+                reason: format!(
+                    "a zarr group holding arrays {:?}; open one with open_in_group(path, name)",
+                    group_children(path)
+                ),
+            }),
+            Node::Other(reason) => Err(StoreError::NotZarr {
+                location: path.display().to_string(),
+                reason,
+            }),
+        }
+    }
+
+    /// Opens array `name` inside the zarr group at `group`.
+    ///
+    /// ```
+    /// use spillway::store::zarr::ZarrStore;
+    /// assert!(ZarrStore::<f64>::open_in_group("/no/such/g.zarr", "x").is_err());
+    /// ```
+    pub fn open_in_group(group: impl AsRef<Path>, name: &str) -> Result<Self, StoreError> {
+        let group = group.as_ref();
+        match inspect(group)? {
+            Node::Group => {}
+            Node::V3Array(_) | Node::V2Array => {
+                return Err(StoreError::NotZarr {
+                    location: group.display().to_string(),
+                    reason: "an array, not a group; open it with ZarrStore::open".into(),
+                });
+            }
+            Node::Other(reason) => {
+                return Err(StoreError::NotZarr {
+                    location: group.display().to_string(),
+                    reason,
+                });
+            }
+        }
+        let path = group.join(name);
+        if !path.exists() {
+            return Err(StoreError::NotZarr {
+                location: path.display().to_string(),
+                reason: format!(
+                    "the group has no array {name:?}; it holds {:?}",
+                    group_children(group)
+                ),
+            });
+        }
+        Self::open(path)
+    }
+
+    /// Makes a new zarr v3 array of `T` at `path` and returns it open for writing, marked
+    /// incomplete until [`mark_complete`](Self::mark_complete). Parent directories are
+    /// created. An existing zarr store at `path` is replaced only with
+    /// `options.overwrite`; a directory that is not a zarr store is never replaced.
+    ///
+    /// ```
+    /// use spillway::store::zarr::{Codec, ZarrOptions, ZarrStore};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-create-{}.zarr", std::process::id()));
+    /// let o = ZarrOptions { codec: Codec::None, shard_shape: Some(vec![4, 4]), ..Default::default() };
+    /// let s = ZarrStore::<u8>::create(&path, &[6, 6], &[2, 2], &o).unwrap();
+    /// assert_eq!(s.write_granularity(), &[4, 4]);
+    /// assert!(!s.is_complete());
+    /// assert!(ZarrStore::<u8>::create(&path, &[6, 6], &[2, 2], &o).is_err()); // exists
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn create(
+        path: impl AsRef<Path>,
+        shape: &[usize],
+        chunk_shape: &[usize],
+        options: &ZarrOptions,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let location = path.display().to_string();
+        let shape_error = |message: String| StoreError::Shape {
+            location: location.clone(),
+            message,
+        };
+        if chunk_shape.len() != shape.len() {
+            return Err(shape_error(format!(
+                "got chunk shape {chunk_shape:?} for array shape {shape:?}; give one chunk length per axis"
+            )));
+        }
+        if chunk_shape.contains(&0) {
+            return Err(shape_error(format!(
+                "got chunk shape {chunk_shape:?}; every chunk length must be at least 1"
+            )));
+        }
+        if let Some(shard) = &options.shard_shape {
+            let fits = shard.len() == chunk_shape.len()
+                && shard
+                    .iter()
+                    .zip(chunk_shape)
+                    .all(|(&s, &c)| s > 0 && s % c == 0);
+            if !fits {
+                return Err(shape_error(format!(
+                    "got shard shape {shard:?} for chunk shape {chunk_shape:?}; each shard length must be a multiple of the chunk length"
+                )));
+            }
+        }
+        match inspect(path) {
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+            Ok(Node::Other(reason)) => {
+                let empty = std::fs::read_dir(path)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false);
+                if !empty {
+                    return Err(StoreError::NotZarr {
+                        location,
+                        reason: format!("{reason}; refusing to replace it"),
+                    });
+                }
+            }
+            Ok(_) if !options.overwrite => return Err(StoreError::AlreadyExists { location }),
+            Ok(_) => std::fs::remove_dir_all(path).map_err(|e| io_error(path, e))?,
+        }
+        std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
+        let json = metadata::array_json(T::DTYPE, shape, chunk_shape, options);
+        let counters = Arc::new(RawCounters::default());
+        let storage = AtomicFsStore::new(path, counters).map_err(|e| io_error(path, e))?;
+        let key = StoreKey::new("zarr.json").expect("a valid key");
+        let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
+        storage
+            .set(&key, Bytes::from(text))
+            .map_err(|e| io_error(path, e))?;
+        Self::open_array(path, None, false)
+    }
+
+    /// Reopens a store that [`create`](Self::create) made and a killed writer left
+    /// incomplete, for writing the chunks still missing: temporary files the writer left
+    /// are deleted. Also works on complete v3 stores.
+    ///
+    /// ```
+    /// use spillway::store::{ChunkStore, zarr::{ZarrOptions, ZarrStore}};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-resume-{}.zarr", std::process::id()));
+    /// let s = ZarrStore::<i64>::create(&path, &[4], &[2], &ZarrOptions::default()).unwrap();
+    /// s.write_chunk(&[0], &[1, 2]).unwrap();
+    /// drop(s); // the writer stops half way
+    /// let r = ZarrStore::<i64>::resume(&path).unwrap();
+    /// assert!(!r.is_complete());
+    /// assert!(r.contains_chunk(&[0]).unwrap() && !r.contains_chunk(&[1]).unwrap());
+    /// r.write_chunk(&[1], &[3, 4]).unwrap();
+    /// r.mark_complete().unwrap();
+    /// assert!(ZarrStore::<i64>::open(&path).unwrap().is_complete());
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn resume(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let store = Self::open(path)?;
+        if let Some(reason) = &store.read_only {
+            return Err(StoreError::ReadOnly {
+                location: store.location.clone(),
+                reason: reason.clone(),
+                fix: "write a new v3 store with ZarrStore::create".into(),
+            });
+        }
+        atomic::remove_temporaries(path).map_err(|e| io_error(path, e))?;
+        Ok(store)
+    }
+
+    fn open_array(
+        path: &Path,
+        read_only: Option<String>,
+        complete: bool,
+    ) -> Result<Self, StoreError> {
+        let location = path.display().to_string();
+        let counters = Arc::new(RawCounters::default());
+        let storage =
+            Arc::new(AtomicFsStore::new(path, counters.clone()).map_err(|e| io_error(path, e))?);
+        let array = Array::open(storage.clone(), "/").map_err(|e| StoreError::NotZarr {
+            location: location.clone(),
+            reason: format!("its metadata cannot be read: {e}"),
+        })?;
+        let stored = array.data_type().to_string();
+        let stored = stored.split(" / ").next().unwrap_or("").to_string();
+        if stored != T::DTYPE.name() {
+            return Err(StoreError::DtypeMismatch {
+                location,
+                stored,
+                requested: T::DTYPE.name().into(),
+            });
+        }
+        let shape = to_usize(array.shape());
+        let zarr_chunk =
+            array
+                .chunk_shape(&vec![0; shape.len()])
+                .map_err(|e| StoreError::NotZarr {
+                    location: location.clone(),
+                    reason: format!("its chunk grid is not regular: {e}"),
+                })?;
+        let zarr_chunk: Vec<usize> = zarr_chunk.iter().map(|c| c.get() as usize).collect();
+        let (chunk_shape, shard_shape) = match array.subchunk_shape() {
+            Some(inner) if array.is_exclusively_sharded() => (
+                inner.iter().map(|c| c.get() as usize).collect(),
+                Some(zarr_chunk),
+            ),
+            _ => (zarr_chunk, None),
+        };
+        let codec_options = CodecOptions::default().with_store_empty_chunks(true);
+        Ok(ZarrStore {
+            array,
+            storage,
+            root: path.to_path_buf(),
+            location,
+            shape,
+            chunk_shape,
+            shard_shape,
+            read_only,
+            complete: AtomicBool::new(complete),
+            counters,
+            chunks_read: AtomicU64::new(0),
+            chunks_written: AtomicU64::new(0),
+            shard_locks: (0..SHARD_LOCKS).map(|_| Mutex::new(())).collect(),
+            codec_options,
+            _element: PhantomData,
+        })
+    }
+
+    /// Whether every chunk has been written: false for a store [`create`](Self::create)
+    /// made until [`mark_complete`](Self::mark_complete); true for stores written by
+    /// other tools.
+    pub fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::Acquire)
+    }
+
+    /// Records in `zarr.json` that every chunk has been written (atomically, like a chunk).
+    pub fn mark_complete(&self) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let file = self.root.join("zarr.json");
+        let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
+        let mut json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| io_error(&file, e))?;
+        if let Some(attrs) = json.get_mut("attributes").and_then(|a| a.as_object_mut()) {
+            attrs.remove(MARKER_KEY);
+        }
+        let key = StoreKey::new("zarr.json").expect("a valid key");
+        let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
+        self.storage
+            .set(&key, Bytes::from(text))
+            .map_err(|e| io_error(&file, e))?;
+        self.complete.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The shard shape of a sharded array (`None` when every chunk is its own file).
+    pub fn shard_shape(&self) -> Option<&[usize]> {
+        self.shard_shape.as_deref()
+    }
+
+    /// The box one writer should own: the shard shape of a sharded array, else the
+    /// chunk shape. Writing an inner chunk of a shard reads, patches and rewrites the
+    /// whole shard (serialised within this process, not across processes), so parallel
+    /// writers should each write whole shards ([`write_shard`](Self::write_shard)).
+    pub fn write_granularity(&self) -> &[usize] {
+        self.shard_shape.as_deref().unwrap_or(&self.chunk_shape)
+    }
+
+    /// Whether writes are refused, and why (zarr v2 arrays).
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// Chunks and encoded bytes this store has read and written so far.
+    pub fn io_counters(&self) -> ZarrIoCounters {
+        ZarrIoCounters {
+            chunks_read: self.chunks_read.load(Ordering::Relaxed),
+            chunks_written: self.chunks_written.load(Ordering::Relaxed),
+            bytes_read: self.counters.bytes_read.load(Ordering::Relaxed),
+            bytes_written: self.counters.bytes_written.load(Ordering::Relaxed),
+        }
+    }
+
+    fn check_writable(&self) -> Result<(), StoreError> {
+        match &self.read_only {
+            None => Ok(()),
+            Some(reason) => Err(StoreError::ReadOnly {
+                location: self.location.clone(),
+                reason: reason.clone(),
+                fix: "write a new v3 store with ZarrStore::create".into(),
+            }),
+        }
+    }
+}
+
+impl<T: Element> ChunkStore<T> for ZarrStore<T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        &self.chunk_shape
+    }
+
+    fn read_chunk(&self, index: &[usize], out: &mut [T]) -> Result<(), StoreError> {
+        self.read_chunk_impl(index, out)
+    }
+
+    fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {
+        self.write_chunk_impl(index, data)
+    }
+
+    fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError> {
+        self.contains_chunk_impl(index)
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+}
