@@ -58,6 +58,7 @@ pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones,
 pub use array::elementwise::Operand;
 pub use array::random;
 pub use array::visualize::{Visualization, VisualizeOptions, visualize};
+pub use array::zarr::{from_zarr, from_zarr_in_group};
 pub use array::{Array, ArrayError};
 pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};

@@ -16,6 +16,7 @@ pub mod rechunk;
 pub mod reduction;
 pub mod stored;
 pub mod visualize;
+pub mod zarr;
 
 pub use error::ArrayError;
 

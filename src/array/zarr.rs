@@ -1,0 +1,232 @@
+//! `from_zarr` and `to_zarr`: arrays stored as zarr v3 (zarr v2 read), through
+//! [`ZarrStore`].
+//!
+//! A zarr-backed array's chunks are the store's chunks; computing on it reads each chunk
+//! whole when a task first needs it. `to_zarr` writes any array in parallel, one store
+//! chunk (one shard, for sharded arrays) per task, under the memory budget: each chunk
+//! goes to a temporary file renamed into place, the store says it is incomplete until the
+//! last chunk is written, and a write that was interrupted resumes with
+//! [`ToZarr::resume`], writing only the missing chunks.
+
+use super::Array;
+use super::stored::{StoreOptions, StoreReport, from_store};
+use crate::dtype::Element;
+use crate::error::Result;
+use crate::exec::report::{IoCounts, IoMeter};
+use crate::store::zarr::{ZarrOptions, ZarrStore};
+use crate::store::{ChunkStore, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+impl<T: Element> IoMeter for ZarrStore<T> {
+    fn io_counts(&self) -> IoCounts {
+        let c = self.io_counters();
+        IoCounts {
+            read_bytes: c.bytes_read,
+            written_bytes: c.bytes_written,
+            ..IoCounts::default()
+        }
+    }
+}
+
+/// Opens the zarr array at `path` (v3, or v2 read-only) as a lazy array of `T`, as Dask's
+/// `da.from_zarr(path)`; `path` may name an array inside a group (`data.zarr/x`). A path
+/// that is missing, not a zarr array, or holds another dtype gives an array that carries
+/// the error (`check()` or `compute()` returns it).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("x.zarr");
+/// spillway::arange(0.0, 10.0, 1.0, 4).to_zarr(&path).unwrap();
+/// let x = spillway::from_zarr::<f64>(&path);
+/// assert_eq!(x.chunks().to_string(), "((4, 4, 2),)");
+/// assert_eq!(x.sum().compute_scalar().unwrap(), 45.0);
+/// assert!(spillway::from_zarr::<f64>(dir.path().join("missing.zarr")).check().is_err());
+/// assert!(spillway::from_zarr::<i32>(&path).check().is_err()); // stored as float64
+/// ```
+pub fn from_zarr<T: Element>(path: impl AsRef<Path>) -> Array<T> {
+    match ZarrStore::<T>::open(path.as_ref()) {
+        Ok(store) => zarr_array(store),
+        Err(e) => Array::invalid(e),
+    }
+}
+
+/// Opens array `name` of the zarr group at `group`, as `da.from_zarr(group, component=name)`.
+///
+/// ```
+/// let err = spillway::from_zarr_in_group::<f64>("/no/such/group.zarr", "x").check().unwrap_err();
+/// assert!(err.to_string().contains("/no/such/group.zarr"));
+/// ```
+pub fn from_zarr_in_group<T: Element>(group: impl AsRef<Path>, name: &str) -> Array<T> {
+    match ZarrStore::<T>::open_in_group(group.as_ref(), name) {
+        Ok(store) => zarr_array(store),
+        Err(e) => Array::invalid(e),
+    }
+}
+
+fn zarr_array<T: Element>(store: ZarrStore<T>) -> Array<T> {
+    let store = Arc::new(store);
+    let meter: Arc<dyn IoMeter> = store.clone();
+    from_store(store, "from-zarr", Some(meter))
+}
+
+/// How [`Array::to_zarr_with`] writes: codec, shards and fill value ([`ZarrOptions`]),
+/// the chunk shape, and whether to resume an interrupted write.
+///
+/// ```
+/// use spillway::array::zarr::ToZarr;
+/// use spillway::store::zarr::Codec;
+/// let how = ToZarr::default().codec(Codec::None).chunks(vec![100, 100]).overwrite(true);
+/// assert_eq!(how.options.codec, Codec::None);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ToZarr {
+    /// Codec, shards, fill value, overwrite, attributes.
+    pub options: ZarrOptions,
+    /// The store's chunk shape; the array's `chunksize()` when `None`.
+    pub chunk_shape: Option<Vec<usize>>,
+    /// Reopen an incomplete store at the path and write only its missing chunks.
+    pub resume: bool,
+}
+
+impl ToZarr {
+    /// Sets the codec.
+    pub fn codec(mut self, codec: crate::store::zarr::Codec) -> Self {
+        self.options.codec = codec;
+        self
+    }
+    /// Sets the store's chunk shape.
+    pub fn chunks(mut self, chunk_shape: Vec<usize>) -> Self {
+        self.chunk_shape = Some(chunk_shape);
+        self
+    }
+    /// Groups chunks into shards of `shard_shape` (a multiple of the chunk shape).
+    pub fn shards(mut self, shard_shape: Vec<usize>) -> Self {
+        self.options.shard_shape = Some(shard_shape);
+        self
+    }
+    /// Replaces an existing zarr store at the path.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.options.overwrite = overwrite;
+        self
+    }
+    /// Resumes an interrupted write instead of creating the store.
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// Writes the array to a new zarr v3 store at `path` with zarr-python's defaults (zstd,
+    /// chunks = the array's `chunksize()`), as Dask's `x.to_zarr(path)`. Fails if a store
+    /// already exists there (see [`to_zarr_with`](Self::to_zarr_with) to overwrite or
+    /// resume).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let x = spillway::random::random([100, 100], 25);
+    /// let report = x.to_zarr(dir.path().join("x.zarr")).unwrap();
+    /// assert_eq!(report.chunks_written, 16);
+    /// assert!(report.run.io.written_bytes > 0);
+    /// assert!(x.to_zarr(dir.path().join("x.zarr")).is_err()); // exists
+    /// ```
+    pub fn to_zarr(&self, path: impl AsRef<Path>) -> Result<StoreReport> {
+        self.to_zarr_with(path, &ToZarr::default())
+    }
+
+    /// Writes the array to zarr as `how` says.
+    ///
+    /// ```
+    /// use spillway::array::zarr::ToZarr;
+    /// use spillway::store::zarr::Codec;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("x.zarr");
+    /// let x = spillway::arange(0i64, 100, 1, 10);
+    /// x.to_zarr_with(&path, &ToZarr::default().codec(Codec::None).shards(vec![40])).unwrap();
+    /// assert_eq!(spillway::from_zarr::<i64>(&path).compute().unwrap(), x.compute().unwrap());
+    /// // resuming a finished store writes nothing
+    /// let again = x.to_zarr_with(&path, &ToZarr::default().resume(true)).unwrap();
+    /// assert_eq!(again.chunks_written, 0);
+    /// ```
+    pub fn to_zarr_with(&self, path: impl AsRef<Path>, how: &ToZarr) -> Result<StoreReport> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        let path: PathBuf = path.as_ref().to_path_buf();
+        let store = if how.resume {
+            let store = ZarrStore::<T>::resume(&path)?;
+            if store.shape() != self.shape() {
+                return Err(StoreError::Shape {
+                    location: store.location(),
+                    message: format!(
+                        "the store has shape {:?} but the array has shape {:?}; resume writes the same array",
+                        store.shape(),
+                        self.shape()
+                    ),
+                }
+                .into());
+            }
+            store
+        } else {
+            let chunk_shape = how
+                .chunk_shape
+                .clone()
+                .unwrap_or_else(|| self.chunksize().iter().map(|&c| c.max(1)).collect());
+            ZarrStore::<T>::create(&path, self.shape(), &chunk_shape, &how.options)?
+        };
+        let store = Arc::new(store);
+        let meter: Arc<dyn IoMeter> = store.clone();
+        let target: Arc<dyn ChunkStore<T>> = match store.shard_shape() {
+            Some(shard) => Arc::new(ShardWriter {
+                store: store.clone(),
+                shard_shape: shard.to_vec(),
+            }),
+            None => store.clone(),
+        };
+        let options = StoreOptions {
+            skip_existing: how.resume,
+        };
+        let report = self.store_metered(target, options, Some(meter))?;
+        store.mark_complete()?;
+        Ok(report)
+    }
+}
+
+/// Presents a sharded zarr array as a store of whole shards, so each write task encodes
+/// one shard with no read-modify-write.
+struct ShardWriter<T: Element> {
+    store: Arc<ZarrStore<T>>,
+    shard_shape: Vec<usize>,
+}
+
+impl<T: Element> ChunkStore<T> for ShardWriter<T> {
+    fn shape(&self) -> &[usize] {
+        self.store.shape()
+    }
+    fn chunk_shape(&self) -> &[usize] {
+        &self.shard_shape
+    }
+    fn read_chunk(&self, _index: &[usize], _out: &mut [T]) -> Result<(), StoreError> {
+        Err(StoreError::Io {
+            location: self.store.location(),
+            message: "whole shards are only written here; read the store's chunks instead".into(),
+        })
+    }
+    fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {
+        self.store.write_shard(index, data)
+    }
+    fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError> {
+        // a shard is written whole, so its first inner chunk tells
+        let inner: Vec<usize> = index
+            .iter()
+            .zip(&self.shard_shape)
+            .zip(self.store.chunk_shape())
+            .map(|((&i, &s), &c)| i * (s / c))
+            .collect();
+        self.store.contains_chunk(&inner)
+    }
+    fn location(&self) -> String {
+        self.store.location()
+    }
+}
