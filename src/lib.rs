@@ -53,7 +53,7 @@ pub mod store;
 pub mod util;
 
 pub use array::chunks::{ChunkSpec, Chunks};
-pub use array::compute::{ComputeTogether, compute, compute_all};
+pub use array::compute::{ComputeTogether, compute, compute_all, compute_all_with_report};
 pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones, zeros};
 pub use array::elementwise::Operand;
 pub use array::random;

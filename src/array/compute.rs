@@ -93,6 +93,21 @@ pub fn compute_all<T: Element>(arrays: &[Array<T>]) -> Result<Vec<ArrayD<T>>> {
     Ok(on_current(|client| compute_many(&exprs, client))?.0)
 }
 
+/// [`compute_all`], also returning the run's report (tasks, bytes read, peak memory).
+///
+/// ```
+/// let x = spillway::random::random([100, 10], [10, 10]);
+/// let (results, report) = spillway::compute_all_with_report(&[x.mean_axis(0), x.std(0.0)]).unwrap();
+/// assert_eq!(results[0].shape(), &[10]);
+/// assert_eq!(report.stages.len(), 1); // both reductions fold each tile of x once
+/// ```
+pub fn compute_all_with_report<T: Element>(
+    arrays: &[Array<T>],
+) -> Result<(Vec<ArrayD<T>>, RunReport)> {
+    let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
+    on_current(|client| compute_many(&exprs, client))
+}
+
 /// Arrays that can be computed together in one plan: tuples of array references of any
 /// element types (Dask's `dask.compute(a, b)`).
 pub trait ComputeTogether {
