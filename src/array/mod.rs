@@ -10,9 +10,11 @@ pub mod compute;
 pub mod creation;
 pub mod elementwise;
 mod error;
+pub mod indexing;
 pub mod layout;
 pub mod random;
 pub mod reduction;
+pub mod shape;
 pub mod visualize;
 
 pub use error::ArrayError;

@@ -1,0 +1,69 @@
+//! `take` and `compress`: an index list or a boolean mask along one axis.
+
+use super::elem::IndexElem;
+use crate::array::{Array, ArrayError, normalize_axis};
+use crate::dtype::Element;
+
+impl<T: Element> Array<T> {
+    /// The elements at `indices` along `axis`, as `np.take(x, indices, axis)`
+    /// (negative indices count from the end; order and repeats are kept).
+    ///
+    /// ```
+    /// let x = spillway::arange(0i64, 12, 1, 5).reshape(&[3, 4]);
+    /// let y = x.take(&[3, 0, -1], 1).compute().unwrap();
+    /// assert_eq!(y.row(1).to_vec(), vec![7, 4, 7]);
+    /// assert!(x.take(&[4], 1).check().is_err()); // out of range for an axis of 4
+    /// ```
+    pub fn take(&self, indices: &[isize], axis: isize) -> Array<T> {
+        self.along_axis(IndexElem::List(indices.to_vec()), axis)
+    }
+
+    /// The slices along `axis` where `condition` is true, as `np.compress(condition, x,
+    /// axis)`: a condition shorter than the axis keeps none of the indices past its end,
+    /// a longer one is an error.
+    ///
+    /// ```
+    /// let x = spillway::arange(0i64, 6, 1, 4);
+    /// let y = x.compress(&[true, false, true], 0).compute().unwrap();
+    /// assert_eq!(y.to_vec(), vec![0, 2]);
+    /// assert!(x.compress(&[true; 7], 0).check().is_err());
+    /// ```
+    ///
+    /// For a mask held in a lazy `Array<bool>`, compute it first
+    /// (`x.compress(mask.compute()?.as_slice().unwrap(), 0)`): the number of kept elements
+    /// fixes the output's shape, which spillway knows before it computes anything.
+    pub fn compress(&self, condition: &[bool], axis: isize) -> Array<T> {
+        if let Some(e) = self.error() {
+            return Array::invalid(e);
+        }
+        let a = match normalize_axis(axis, self.ndim()) {
+            Ok(a) => a,
+            Err(e) => return Array::invalid(e),
+        };
+        let extent = self.shape()[a];
+        if condition.len() > extent {
+            return Array::invalid(ArrayError::MaskLength {
+                len: condition.len(),
+                axis: a,
+                extent,
+            });
+        }
+        let mut mask = condition.to_vec();
+        mask.resize(extent, false);
+        self.along_axis(IndexElem::Mask(mask), axis)
+    }
+
+    /// Indexes `axis` with `elem`, every other axis whole.
+    fn along_axis(&self, elem: IndexElem, axis: isize) -> Array<T> {
+        if let Some(e) = self.error() {
+            return Array::invalid(e);
+        }
+        let a = match normalize_axis(axis, self.ndim()) {
+            Ok(a) => a,
+            Err(e) => return Array::invalid(e),
+        };
+        let mut index = vec![IndexElem::from(..); a];
+        index.push(elem);
+        self.index(index)
+    }
+}
