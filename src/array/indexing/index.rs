@@ -59,7 +59,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.shape(), &[100, 200]);
     /// assert_eq!((y[[0, 0]], y[[0, 1]], y[[1, 199]]), (500, 498, 1102));
     /// let z = x.index(s![.., [10, 1, 5]]).compute().unwrap();
-    /// assert_eq!(z.row(2).to_vec(), vec![2010, 2001, 2005]);
+    /// assert_eq!(z.index_axis(ndarray::Axis(0), 2).iter().copied().collect::<Vec<_>>(), vec![2010, 2001, 2005]);
     /// assert!(x.index(s![1000, ..]).check().is_err()); // index out of range
     /// assert!(x.index(s![..;0]).check().is_err());     // zero step
     /// ```

@@ -108,7 +108,7 @@ impl<T: Element> Eval<T> for ConcatEval<T> {
 /// let b = arange(10i64, 12, 1, 2);
 /// let c = concatenate([&a, &b], 0);
 /// assert_eq!(c.chunks().to_string(), "((3, 1, 2),)");
-/// assert_eq!(c.compute().unwrap().to_vec(), vec![0, 1, 2, 3, 10, 11]);
+/// assert_eq!(c.compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 1, 2, 3, 10, 11]);
 /// assert!(concatenate([&a, &a.reshape(&[2, 2])], 0).check().is_err());
 /// ```
 pub fn concatenate<T: Element, A: Borrow<Array<T>>>(
@@ -132,7 +132,7 @@ pub fn concatenate<T: Element, A: Borrow<Array<T>>>(
 /// let s = stack([&a, &b], 1);
 /// assert_eq!(s.shape(), &[3, 2]);
 /// assert_eq!(s.chunks().to_string(), "((2, 1), (1, 1))");
-/// assert_eq!(s.compute().unwrap().row(2).to_vec(), vec![2, 12]);
+/// assert_eq!(s.compute().unwrap().index_axis(ndarray::Axis(0), 2).iter().copied().collect::<Vec<_>>(), vec![2, 12]);
 /// ```
 pub fn stack<T: Element, A: Borrow<Array<T>>>(
     arrays: impl IntoIterator<Item = A>,

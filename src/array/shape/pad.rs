@@ -14,7 +14,7 @@ impl<T: Element> Array<T> {
     /// ```
     /// let x = spillway::arange(1i64, 4, 1, 2);
     /// let p = x.pad(&[(2, 1)], 0);
-    /// assert_eq!(p.compute().unwrap().to_vec(), vec![0, 0, 1, 2, 3, 0]);
+    /// assert_eq!(p.compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 0, 1, 2, 3, 0]);
     /// assert_eq!(p.chunks().to_string(), "((2, 2, 1, 1),)");
     /// ```
     pub fn pad(&self, pad_width: &[(usize, usize)], value: T) -> Array<T> {

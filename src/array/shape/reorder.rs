@@ -14,7 +14,7 @@ impl<T: Element> Array<T> {
     ///
     /// ```
     /// let x = spillway::arange(0i64, 5, 1, 2);
-    /// assert_eq!(x.flip(0).compute().unwrap().to_vec(), vec![4, 3, 2, 1, 0]);
+    /// assert_eq!(x.flip(0).compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![4, 3, 2, 1, 0]);
     /// assert_eq!(x.flip(0).chunks().to_string(), "((1, 2, 2),)");
     /// ```
     pub fn flip(&self, axis: isize) -> Array<T> {
@@ -35,8 +35,8 @@ impl<T: Element> Array<T> {
     ///
     /// ```
     /// let x = spillway::arange(0i64, 5, 1, 2);
-    /// assert_eq!(x.roll(2, 0).compute().unwrap().to_vec(), vec![3, 4, 0, 1, 2]);
-    /// assert_eq!(x.roll(-1, 0).compute().unwrap().to_vec(), vec![1, 2, 3, 4, 0]);
+    /// assert_eq!(x.roll(2, 0).compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![3, 4, 0, 1, 2]);
+    /// assert_eq!(x.roll(-1, 0).compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4, 0]);
     /// ```
     pub fn roll(&self, shift: isize, axis: isize) -> Array<T> {
         self.per_axis("roll", axis, |n| {
@@ -59,7 +59,7 @@ impl<T: Element> Array<T> {
     ///
     /// ```
     /// let x = spillway::arange(0i64, 3, 1, 2);
-    /// assert_eq!(x.repeat(2, 0).compute().unwrap().to_vec(), vec![0, 0, 1, 1, 2, 2]);
+    /// assert_eq!(x.repeat(2, 0).compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 0, 1, 1, 2, 2]);
     /// assert_eq!(x.repeat(2, 0).chunks().to_string(), "((4, 2),)");
     /// ```
     pub fn repeat(&self, repeats: usize, axis: isize) -> Array<T> {
@@ -77,7 +77,7 @@ impl<T: Element> Array<T> {
     /// let x = spillway::arange(0i64, 3, 1, 2);
     /// let t = x.tile(&[2, 2]);
     /// assert_eq!(t.shape(), &[2, 6]);
-    /// assert_eq!(t.compute().unwrap().row(1).to_vec(), vec![0, 1, 2, 0, 1, 2]);
+    /// assert_eq!(t.compute().unwrap().index_axis(ndarray::Axis(0), 1).iter().copied().collect::<Vec<_>>(), vec![0, 1, 2, 0, 1, 2]);
     /// ```
     pub fn tile(&self, reps: &[usize]) -> Array<T> {
         if let Some(e) = self.error() {
@@ -116,7 +116,7 @@ impl<T: Element> Array<T> {
     /// let x = spillway::arange(0i64, 3, 1, 2);
     /// let b = x.broadcast_to(&[2, 3]);
     /// assert_eq!(b.chunks().to_string(), "((2,), (2, 1))");
-    /// assert_eq!(b.compute().unwrap().row(1).to_vec(), vec![0, 1, 2]);
+    /// assert_eq!(b.compute().unwrap().index_axis(ndarray::Axis(0), 1).iter().copied().collect::<Vec<_>>(), vec![0, 1, 2]);
     /// assert!(x.broadcast_to(&[4]).check().is_err());
     /// ```
     pub fn broadcast_to(&self, shape: &[usize]) -> Array<T> {

@@ -200,7 +200,7 @@ impl<T: Element> Array<T> {
     ///
     /// ```
     /// let x = spillway::arange(0i64, 6, 1, 2).reshape(&[2, 3]);
-    /// assert_eq!(x.t().ravel().compute().unwrap().to_vec(), vec![0, 3, 1, 4, 2, 5]);
+    /// assert_eq!(x.t().ravel().compute().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 3, 1, 4, 2, 5]);
     /// ```
     pub fn ravel(&self) -> Array<T> {
         self.reshape(&[-1])
