@@ -165,14 +165,20 @@ impl From<&[bool]> for IndexElem {
 /// ```
 #[macro_export]
 macro_rules! s {
+    // `500..100;-2` is NumPy's 500:100:-2, not an empty range: silence clippy's lint
+    (@stepped $r:expr, $step:expr) => {{
+        #[allow(clippy::reversed_empty_ranges)]
+        let range = $r;
+        $crate::IndexElem::stepped(range, $step)
+    }};
     (@parse [$($acc:expr,)*]) => {
         ::std::vec![$($acc),*]
     };
     (@parse [$($acc:expr,)*] $r:expr ; $step:expr , $($rest:tt)*) => {
-        $crate::s!(@parse [$($acc,)* $crate::IndexElem::stepped($r, $step),] $($rest)*)
+        $crate::s!(@parse [$($acc,)* $crate::s!(@stepped $r, $step),] $($rest)*)
     };
     (@parse [$($acc:expr,)*] $r:expr ; $step:expr) => {
-        $crate::s!(@parse [$($acc,)* $crate::IndexElem::stepped($r, $step),])
+        $crate::s!(@parse [$($acc,)* $crate::s!(@stepped $r, $step),])
     };
     (@parse [$($acc:expr,)*] $r:expr , $($rest:tt)*) => {
         $crate::s!(@parse [$($acc,)* $crate::IndexElem::from($r),] $($rest)*)
