@@ -14,11 +14,15 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use proptest::prelude::*;
 use spillway::{Array, ChunkSpec, Ellipsis, IndexElem, NewAxis, from_ndarray, s};
 
-fn small_tiles() {
+/// Sets tiles of 5 elements (once) and serialises the tests of this binary: one of them
+/// builds a client with a small budget, which becomes the process's current client.
+fn small_tiles() -> std::sync::MutexGuard<'static, ()> {
     static ONCE: std::sync::Once = std::sync::Once::new();
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     // SAFETY: runs once, before any test of this binary computes (every test calls this
     // first, and `Once` makes the others wait), so no thread reads the environment now.
     ONCE.call_once(|| unsafe { std::env::set_var("SPILLWAY_TILE_ELEMS", "5") });
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn extent() -> impl Strategy<Value = usize> {
@@ -241,14 +245,14 @@ proptest! {
 
     #[test]
     fn index_matches_numpy((inp, index) in indexed(3)) {
-        small_tiles();
+        let _g = small_tiles();
         let want = numpy_index(&inp.data, &index);
         assert_same(&inp.lazy().index(&index), &want, &format!("{index:?}"))?;
     }
 
     #[test]
     fn index_of_an_index_matches((inp, index) in indexed(3), flip in any::<bool>()) {
-        small_tiles();
+        let _g = small_tiles();
         // a second selection over the first one's result, reversing its first axis
         let first = numpy_index(&inp.data, &index);
         let second = if flip && first.ndim() > 0 { vec![IndexElem::stepped(.., -2)] } else { vec![] };
@@ -263,7 +267,7 @@ proptest! {
         axis_pick in any::<prop::sample::Index>(),
         picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..7),
     ) {
-        small_tiles();
+        let _g = small_tiles();
         let axis = axis_pick.index(inp.data.ndim());
         let n = inp.data.shape()[axis];
         prop_assume!(n > 0);
@@ -281,7 +285,7 @@ proptest! {
         axis_pick in any::<prop::sample::Index>(),
         mask in proptest::collection::vec(any::<bool>(), 0..9),
     ) {
-        small_tiles();
+        let _g = small_tiles();
         let axis = axis_pick.index(inp.data.ndim());
         let n = inp.data.shape()[axis];
         let mask = &mask[..mask.len().min(n)];
@@ -296,7 +300,7 @@ proptest! {
 
 #[test]
 fn lesson_slices() {
-    small_tiles();
+    let _g = small_tiles();
     let data = ArrayD::from_shape_vec(IxDyn(&[1000, 1000]), (0..1_000_000i64).collect()).unwrap();
     let x = from_ndarray(data.clone(), [100, 100]);
     let y = x.index(s![..100, 500..100;-2]);
@@ -318,7 +322,7 @@ fn lesson_slices() {
 
 #[test]
 fn a_slice_of_a_huge_random_array_computes_only_the_slice() {
-    small_tiles();
+    let _g = small_tiles();
     // 100 GB of float64 if it were materialised
     let x = spillway::random::default_rng(7).random([250_000, 50_000], [10_000, 10_000]);
     let part = x.index(s![123_456..123_460, 49_990..;3]).compute().unwrap();
@@ -344,4 +348,30 @@ fn macro_forms() {
     // an index list and an integer separated by a slice: the list's axis goes first
     assert_eq!(x.index(s![1, .., [0, 1]]).shape(), &[2, 5]);
     assert_eq!(x.index(s![.., 1, [0, 1]]).shape(), &[4, 2]);
+}
+
+#[test]
+fn selections_stream_under_a_small_budget() {
+    let _g = small_tiles();
+    let client = spillway::Client::builder()
+        .n_workers(1)
+        .threads_per_worker(2)
+        .memory_limit("2MB")
+        .build()
+        .unwrap();
+    // 32 MB of int64, sixteen times the budget: reversed rows, every third column, flipped
+    let x = spillway::arange(0i64, 4_000_000, 1, 100_000).reshape(&[2000, 2000]);
+    let y = x.index(s![..;-1, 1..;3]).flip(1).take(&[5, 0, -1], 0);
+    let (sums, report) = y.sum_axis(0).compute_with_report().unwrap();
+    client.close();
+    assert!(
+        report.peak_reserved_bytes <= report.budget_bytes,
+        "{report}"
+    );
+    assert_eq!(report.budget_bytes, 2_000_000);
+    // rows 1994, 1999 and 0; column j of the result is input column 1 + 3 * (666 - j)
+    for (j, &s) in sums.iter().enumerate() {
+        let col = 1 + 3 * (666 - j as i64);
+        assert_eq!(s, (1994 + 1999) * 2000 + 3 * col, "column {j}");
+    }
 }
