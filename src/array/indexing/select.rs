@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 /// A pulled box may hold at most this many times the elements it serves.
 const DENSITY: usize = 8;
-/// A pulled box holds at most this many tiles' worth of elements.
-const CAP_TILES: usize = 8;
+/// A pulled box holds at most this many tiles' worth of elements: one, so that inputs
+/// are never asked for more than the tile their own scratch is accounted for.
+const CAP_TILES: usize = 1;
 
 /// What one output axis reads.
 #[derive(Debug, Clone)]
