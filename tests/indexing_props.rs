@@ -280,6 +280,22 @@ proptest! {
     }
 
     #[test]
+    fn lazy_masks_match_ndarray(
+        inp in input(3).prop_filter("an axis", |i| i.data.ndim() > 0),
+        axis_pick in any::<prop::sample::Index>(),
+        threshold in 0i64..100,
+    ) {
+        let _g = small_tiles();
+        let axis = axis_pick.index(inp.data.ndim());
+        let n = inp.data.shape()[axis];
+        // a lazy mask: (i * 37) % 100 < threshold
+        let mask = spillway::arange(0i64, n as i64, 1, 3).map(move |i| (i * 37) % 100 < threshold);
+        let list: Vec<usize> = (0..n).filter(|&i| ((i as i64 * 37) % 100) < threshold).collect();
+        let want = inp.data.select(Axis(axis), &list);
+        assert_same(&inp.lazy().index_mask(&mask, axis as isize), &want, "index_mask")?;
+    }
+
+    #[test]
     fn compress_matches_ndarray(
         inp in input(3).prop_filter("an axis", |i| i.data.ndim() > 0),
         axis_pick in any::<prop::sample::Index>(),

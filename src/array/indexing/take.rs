@@ -29,9 +29,7 @@ impl<T: Element> Array<T> {
     /// assert!(x.compress(&[true; 7], 0).check().is_err());
     /// ```
     ///
-    /// For a mask held in a lazy `Array<bool>`, compute it first
-    /// (`x.compress(mask.compute()?.as_slice().unwrap(), 0)`): the number of kept elements
-    /// fixes the output's shape, which spillway knows before it computes anything.
+    /// For a mask held in a lazy `Array<bool>`, see [`Array::index_mask`].
     pub fn compress(&self, condition: &[bool], axis: isize) -> Array<T> {
         if let Some(e) = self.error() {
             return Array::invalid(e);
@@ -51,6 +49,39 @@ impl<T: Element> Array<T> {
         let mut mask = condition.to_vec();
         mask.resize(extent, false);
         self.along_axis(IndexElem::Mask(mask), axis)
+    }
+
+    /// `x[mask]` along `axis` for a boolean mask held in a lazy one-axis array: the mask is
+    /// computed now, when the graph is built (on the current client), because the number
+    /// of kept elements fixes the result's shape. Dask instead leaves that axis's chunks
+    /// unknown (`nan`) until computed; spillway always knows its shapes. The mask must be
+    /// as long as the axis.
+    ///
+    /// ```
+    /// let x = spillway::arange(0i64, 12, 1, 5).reshape(&[3, 4]);
+    /// let mask = spillway::arange(0i64, 4, 1, 2).lt(2); // [true, true, false, false]
+    /// let y = x.index_mask(&mask, 1);
+    /// assert_eq!(y.shape(), &[3, 2]);
+    /// assert_eq!(y.compute().unwrap()[[2, 1]], 9);
+    /// assert!(x.index_mask(&mask, 0).check().is_err()); // 4 values for an axis of 3
+    /// ```
+    pub fn index_mask(&self, mask: &Array<bool>, axis: isize) -> Array<T> {
+        if let Some(e) = self.error().or_else(|| mask.error()) {
+            return Array::invalid(e);
+        }
+        if mask.ndim() != 1 {
+            return Array::invalid(ArrayError::InvalidArgument {
+                op: "index_mask",
+                message: format!(
+                    "the mask has {} dimensions; give a one-axis boolean array",
+                    mask.ndim()
+                ),
+            });
+        }
+        match mask.compute() {
+            Ok(values) => self.along_axis(IndexElem::Mask(values.iter().copied().collect()), axis),
+            Err(e) => Array::invalid(e),
+        }
     }
 
     /// Indexes `axis` with `elem`, every other axis whole.
