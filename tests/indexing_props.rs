@@ -262,6 +262,29 @@ proptest! {
     }
 
     #[test]
+    fn selections_feed_and_read_reduction_stages(
+        (inp, index) in indexed(3),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let _g = small_tiles();
+        let want = numpy_index(&inp.data, &index);
+        let lazy = inp.lazy().index(&index);
+        if want.ndim() > 0 {
+            // a reduction (a stage when the axis spans chunks) over a selection
+            let axis = pick.index(want.ndim());
+            let got = lazy.sum_axis(axis as isize);
+            assert_same(&got, &want.sum_axis(Axis(axis)), "sum_axis of a selection")?;
+        }
+        if inp.data.ndim() > 1 {
+            // a selection over a reduction's result (read from the stage's stored values)
+            let reduced = inp.data.sum_axis(Axis(0));
+            let x = inp.lazy().sum_axis(0);
+            let rev = vec![IndexElem::stepped(.., -1)];
+            assert_same(&x.index(&rev), &numpy_index(&reduced, &rev), "selection of a sum")?;
+        }
+    }
+
+    #[test]
     fn take_matches_ndarray(
         inp in input(3).prop_filter("an axis", |i| i.data.ndim() > 0),
         axis_pick in any::<prop::sample::Index>(),
