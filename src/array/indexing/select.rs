@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 /// A pulled box may hold at most this many times the elements it serves.
 const DENSITY: usize = 8;
+/// A box too big for one pull is cut into its runs when it has at most this many.
+const FEW_RUNS: usize = 4;
 /// A pulled box holds at most this many tiles' worth of elements: one, so that inputs
 /// are never asked for more than the tile their own scratch is accounted for.
 const CAP_TILES: usize = 1;
@@ -235,11 +237,13 @@ impl<T: Element> SelectEval<T> {
             return;
         }
         let b: usize = span[..in_nd].iter().product();
-        if b <= self.cap.max(n) && b <= DENSITY * n {
+        let sparse = b > DENSITY * n;
+        if !sparse && b <= self.cap.max(n) {
             self.pull_dense(region, &piece, &lo[..in_nd], &span[..in_nd], b, n, out);
             return;
         }
-        // sparse: cut the sparsest axis into runs of consecutive indices
+        // cut the sparsest axis into runs of consecutive indices when the box is sparse,
+        // or when the runs are few (a list of a few runs, a roll)
         let mut worst: Option<(usize, f64)> = None;
         for k in 0..nd {
             let len = piece.hi[k] - piece.lo[k];
@@ -253,32 +257,18 @@ impl<T: Element> SelectEval<T> {
             }
         }
         if let Some((k, _)) = worst {
-            let mut start = piece.lo[k];
-            while start < piece.hi[k] {
-                let mut end = start + 1;
-                let first = self.idx[k][start];
-                let up = end < piece.hi[k] && self.idx[k][end] == first + 1;
-                while end < piece.hi[k] {
-                    let (prev, next) = (self.idx[k][end - 1], self.idx[k][end]);
-                    let step_ok = if up {
-                        next == prev + 1
-                    } else {
-                        prev > 0 && next == prev - 1
-                    };
-                    if !step_ok {
-                        break;
-                    }
-                    end += 1;
+            let runs = self.runs(k, &piece);
+            if sparse || runs.len() <= FEW_RUNS {
+                for (start, end) in runs {
+                    let mut sub = piece;
+                    sub.lo[k] = start;
+                    sub.hi[k] = end;
+                    self.process(region, sub, out);
                 }
-                let mut sub = piece;
-                sub.lo[k] = start;
-                sub.hi[k] = end;
-                self.process(region, sub, out);
-                start = end;
+                return;
             }
-            return;
         }
-        // dense but too big for one box: halve the outermost axis longer than 1
+        // dense but more than a tile: halve the outermost axis longer than 1
         let k = (0..nd)
             .find(|&k| piece.hi[k] - piece.lo[k] > 1)
             .expect("a piece of more than one element has an axis longer than 1");
@@ -288,6 +278,33 @@ impl<T: Element> SelectEval<T> {
         b2.lo[k] = mid;
         self.process(region, a, out);
         self.process(region, b2, out);
+    }
+
+    /// The maximal runs of consecutive input indices (ascending or descending) along
+    /// output axis `k` of the piece, as `(start, end)` output positions.
+    fn runs(&self, k: usize, piece: &Piece) -> Vec<(usize, usize)> {
+        let idx = &self.idx[k];
+        let mut out = Vec::new();
+        let mut start = piece.lo[k];
+        while start < piece.hi[k] {
+            let mut end = start + 1;
+            let up = end < piece.hi[k] && idx[end] == idx[start] + 1;
+            while end < piece.hi[k] {
+                let (prev, next) = (idx[end - 1], idx[end]);
+                let step_ok = if up {
+                    next == prev + 1
+                } else {
+                    prev > 0 && next == prev - 1
+                };
+                if !step_ok {
+                    break;
+                }
+                end += 1;
+            }
+            out.push((start, end));
+            start = end;
+        }
+        out
     }
 
     /// Pulls the bounding box `lo + span` (of `b` elements) and gathers the piece's `n`
@@ -403,5 +420,118 @@ impl<T: Element> SelectEval<T> {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::s;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A source of `row * 1000 + col` values that counts the regions it is asked for.
+    struct Counting {
+        meta: NodeMeta,
+        pulls: Arc<AtomicUsize>,
+    }
+
+    impl std::fmt::Debug for Counting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Counting")
+        }
+    }
+
+    impl Node for Counting {
+        fn meta(&self) -> &NodeMeta {
+            &self.meta
+        }
+        fn inputs(&self) -> Vec<NodeRef> {
+            vec![]
+        }
+        fn kind(&self) -> NodeKind {
+            NodeKind::Source
+        }
+        fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
+            0
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    impl Expr<i64> for Counting {
+        fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<i64>> {
+            Box::new(CountingEval(self.pulls.clone()))
+        }
+        fn as_node(self: Arc<Self>) -> NodeRef {
+            self
+        }
+    }
+
+    struct CountingEval(Arc<AtomicUsize>);
+
+    impl Eval<i64> for CountingEval {
+        fn eval(&mut self, region: &Region, out: &mut [i64]) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            let (r0, c0) = (region.start[0], region.start[1]);
+            let cols = region.shape[1];
+            for (k, v) in out.iter_mut().enumerate() {
+                *v = ((r0 + k / cols) * 1000 + c0 + k % cols) as i64;
+            }
+        }
+    }
+
+    /// Evaluates `f(x)` over its whole index space in tiles of `tile` elements; returns
+    /// the values and how many regions the source was asked for.
+    fn pulls(f: impl Fn(&Array<i64>) -> Array<i64>, tile: usize) -> (Vec<i64>, usize) {
+        let count = Arc::new(AtomicUsize::new(0));
+        let meta = NodeMeta::new(
+            "counting",
+            vec![100, 1000],
+            Chunks(vec![vec![100], vec![1000]]),
+            i64::DTYPE,
+        );
+        let x = Array::from_expr(Arc::new(Counting {
+            meta,
+            pulls: count.clone(),
+        }));
+        let y = f(&x);
+        let ctx = EvalContext::new(tile);
+        let mut eval = ctx.build(&y.expr);
+        let full = Region::full(y.shape());
+        let mut values = vec![0; full.size()];
+        let mut at = 0;
+        for t in full.tiles(tile) {
+            eval.eval(&t, &mut values[at..at + t.size()]);
+            at += t.size();
+        }
+        (values, count.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn contiguous_slices_pull_one_region_per_tile() {
+        let (v, n) = pulls(|x| x.index(s![10..20, 100..600]), 500);
+        assert_eq!(n, 10); // one row of 500 per tile, straight into the output
+        assert_eq!((v[0], v[4999]), (10_100, 19_599));
+    }
+
+    #[test]
+    fn strided_and_reversed_selections_pull_boxes_not_elements() {
+        // every second column: one box of 2x the tile, at most 2 per tile
+        let (v, n) = pulls(|x| x.index(s![.., ..;2]), 500);
+        assert!(n <= 2 * 100, "{n} pulls");
+        assert_eq!((v[0], v[1], v[499]), (0, 2, 998));
+        // reversed columns: one box per tile
+        let (v, n) = pulls(|x| x.index(s![.., ..;-1]), 1000);
+        assert_eq!(n, 100);
+        assert_eq!((v[0], v[999]), (999, 0));
+        // an index list of runs: one box or one run at a time, never one element
+        let list: Vec<isize> = (0..300).chain(700..900).collect();
+        let (v, n) = pulls(|x| x.take(&list, 1), 500);
+        assert!(n <= 2 * 100, "{n} pulls");
+        assert_eq!((v[299], v[300]), (299, 700));
+        // a sparse stride (every 50th column) pulls columns of rows, not single elements
+        let (_, n) = pulls(|x| x.index(s![.., ..;50]), 2000);
+        assert!(n <= 20, "{n} pulls");
     }
 }
