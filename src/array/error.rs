@@ -123,4 +123,73 @@ pub enum ArrayError {
         /// What was wrong and what would be accepted.
         message: String,
     },
+    // ----- indexing and shape (issue 4) -----
+    /// An integer index outside `-extent..extent`, alone or in an index list.
+    #[error(
+        "index {index} is out of bounds for axis {axis} with size {extent}; use an index in -{extent}..{extent}"
+    )]
+    IndexOutOfRange {
+        /// The index given.
+        index: isize,
+        /// The axis it indexes.
+        axis: usize,
+        /// The axis's extent.
+        extent: usize,
+    },
+    /// A slice with step 0.
+    #[error(
+        "slice step cannot be zero (axis {axis}); use a positive step, or a negative one to go down"
+    )]
+    ZeroStep {
+        /// The axis the slice indexes.
+        axis: usize,
+    },
+    /// More indices than axes.
+    #[error(
+        "too many indices for array: array is {ndim}-dimensional, but {given} were indexed; index at most {ndim} axes"
+    )]
+    TooManyIndices {
+        /// Axes the index addresses.
+        given: usize,
+        /// The array's number of dimensions.
+        ndim: usize,
+    },
+    /// A boolean mask whose length is not the axis's extent.
+    #[error(
+        "boolean mask of length {len} does not match axis {axis} of size {extent}; give a mask of {extent} values"
+    )]
+    MaskLength {
+        /// The mask's length.
+        len: usize,
+        /// The axis.
+        axis: usize,
+        /// The axis's extent.
+        extent: usize,
+    },
+    /// A reshape to a shape of a different size.
+    #[error(
+        "cannot reshape array of size {size} into shape {shape}; the new shape must have {size} elements"
+    )]
+    ReshapeSize {
+        /// Elements of the array.
+        size: usize,
+        /// The shape asked for, as a Python tuple.
+        shape: String,
+    },
+    /// Arrays to concatenate or stack whose shapes do not fit together.
+    #[error(
+        "{op}: array {index} has shape {shape} but array 0 has shape {first}; all shapes must match{except}"
+    )]
+    ShapeMismatch {
+        /// `"concatenate"` or `"stack"`.
+        op: &'static str,
+        /// Position of the mismatching array.
+        index: usize,
+        /// Its shape, as a Python tuple.
+        shape: String,
+        /// Shape of the first array, as a Python tuple.
+        first: String,
+        /// `" except along axis N"` for concatenate, else empty.
+        except: String,
+    },
 }

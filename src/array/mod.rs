@@ -10,11 +10,13 @@ pub mod compute;
 pub mod creation;
 pub mod elementwise;
 mod error;
+pub mod indexing;
 pub mod layout;
 pub mod random;
 pub mod rechunk;
 pub mod reduction;
 pub mod stored;
+pub mod shape;
 pub mod visualize;
 pub mod zarr;
 
