@@ -53,7 +53,12 @@ fn child_writer() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return; // only meaningful as the child of `killed_write_resumes_to_the_same_store`
     };
-    let client = Client::builder().n_workers(1).threads_per_worker(1).memory_limit("256MB").build().unwrap();
+    let client = Client::builder()
+        .n_workers(1)
+        .threads_per_worker(1)
+        .memory_limit("256MB")
+        .build()
+        .unwrap();
     let _ = client;
     the_array().to_zarr(&path).unwrap();
 }
@@ -63,7 +68,13 @@ fn killed_write_resumes_to_the_same_store() {
     let dir = tempfile::tempdir().unwrap();
     let killed = dir.path().join("killed.zarr");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "child_writer",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV, &killed)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -86,9 +97,15 @@ fn killed_write_resumes_to_the_same_store() {
 
     let total = (N / CHUNK) * (N / CHUNK);
     let on_disk = count_chunk_files(&killed);
-    assert!(on_disk < total, "the child finished before it was killed ({on_disk} chunks)");
+    assert!(
+        on_disk < total,
+        "the child finished before it was killed ({on_disk} chunks)"
+    );
     let store = ZarrStore::<f64>::open(&killed).unwrap();
-    assert!(!store.is_complete(), "a killed write must say it is incomplete");
+    assert!(
+        !store.is_complete(),
+        "a killed write must say it is incomplete"
+    );
     // reading an incomplete store works; the missing chunks read as the fill value
     drop(store);
 
@@ -104,7 +121,10 @@ fn killed_write_resumes_to_the_same_store() {
     the_array().to_zarr(&clean).unwrap();
     let (a, b) = (chunk_files(&killed), chunk_files(&clean));
     assert_eq!(a.len(), total, "no temporary files left behind");
-    assert!(a == b, "the resumed store's chunk files equal an uninterrupted write's");
+    assert!(
+        a == b,
+        "the resumed store's chunk files equal an uninterrupted write's"
+    );
     assert_eq!(
         spillway::from_zarr::<f64>(&killed).compute().unwrap(),
         the_array().compute().unwrap()

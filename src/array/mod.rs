@@ -15,8 +15,8 @@ pub mod layout;
 pub mod random;
 pub mod rechunk;
 pub mod reduction;
-pub mod stored;
 pub mod shape;
+pub mod stored;
 pub mod visualize;
 pub mod zarr;
 

@@ -9,5 +9,6 @@ pub mod monitor;
 pub mod progress;
 pub mod report;
 pub mod runtime;
+pub mod spill_settings;
 pub mod stage;
 pub mod trace;

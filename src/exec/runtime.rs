@@ -240,6 +240,8 @@ struct ClientInner {
     monitors: std::sync::RwLock<Vec<Arc<dyn Monitor>>>,
     /// The live status page, when one was asked for; taken (and stopped) by `close`.
     dashboard: Mutex<Option<Dashboard>>,
+    /// Whether and where intermediates spill.
+    spill: crate::exec::spill_settings::SpillSettings,
 }
 
 /// A handle to the in-process runtime: a worker thread pool and a shared
@@ -306,9 +308,52 @@ pub struct ClientBuilder {
     threads_per_worker: Option<usize>,
     memory_limit: Option<MemoryLimit>,
     dashboard: Option<String>,
+    spill: crate::exec::spill_settings::SpillSettings,
+    spill_quota_text: Option<String>,
 }
 
 impl ClientBuilder {
+    /// Whether intermediates that do not fit in memory spill to disk (default true).
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().spill(false).build().unwrap();
+    /// assert!(!client.spill_settings().enabled);
+    /// client.close();
+    /// ```
+    #[must_use]
+    pub fn spill(mut self, enabled: bool) -> Self {
+        self.spill.enabled = enabled;
+        self
+    }
+
+    /// The directory spill files go in (each computation makes and removes its own
+    /// directory inside it).
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().spill_dir("/tmp").build().unwrap();
+    /// assert_eq!(client.spill_settings().dir.as_deref(), Some(std::path::Path::new("/tmp")));
+    /// client.close();
+    /// ```
+    #[must_use]
+    pub fn spill_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.spill.dir = Some(dir.into());
+        self
+    }
+
+    /// The most disk one computation may spill, as `"20GB"`; past it the computation
+    /// fails with an error that names the quota.
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().spill_quota("20GB").build().unwrap();
+    /// assert_eq!(client.spill_settings().quota, Some(20_000_000_000));
+    /// assert!(spillway::Client::builder().spill_quota("lots").build().is_err());
+    /// client.close();
+    /// ```
+    #[must_use]
+    pub fn spill_quota(mut self, quota: &str) -> Self {
+        self.spill_quota_text = Some(quota.to_string());
+        self
+    }
     /// Number of workers (each with its own threads and memory limit).
     ///
     /// # Example
@@ -434,6 +479,10 @@ impl ClientBuilder {
     /// Builds without touching [`Client::current`].
     fn build_detached(self) -> Result<Client, RuntimeError> {
         let cores = available_cores();
+        let mut spill = self.spill.clone();
+        if let Some(text) = &self.spill_quota_text {
+            spill.quota = Some(MemoryLimit::Text(text.clone()).per_worker(1)?);
+        }
         let (n_workers, threads_per_worker) = match (self.n_workers, self.threads_per_worker) {
             (Some(0), _) => return Err(RuntimeError::ZeroWorkers),
             (_, Some(0)) => return Err(RuntimeError::ZeroThreads),
@@ -485,6 +534,7 @@ impl ClientBuilder {
                 closed: AtomicBool::new(false),
                 monitors: std::sync::RwLock::new(Vec::new()),
                 dashboard: Mutex::new(None),
+                spill,
             }),
         };
         if let Some(address) = self.dashboard.as_deref() {
@@ -496,6 +546,17 @@ impl ClientBuilder {
 }
 
 impl Client {
+    /// The client's spill settings.
+    ///
+    /// ```
+    /// let client = spillway::Client::builder().build().unwrap();
+    /// assert!(client.spill_settings().enabled); // on by default
+    /// client.close();
+    /// ```
+    pub fn spill_settings(&self) -> &crate::exec::spill_settings::SpillSettings {
+        &self.inner.spill
+    }
+
     /// Starts configuring a client.
     ///
     /// # Example
@@ -590,6 +651,7 @@ impl Client {
                 closed: AtomicBool::new(false),
                 monitors: std::sync::RwLock::new(Vec::new()),
                 dashboard: Mutex::new(None),
+                spill: Default::default(),
             }),
         }
     }

@@ -100,6 +100,10 @@ pub struct EvalContext {
     /// Stores holding a node's input, written by a staging stage (see `rechunk`), by the
     /// id of the node that reads them; each is an `Arc<dyn ChunkStore<T>>` in an `Arc`.
     intermediates: Mutex<HashMap<NodeId, Arc<dyn Any + Send + Sync>>>,
+    /// The running client's spill settings (set when the plan starts running).
+    spill: std::sync::OnceLock<crate::exec::spill_settings::SpillSettings>,
+    /// Counters of stores made while running (intermediates), for the run's report.
+    late_meters: Mutex<Vec<Arc<dyn crate::exec::report::IoMeter>>>,
 }
 
 impl EvalContext {
@@ -110,7 +114,35 @@ impl EvalContext {
             materialized: Mutex::new(HashMap::new()),
             errors: ErrorSlot::default(),
             intermediates: Mutex::new(HashMap::new()),
+            spill: std::sync::OnceLock::new(),
+            late_meters: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Records the spill settings of the client the plan runs on (first call wins).
+    pub fn set_spill_settings(&self, settings: crate::exec::spill_settings::SpillSettings) {
+        let _ = self.spill.set(settings);
+    }
+
+    /// The spill settings intermediates are made with (the defaults before a run).
+    pub fn spill_settings(&self) -> crate::exec::spill_settings::SpillSettings {
+        self.spill.get().cloned().unwrap_or_default()
+    }
+
+    /// Counts a store made while running (an intermediate) in the run's report.
+    pub fn add_late_meter(&self, meter: Arc<dyn crate::exec::report::IoMeter>) {
+        self.late_meters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(meter);
+    }
+
+    /// The stores made while running.
+    pub fn late_meters(&self) -> Vec<Arc<dyn crate::exec::report::IoMeter>> {
+        self.late_meters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Records the intermediate store a staging stage wrote for node `reader`.

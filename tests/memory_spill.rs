@@ -1,0 +1,180 @@
+//! Memory tests in pairs (as DataFusion's): the same workload — a rows-to-columns rechunk
+//! of a zarr array four times the memory budget, whose intermediate cannot stay in memory —
+//! fails with the budget's error when spilling is off and succeeds when it is on. Both
+//! assert the peak reservation against the budget; the spilling run also measures the real
+//! peak resident memory of a child process.
+
+use spillway::{Client, from_zarr, random};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+const CHILD_ENV: &str = "SPILLWAY_MEMORY_SPILL_CHILD";
+const BUDGET: &str = "32MB";
+const BUDGET_BYTES: u64 = 32_000_000;
+/// What resident memory may exceed the budget by: the test harness, the binary, thread
+/// stacks, allocator slack, zstd's contexts.
+const OVERHEAD_BYTES: u64 = 64 << 20;
+const ROWS: usize = 6000;
+const COLS: usize = 2000;
+
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes the 96 MB input (row chunks of 4 MB) under a roomy budget.
+fn write_input(path: &Path) -> ndarray::Array1<f64> {
+    let big = Client::builder()
+        .threads_per_worker(2)
+        .memory_limit("1GB")
+        .build()
+        .unwrap();
+    let x = random::default_rng(5).random((ROWS, COLS), (250, COLS));
+    x.to_zarr(path).unwrap();
+    let want = x.sum_axis(0).compute().unwrap();
+    big.close();
+    want.into_dimensionality().unwrap()
+}
+
+/// The workload: column sums of the array rechunked into column chunks.
+fn workload(
+    path: &Path,
+    spill: bool,
+) -> spillway::Result<(ndarray::ArrayD<f64>, spillway::RunReport)> {
+    let client = Client::builder()
+        .threads_per_worker(2)
+        .memory_limit(BUDGET)
+        .spill(spill)
+        .build()?;
+    let x = from_zarr::<f64>(path);
+    assert!(
+        x.nbytes() >= 3 * BUDGET_BYTES,
+        "the input is several budgets large"
+    );
+    let result = x.rechunk((ROWS, 250)).sum_axis(0).compute_with_report();
+    client.close();
+    result
+}
+
+#[test]
+fn without_spilling_the_workload_fails_with_the_budget_error() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    write_input(&path);
+    let err = workload(&path, false).unwrap_err().to_string();
+    assert!(err.contains("memory budget exhausted"), "{err}");
+    assert!(err.contains("raise the memory limit"), "{err}");
+}
+
+fn vm_hwm_bytes(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The child's side of the spilling run.
+fn child_spilling_run(dir: &Path) {
+    let path = dir.join("x.zarr");
+    let want = write_input(&path);
+    let (got, report) = workload(&path, true).unwrap();
+    for (a, b) in got.iter().zip(want.iter()) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} vs {b}");
+    }
+    assert!(report.peak_reserved_bytes <= BUDGET_BYTES, "{report}");
+    assert_eq!(report.budget_bytes, BUDGET_BYTES);
+    assert!(
+        report.io.spilled_bytes > 0,
+        "the intermediate had to spill: {report}"
+    );
+    assert!(
+        report.io.reread_bytes > 0,
+        "spilled chunks were read back: {report}"
+    );
+    println!(
+        "CHILD peak_reserved={} spilled={} reread={} vmhwm={}",
+        report.peak_reserved_bytes,
+        report.io.spilled_bytes,
+        report.io.reread_bytes,
+        vm_hwm_bytes("self").unwrap_or(0)
+    );
+}
+
+#[test]
+fn with_spilling_the_workload_succeeds_within_the_budget() {
+    if let Ok(dir) = std::env::var(CHILD_ENV) {
+        child_spilling_run(Path::new(&dir));
+        return;
+    }
+    let _serial = serial();
+    if vm_hwm_bytes("self").is_none() {
+        eprintln!("no /proc/self/status here; the child's peak memory cannot be read");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "with_spilling_the_workload_succeeds_within_the_budget",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let started = Instant::now();
+    let mut polled = 0u64;
+    let status = loop {
+        if let Some(hwm) = vm_hwm_bytes(&pid) {
+            polled = polled.max(hwm);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the child ran for over 5 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "child failed: {status}\n{out}\n{err}");
+    let line = out
+        .lines()
+        .find_map(|l| l.find("CHILD ").map(|i| &l[i..]))
+        .unwrap_or_else(|| panic!("no report from the child:\n{out}\n{err}"));
+    let own: u64 = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("vmhwm="))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    let peak = polled.max(own);
+    println!(
+        "96 MB rechunk under a 32 MB budget, spilling: peak RSS {:.1} MiB; {line}",
+        peak as f64 / 1048576.0
+    );
+    assert!(
+        peak <= BUDGET_BYTES + OVERHEAD_BYTES,
+        "peak RSS {peak} exceeds the budget {BUDGET_BYTES} + {OVERHEAD_BYTES}"
+    );
+}
