@@ -7,6 +7,7 @@
 //! store intermediates live in. The store layer knows nothing of graphs or threads.
 
 pub mod error;
+pub mod spill;
 
 pub use error::StoreError;
 
