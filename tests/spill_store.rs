@@ -446,7 +446,7 @@ fn concurrent_writers_and_readers_while_reclaim_runs() {
         .unwrap(),
     );
     let value = |c: usize, i: usize| {
-        if c % 2 == 0 {
+        if c.is_multiple_of(2) {
             (c * LEN + i) as f64
         } else {
             f64::from_bits(((c * LEN + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
