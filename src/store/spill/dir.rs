@@ -113,13 +113,7 @@ impl SpillDirBuilder {
         let quota = match self.quota {
             Some(q) => q,
             None => match std::env::var(SPILL_QUOTA_ENV) {
-                Ok(text) if !text.trim().is_empty() => {
-                    parse_bytes(&text).map_err(|e| StoreError::InvalidSpillSetting {
-                        setting: SPILL_QUOTA_ENV.into(),
-                        value: text.clone(),
-                        reason: format!("{e}; give a size such as 200GB or 5GiB"),
-                    })?
-                }
+                Ok(text) if !text.trim().is_empty() => quota_from_env(&text)?,
                 _ => default_quota(dir.path()),
             },
         };
@@ -138,6 +132,15 @@ impl SpillDirBuilder {
             }),
         })
     }
+}
+
+/// The quota a `SPILLWAY_SPILL_QUOTA` value asks for.
+fn quota_from_env(text: &str) -> Result<u64, StoreError> {
+    parse_bytes(text).map_err(|e| StoreError::InvalidSpillSetting {
+        setting: SPILL_QUOTA_ENV.into(),
+        value: text.to_string(),
+        reason: format!("{e}; give a size such as 200GB or 5GiB"),
+    })
 }
 
 /// 90% of the free space of the file system holding `path` (unlimited where unknown).
@@ -597,6 +600,39 @@ mod tests {
             write_error("d", Path::new("f"), 1, &e),
             StoreError::Io { .. }
         ));
+    }
+
+    #[test]
+    fn quota_from_the_environment_is_a_size() {
+        assert_eq!(quota_from_env("2GB").unwrap(), 2_000_000_000);
+        assert_eq!(quota_from_env("5 GiB").unwrap(), 5 << 30);
+        let err = quota_from_env("lots").unwrap_err();
+        assert!(matches!(err, StoreError::InvalidSpillSetting { .. }));
+        assert!(
+            err.to_string()
+                .starts_with("invalid spill setting SPILLWAY_SPILL_QUOTA = \"lots\": "),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("give a size such as 200GB or 5GiB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn default_quota_is_most_of_the_free_space() {
+        let dir = SpillDir::builder().build().unwrap();
+        if std::env::var_os(SPILL_QUOTA_ENV).is_none() {
+            let free = free_space(dir.path());
+            if let Some(free) = free {
+                assert!(
+                    dir.quota() <= free && dir.quota() >= free / 100 * 80,
+                    "{} of {free}",
+                    dir.quota()
+                );
+            }
+        }
     }
 
     #[test]
