@@ -135,6 +135,11 @@ fn pack(raw: &[u8], elem_size: usize, scratch: &mut Scratch, at: usize) -> usize
         .expect("the output buffer has lz4's maximum output size")
 }
 
+/// Bytes per probe window for `elem_size`-byte elements: whole elements only.
+fn probe_window(elem_size: usize) -> usize {
+    (PROBE_WINDOW / elem_size).max(1) * elem_size
+}
+
 /// Whether shuffle + LZ4 is likely to pay on `data`, judged from three windows.
 ///
 /// ```
@@ -143,7 +148,7 @@ fn pack(raw: &[u8], elem_size: usize, scratch: &mut Scratch, at: usize) -> usize
 /// assert!(probe_pays(&smooth, 8, &mut Scratch::default()));
 /// ```
 pub fn probe_pays(data: &[u8], elem_size: usize, scratch: &mut Scratch) -> bool {
-    let window = (PROBE_WINDOW / elem_size).max(1) * elem_size;
+    let window = probe_window(elem_size);
     if data.len() <= 3 * window {
         let packed = pack(data, elem_size, scratch, 0);
         return pays(packed, data.len());
@@ -194,14 +199,17 @@ pub fn encode<E>(
 ) -> Result<Encoded, E> {
     let frame = frame_len(elem_size);
     let mut enc = Encoded::default();
-    // A chunk of one frame is packed once, to decide and to write; a larger one is
-    // probed first and packed frame by frame.
-    let single = (data.len() <= frame && !data.is_empty())
+    // Chunks larger than the probe windows are probed first; a chunk of one frame is
+    // then packed once, to decide and to write, and a larger one frame by frame.
+    let probed = data.len() <= 3 * probe_window(elem_size) || probe_pays(data, elem_size, scratch);
+    let single = (probed && !data.is_empty() && data.len() <= frame)
         .then(|| pack(data, elem_size, scratch, FRAME_HEADER));
-    let framed = match single {
-        Some(packed) => pays(packed, data.len()),
-        None => !data.is_empty() && probe_pays(data, elem_size, scratch),
-    };
+    let framed = probed
+        && !data.is_empty()
+        && match single {
+            Some(packed) => pays(packed, data.len()),
+            None => true,
+        };
     if !framed {
         put(sink, &mut enc, &[CHUNK_RAW])?;
         put(sink, &mut enc, data)?;
