@@ -89,24 +89,26 @@ fn codec(c: &mut Criterion) {
             b.iter(|| encode_once(&mut file, &mut scratch))
         });
         let mut out = vec![0u8; raw.len()];
+        let decode_once = |out: &mut [u8], scratch: &mut Scratch| {
+            let mut at = 0;
+            decode(
+                out,
+                8,
+                scratch,
+                &mut |buf: &mut [u8]| {
+                    buf.copy_from_slice(&file[at..at + buf.len()]);
+                    at += buf.len();
+                    Ok::<(), String>(())
+                },
+                &|m| m,
+            )
+            .unwrap()
+        };
+        decode_once(&mut out, &mut scratch);
+        assert!(out == raw, "{name}: the decoded bytes differ");
         group.bench_function(BenchmarkId::new("decode", name), |b| {
-            b.iter(|| {
-                let mut at = 0;
-                decode(
-                    &mut out,
-                    8,
-                    &mut scratch,
-                    &mut |buf: &mut [u8]| {
-                        buf.copy_from_slice(&file[at..at + buf.len()]);
-                        at += buf.len();
-                        Ok::<(), String>(())
-                    },
-                    &|m| m,
-                )
-                .unwrap()
-            })
+            b.iter(|| decode_once(&mut out, &mut scratch))
         });
-        assert_eq!(out, raw);
     }
     group.finish();
 }
@@ -119,6 +121,19 @@ fn spill_dir(c: &mut Criterion) {
     let mut out = vec![0.0f64; LEN];
     for (name, data) in inputs() {
         for chunk in [LEN, 1 << 17] {
+            let files: Vec<_> = data
+                .chunks(chunk)
+                .map(|part| dir.write("check", part).unwrap())
+                .collect();
+            for (file, dst) in files.iter().zip(out.chunks_mut(chunk)) {
+                file.read_into(dst).unwrap();
+            }
+            assert!(
+                out.iter()
+                    .zip(&data)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            drop(files);
             let id = format!("{name}/{}MB_chunks", (chunk * 8) >> 20);
             group.bench_function(BenchmarkId::from_parameter(id), |b| {
                 b.iter(|| {

@@ -375,9 +375,9 @@ impl SpillDir {
     ///
     /// ```
     /// use spillway::store::{StoreError, spill::SpillDir};
-    /// let dir = SpillDir::builder().quota(100).build().unwrap();
-    /// let err = dir.write("big", &[0u64; 1000]).unwrap_err();
-    /// assert!(matches!(err, StoreError::SpillQuotaExceeded { quota: 100, .. }));
+    /// let dir = SpillDir::builder().quota(10).build().unwrap();
+    /// let err = dir.write("big", &[0u64; 1000]).unwrap_err(); // ~50 bytes compressed
+    /// assert!(matches!(err, StoreError::SpillQuotaExceeded { quota: 10, .. }));
     /// assert_eq!(dir.metrics().disk_used, 0);
     /// ```
     pub fn write<T: Element>(&self, purpose: &str, data: &[T]) -> Result<SpillFile, StoreError> {
