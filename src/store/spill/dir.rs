@@ -636,6 +636,25 @@ mod tests {
     }
 
     #[test]
+    fn scratch_buffers_are_reused_not_reallocated() {
+        let dir = SpillDir::new().unwrap();
+        let data: Vec<f64> = (0..300_000).map(|i| i as f64).collect(); // 2.4 MB, 3 frames
+        let mut out = vec![0.0; data.len()];
+        for _ in 0..4 {
+            let file = dir.write("reuse", &data).unwrap();
+            file.read_into(&mut out).unwrap();
+        }
+        assert_eq!(out, data);
+        let pool = dir.inner.scratch.lock().unwrap();
+        assert_eq!(pool.len(), 1, "one thread, one scratch set");
+        let held = pool[0].capacity_bytes();
+        assert!(
+            held <= 3 * codec::FRAME_BYTES,
+            "scratch is bounded by the frame size: {held}"
+        );
+    }
+
+    #[test]
     fn names_keep_their_purpose_and_stay_safe() {
         assert_eq!(sanitize("x-chunk-3-4"), "x-chunk-3-4");
         assert_eq!(sanitize("spillable a/b [0, 1]"), "spillable_a_b__0__1_");
