@@ -40,7 +40,7 @@ pub enum Error {
     Delayed(#[from] DelayedError),
     /// A chunk store could not be read or written.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// An unparsable byte size.
     #[error(transparent)]
     Size(#[from] SizeError),
@@ -74,6 +74,17 @@ pub enum Error {
         /// The file.
         path: String,
     },
+}
+
+/// A store's error; a store that could not reserve memory reports the budget's own error,
+/// so a computation refused memory fails the same way whichever layer asked.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Memory(m) => Error::Memory(m),
+            other => Error::Store(other),
+        }
+    }
 }
 
 /// `Result` with spillway's [`Error`].

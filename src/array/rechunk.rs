@@ -271,10 +271,17 @@ impl<T: Element> Node for RechunkExpr<T> {
         let label = self.input.meta().label.clone();
         let reader = self.meta.id;
         let publish_to = ctx.clone();
+        let settings_from = ctx.clone();
         let stage = WriteStage::deferred(
             self.input.clone(),
             middle.clone(),
-            Box::new(move |budget| intermediate_store::<T>(budget, &shape, &middle, &label)),
+            Box::new(move |budget| {
+                let settings = settings_from.spill_settings();
+                let (store, meter) =
+                    intermediate_store::<T>(budget, &settings, &shape, &middle, &label)?;
+                settings_from.add_late_meter(meter);
+                Ok(store)
+            }),
             Box::new(move |store| publish_to.set_intermediate(reader, store)),
             ctx.clone(),
             input_scratch,

@@ -271,8 +271,9 @@ impl<T: Element> Array<T> {
         }
         let chunk_shape: Vec<usize> = self.chunksize().iter().map(|&c| c.max(1)).collect();
         let client = crate::exec::runtime::Client::current();
-        let store = crate::store::intermediate::intermediate_store::<T>(
+        let (store, _meter) = crate::store::intermediate::intermediate_store::<T>(
             client.budget(),
+            client.spill_settings(),
             self.shape(),
             &chunk_shape,
             self.name(),

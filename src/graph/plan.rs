@@ -265,13 +265,20 @@ impl Plan {
     pub fn run(self, client: &Client) -> Result<Finished> {
         let before: Vec<IoCounts> = self.meters.iter().map(|m| m.io_counts()).collect();
         let plan_seconds = self.planned_at.elapsed().as_secs_f64();
+        self.ctx.set_spill_settings(client.spill_settings().clone());
         let mut report = run_stages(&self.stages, client)?;
         report.plan_seconds = plan_seconds;
+        // stores made while running (intermediates) count in full
+        let made_while_running = self
+            .ctx
+            .late_meters()
+            .iter()
+            .fold(IoCounts::default(), |sum, m| sum.plus(&m.io_counts()));
         report.io = self
             .meters
             .iter()
             .zip(&before)
-            .fold(IoCounts::default(), |sum, (m, b)| {
+            .fold(made_while_running, |sum, (m, b)| {
                 sum.plus(&m.io_counts().since(b))
             });
         log::debug!("spillway computation: {report}");

@@ -4,4 +4,5 @@
 pub mod elementwise;
 pub mod random;
 pub mod reduce;
+pub mod shuffle;
 pub mod simd;

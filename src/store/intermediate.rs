@@ -1,85 +1,69 @@
-//! The store an intermediate array is staged in between two stages of one computation.
+//! The store an intermediate array is staged in between two stages of one computation:
+//! a [`SpillableStore`] that holds chunks in memory under the budget and, when the client
+//! spills, writes them to a spill directory of its own when memory runs short.
 
-use super::{ChunkStore, StoreError, chunk_extent};
+use super::ChunkStore;
+use super::spill::{SpillDir, SpillableStore};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use crate::exec::budget::MemoryBudget;
+use crate::exec::report::{IoCounts, IoMeter};
+use crate::exec::spill_settings::SpillSettings;
+use std::sync::Arc;
+
+impl<T: Element> IoMeter for SpillableStore<T> {
+    fn io_counts(&self) -> IoCounts {
+        let m = self.metrics();
+        IoCounts {
+            spilled_bytes: m.disk_bytes_spilled,
+            reread_bytes: m.bytes_reread,
+            ..IoCounts::default()
+        }
+    }
+}
 
 /// Makes the store that holds an intermediate of `shape` in chunks of `chunk_shape`,
-/// charged to `budget`, for the node labelled `label`.
+/// charged to `budget`, for the node labelled `label`; with spilling enabled it gets its
+/// own spill directory (removed when the store is dropped).
+///
+/// ```
+/// use spillway::exec::spill_settings::SpillSettings;
+/// use spillway::store::intermediate::intermediate_store;
+/// use spillway::MemoryBudget;
+/// let budget = MemoryBudget::new(1000);
+/// let (store, _meter) = intermediate_store::<f64>(&budget, &SpillSettings::default(), &[100], &[50], "x").unwrap();
+/// store.write_chunk(&[0], &[1.0; 50]).unwrap(); // 400 bytes: in memory
+/// store.write_chunk(&[1], &[2.0; 50]).unwrap();
+/// let mut out = [0.0; 50];
+/// store.read_chunk(&[1], &mut out).unwrap();
+/// assert_eq!(out, [2.0; 50]);
+/// ```
 pub fn intermediate_store<T: Element>(
     budget: &MemoryBudget,
+    settings: &SpillSettings,
     shape: &[usize],
     chunk_shape: &[usize],
     label: &str,
-) -> Result<Arc<dyn ChunkStore<T>>> {
-    Ok(Arc::new(BudgetedMemoryStore::<T> {
-        shape: shape.to_vec(),
-        chunk_shape: chunk_shape.to_vec(),
-        chunks: Mutex::new(HashMap::new()),
-        reservation: Mutex::new(
-            budget
-                .consumer(format!("intermediate of {label}"))
-                .register(),
-        ),
-        label: label.to_string(),
-    }))
-}
-
-/// Chunks held in memory, each charged to the budget before it is kept.
-struct BudgetedMemoryStore<T> {
-    shape: Vec<usize>,
-    chunk_shape: Vec<usize>,
-    chunks: Mutex<HashMap<Vec<usize>, Vec<T>>>,
-    reservation: Mutex<Reservation>,
-    label: String,
-}
-
-impl<T: Element> ChunkStore<T> for BudgetedMemoryStore<T> {
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-    fn chunk_shape(&self) -> &[usize] {
-        &self.chunk_shape
-    }
-    fn read_chunk(&self, index: &[usize], out: &mut [T]) -> Result<(), StoreError> {
-        let chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
-        match chunks.get(index) {
-            Some(values) => out.copy_from_slice(values),
-            None => out.fill(T::default()),
+) -> Result<(Arc<dyn ChunkStore<T>>, Arc<dyn IoMeter>)> {
+    let dir = if settings.enabled {
+        let mut builder = SpillDir::builder();
+        if let Some(parent) = &settings.dir {
+            builder = builder.parent(parent.clone());
         }
-        Ok(())
-    }
-    fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {
-        let expected: usize = chunk_extent(&self.shape, &self.chunk_shape, index)
-            .iter()
-            .product();
-        debug_assert_eq!(expected, data.len());
-        let bytes = std::mem::size_of_val(data) as u64;
-        self.reservation
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .try_grow(bytes)
-            .map_err(|e| StoreError::Io {
-                location: self.location(),
-                message: e.to_string(),
-            })?;
-        self.chunks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(index.to_vec(), data.to_vec());
-        Ok(())
-    }
-    fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError> {
-        Ok(self
-            .chunks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(index))
-    }
-    fn location(&self) -> String {
-        format!("memory (intermediate of {})", self.label)
-    }
+        if let Some(quota) = settings.quota {
+            builder = builder.quota(quota);
+        }
+        Some(builder.build()?)
+    } else {
+        None
+    };
+    let store = Arc::new(SpillableStore::<T>::new(
+        &format!("intermediate of {label}"),
+        shape,
+        chunk_shape,
+        budget,
+        dir,
+    )?);
+    let meter: Arc<dyn IoMeter> = store.clone();
+    Ok((store, meter))
 }

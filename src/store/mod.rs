@@ -12,6 +12,7 @@ pub mod error;
 pub mod intermediate;
 pub mod memory;
 pub mod metrics;
+pub mod spill;
 pub mod zarr;
 
 pub use cache::{CacheStats, ChunkCache};
