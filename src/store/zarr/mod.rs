@@ -91,6 +91,8 @@ pub struct ZarrStore<T: Element> {
     chunks_read: AtomicU64,
     chunks_written: AtomicU64,
     shard_locks: Vec<Mutex<()>>,
+    /// Whether shards end with the usual index (bytes + crc32c) that contains_chunk reads.
+    standard_shard_index: bool,
     codec_options: CodecOptions,
     _element: PhantomData<fn() -> T>,
 }
@@ -159,6 +161,24 @@ fn inspect(path: &Path) -> Result<Node, StoreError> {
     Ok(Node::Other(
         "a directory without zarr.json or .zarray".into(),
     ))
+}
+
+/// Whether the array's sharding keeps its index at the end with codecs bytes + crc32c.
+fn standard_shard_index(array: &Array<AtomicFsStore>) -> bool {
+    let zarrs::array::ArrayMetadata::V3(meta) = array.metadata() else {
+        return false;
+    };
+    let Ok(json) = serde_json::to_value(meta) else {
+        return false;
+    };
+    let config = &json["codecs"][0]["configuration"];
+    let names: Vec<&str> = config["index_codecs"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    json["codecs"][0]["name"] == "sharding_indexed"
+        && config["index_location"].as_str().unwrap_or("end") == "end"
+        && names == ["bytes", "crc32c"]
 }
 
 /// The names of the arrays directly inside group `path`, for hints.
@@ -400,6 +420,7 @@ impl<T: Element> ZarrStore<T> {
             _ => (zarr_chunk, None),
         };
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
+        let standard_shard_index = standard_shard_index(&array);
         Ok(ZarrStore {
             array,
             storage,
@@ -414,6 +435,7 @@ impl<T: Element> ZarrStore<T> {
             chunks_read: AtomicU64::new(0),
             chunks_written: AtomicU64::new(0),
             shard_locks: (0..SHARD_LOCKS).map(|_| Mutex::new(())).collect(),
+            standard_shard_index,
             codec_options,
             _element: PhantomData,
         })
