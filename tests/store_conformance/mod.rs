@@ -190,7 +190,7 @@ pub fn refuses_bad_input(store: &impl ChunkStore<f64>) {
 }
 
 /// Four threads write disjoint sets of chunks at once; every chunk reads back.
-pub fn concurrent_writers(store: &(impl ChunkStore<f64> + Sync)) {
+pub fn concurrent_writers(store: &impl ChunkStore<f64>) {
     let (shape, chunk) = (store.shape().to_vec(), store.chunk_shape().to_vec());
     let all = chunk_indices(&grid_shape(&shape, &chunk));
     std::thread::scope(|s| {

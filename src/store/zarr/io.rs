@@ -145,7 +145,7 @@ impl<T: Element> ZarrStore<T> {
             Some(bytes) => self.decode_into(index, &subset, bytes),
             None => {
                 // bool: decode bytes, then map every byte to a valid bool
-                let mut scratch = vec![0u8; out.len() * std::mem::size_of::<T>()];
+                let mut scratch = vec![0u8; size_of_val(out)];
                 self.decode_into(index, &subset, &mut scratch)?;
                 fill_from_bytes(&scratch, out);
                 Ok(())

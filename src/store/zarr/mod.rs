@@ -52,6 +52,39 @@ pub(crate) const MARKER_KEY: &str = "spillway";
 /// Number of lock stripes serialising read-modify-write of shards.
 const SHARD_LOCKS: usize = 64;
 
+/// Makes an empty zarr v3 group at `path` (parent directories too), for arrays created
+/// inside it with [`ZarrStore::create`]`(path.join(name), ..)`; an existing group is kept.
+///
+/// ```
+/// use spillway::store::zarr::{create_group, ZarrOptions, ZarrStore};
+/// let g = std::env::temp_dir().join(format!("spillway-doc-group-{}.zarr", std::process::id()));
+/// create_group(&g).unwrap();
+/// ZarrStore::<f64>::create(g.join("x"), &[2], &[2], &ZarrOptions::default()).unwrap();
+/// assert!(ZarrStore::<f64>::open_in_group(&g, "x").is_ok());
+/// std::fs::remove_dir_all(&g).unwrap();
+/// ```
+pub fn create_group(path: impl AsRef<Path>) -> Result<(), StoreError> {
+    let path = path.as_ref();
+    match inspect(path) {
+        Ok(Node::Group) => return Ok(()),
+        Ok(Node::Other(_)) | Err(StoreError::NotFound { .. }) => {}
+        Ok(_) => {
+            return Err(StoreError::AlreadyExists {
+                location: path.display().to_string(),
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
+    let storage = AtomicFsStore::new(path, Arc::new(RawCounters::default()))
+        .map_err(|e| io_error(path, e))?;
+    let json = serde_json::json!({"zarr_format": 3, "node_type": "group", "attributes": {}});
+    let key = StoreKey::new("zarr.json").expect("a valid key");
+    storage
+        .set(&key, Bytes::from(json.to_string()))
+        .map_err(|e| io_error(path, e))
+}
+
 /// Chunks and encoded bytes a [`ZarrStore`] moved to and from disk.
 ///
 /// ```
