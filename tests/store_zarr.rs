@@ -482,3 +482,69 @@ fn io_counters_count_encoded_bytes() {
     assert_eq!(c.chunks_read, 1);
     assert_eq!(c.bytes_read - before.bytes_read, 16); // (opening read zarr.json)
 }
+
+/// The child half of `a_killed_writer_loses_nothing`: writes every chunk, over and over,
+/// until it is killed. Does nothing unless the parent set the variable.
+#[test]
+fn killed_writer_child() {
+    let Some(path) = std::env::var_os("SPILLWAY_TEST_KILLED_WRITER") else {
+        return;
+    };
+    let s = ZarrStore::<f64>::resume(&path).unwrap();
+    for round in 0.. {
+        for i in 0..16 {
+            let v = (round * 16 + i) as f64;
+            s.write_chunk(&[i, 0], &vec![v; 256 * 256]).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_killed_writer_loses_nothing() {
+    let dir = TempDir::new("zarr-kill");
+    let path = dir.path().join("k.zarr");
+    let o = ZarrOptions {
+        codec: Codec::None,
+        ..Default::default()
+    };
+    ZarrStore::<f64>::create(&path, &[16 * 256, 256], &[256, 256], &o).unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "killed_writer_child", "--nocapture"])
+        .env("SPILLWAY_TEST_KILLED_WRITER", &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let reader = ZarrStore::<f64>::open(&path).unwrap();
+    let mut chunk = vec![0.0; 256 * 256];
+    let start = std::time::Instant::now();
+    // read while the child writes: every chunk is whole, old or new, never a mix
+    while start.elapsed() < std::time::Duration::from_millis(1500) {
+        for i in 0..16 {
+            reader.read_chunk(&[i, 0], &mut chunk).unwrap();
+            assert!(chunk.iter().all(|&v| v == chunk[0]), "chunk {i} is a mix");
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!ZarrStore::<f64>::open(&path).unwrap().is_complete());
+    let r = ZarrStore::<f64>::resume(&path).unwrap();
+    let leftovers = walk(&path)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".spillway-tmp-"))
+        .count();
+    assert_eq!(leftovers, 0);
+    let mut written = 0;
+    for i in 0..16 {
+        if r.contains_chunk(&[i, 0]).unwrap() {
+            written += 1;
+            r.read_chunk(&[i, 0], &mut chunk).unwrap();
+            assert!(chunk.iter().all(|&v| v == chunk[0]), "chunk {i} is a mix");
+            assert_eq!(chunk[0] as usize % 16, i);
+        } else {
+            r.write_chunk(&[i, 0], &vec![i as f64; 256 * 256]).unwrap();
+        }
+    }
+    assert!(written > 0, "the child wrote nothing in 1.5 s");
+    r.mark_complete().unwrap();
+    assert!(ZarrStore::<f64>::open(&path).unwrap().is_complete());
+}

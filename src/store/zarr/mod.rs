@@ -384,7 +384,8 @@ impl<T: Element> ZarrStore<T> {
 
     /// Reopens a store that [`create`](Self::create) made and a killed writer left
     /// incomplete, for writing the chunks still missing: temporary files the writer left
-    /// are deleted. Also works on complete v3 stores.
+    /// are deleted, so no other writer of this store may be running. Also works on
+    /// complete v3 stores.
     ///
     /// ```
     /// use spillway::store::{ChunkStore, zarr::{ZarrOptions, ZarrStore}};
