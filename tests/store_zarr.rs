@@ -548,3 +548,36 @@ fn a_killed_writer_loses_nothing() {
     r.mark_complete().unwrap();
     assert!(ZarrStore::<f64>::open(&path).unwrap().is_complete());
 }
+
+#[test]
+fn gzip_arrays_and_irregular_grids() {
+    let dir = TempDir::new("zarr-gzip");
+    let path = dir.path().join("gz.zarr");
+    std::fs::create_dir(&path).unwrap();
+    std::fs::write(
+        path.join("zarr.json"),
+        r#"{"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": 0, "codecs": [{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 5}}],
+            "attributes": {}}"#,
+    )
+    .unwrap();
+    let s = ZarrStore::<u8>::open(&path).unwrap();
+    s.write_chunk(&[0], &[1, 2, 3, 4]).unwrap();
+    let mut out = [0; 4];
+    ZarrStore::<u8>::open(&path)
+        .unwrap()
+        .read_chunk(&[0], &mut out)
+        .unwrap();
+    assert_eq!(out, [1, 2, 3, 4]);
+    let json = std::fs::read_to_string(path.join("zarr.json"))
+        .unwrap()
+        .replace(
+            r#"{"name": "regular", "configuration": {"chunk_shape": [4]}}"#,
+            r#"{"name": "rectangular", "configuration": {"chunk_shape": [[1, 3]]}}"#,
+        );
+    std::fs::write(path.join("zarr.json"), json).unwrap();
+    let err = ZarrStore::<u8>::open(&path).unwrap_err();
+    assert!(err.to_string().contains("rectangular"), "{err}");
+}

@@ -243,6 +243,15 @@ impl<T: Element> ZarrStore<T> {
         let path = path.as_ref();
         match inspect(path)? {
             Node::V3Array(json) => {
+                let grid = json["chunk_grid"]["name"].as_str().unwrap_or("");
+                if grid != "regular" {
+                    return Err(StoreError::NotZarr {
+                        location: path.display().to_string(),
+                        reason: format!(
+                            "its chunk grid is {grid:?}; spillway reads regular chunk grids only"
+                        ),
+                    });
+                }
                 let complete = json
                     .pointer(&format!("/attributes/{MARKER_KEY}/complete"))
                     .and_then(|v| v.as_bool())
