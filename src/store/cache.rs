@@ -42,6 +42,8 @@ struct State<T> {
     order: BTreeMap<u64, Vec<usize>>,
     tick: u64,
     used: u64,
+    /// Bumped by every write: a chunk read before a write is not cached after it.
+    epoch: u64,
     reservation: Reservation,
 }
 
@@ -159,6 +161,7 @@ impl<T: Element> ChunkCache<T> {
                 order: BTreeMap::new(),
                 tick: 0,
                 used: 0,
+                epoch: 0,
                 reservation,
             }),
             loading: Mutex::new(HashMap::new()),
@@ -192,8 +195,13 @@ impl<T: Element> ChunkCache<T> {
             .get_or_init(|| {
                 loaded_here = true;
                 inner.misses.fetch_add(1, Ordering::Relaxed);
+                let epoch = inner
+                    .state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .epoch;
                 let data = self.read(index)?;
-                self.insert(index, &data);
+                self.insert(index, &data, epoch);
                 Ok(data)
             })
             .clone();
@@ -269,8 +277,9 @@ impl<T: Element> ChunkCache<T> {
         Ok(data)
     }
 
-    /// Keeps `data` if it fits the capacity and the budget.
-    fn insert(&self, index: &[usize], data: &Arc<[T]>) {
+    /// Keeps `data`, read when the write epoch was `epoch`, if no write came since and it
+    /// fits the capacity and the budget.
+    fn insert(&self, index: &[usize], data: &Arc<[T]>, epoch: u64) {
         let bytes = size_of_val(&**data) as u64;
         if bytes > self.inner.capacity {
             return;
@@ -280,7 +289,7 @@ impl<T: Element> ChunkCache<T> {
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if s.entries.contains_key(index) {
+        if s.epoch != epoch || s.entries.contains_key(index) {
             return;
         }
         while s.used + bytes > self.inner.capacity && !s.entries.is_empty() {
@@ -342,25 +351,18 @@ impl<T: Element> ChunkStore<T> for ChunkCache<T> {
 
     fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {
         let r = self.inner.store.write_chunk(index, data);
-        self.inner
+        let mut s = self
+            .inner
             .state
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(index);
+            .unwrap_or_else(PoisonError::into_inner);
+        s.epoch += 1;
+        s.remove(index);
         r
     }
 
     fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError> {
-        let cached = self
-            .inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entries
-            .contains_key(index);
-        if cached {
-            return Ok(true);
-        }
+        // not from the cache: a chunk never written is cached as its fill value
         self.inner.store.contains_chunk(index)
     }
 

@@ -7,6 +7,7 @@
 //! readers never look at (zarr reads only the keys it computes) and
 //! [`remove_temporaries`] deletes on resume.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::storage::byte_range::ByteRangeIterator;
 use zarrs::storage::{
-    AtomicRenameStorageTraits, Bytes, ListableStorageTraits, MaybeBytesIterator,
-    OffsetBytesIterator, ReadableStorageTraits, StorageError, StoreKey, StoreKeys,
-    StoreKeysPrefixes, StorePrefix, WritableStorageTraits,
+    Bytes, ListableStorageTraits, MaybeBytesIterator, OffsetBytesIterator, ReadableStorageTraits,
+    StorageError, StoreKey, StoreKeys, StoreKeysPrefixes, StorePrefix, WritableStorageTraits,
 };
 
 /// The marker in temporary file names.
@@ -45,13 +45,6 @@ impl AtomicFsStore {
             root: root.to_path_buf(),
             counters,
         })
-    }
-
-    fn temp_key(key: &StoreKey) -> Result<StoreKey, StorageError> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{}{TEMP_MARKER}{}-{n}", key.as_str(), std::process::id());
-        StoreKey::new(name).map_err(|e| StorageError::Other(e.to_string()))
     }
 }
 
@@ -106,19 +99,33 @@ impl ReadableStorageTraits for AtomicFsStore {
 
 impl WritableStorageTraits for AtomicFsStore {
     fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
-        let len = value.len() as u64;
-        let temp = Self::temp_key(key)?;
-        if let Err(e) = self.inner.set(&temp, value) {
-            let _ = self.inner.erase(&temp);
-            return Err(e);
-        }
-        if let Err(e) = self.inner.rename(&temp, key) {
-            let _ = self.inner.erase(&temp);
-            return Err(e);
+        // by hand rather than through FilesystemStore::set + rename, whose per-key lock
+        // table would keep an entry for every temporary name forever
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = self.inner.key_to_fspath(key);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let temp = path.with_file_name(format!("{name}{TEMP_MARKER}{}-{n}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(&value)?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&temp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&temp);
+            return Err(StorageError::IOError(Arc::new(e)));
         }
         self.counters
             .bytes_written
-            .fetch_add(len, Ordering::Relaxed);
+            .fetch_add(value.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 

@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering;
 
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{
-    ArrayBytes, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArrayError,
-    ArrayShardedReadableExt, ArrayShardedReadableExtCache, ArraySubset, CodecError,
+    ArrayBytes, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArrayError, ArraySubset,
+    CodecError,
 };
-use zarrs::storage::ReadableStorageTraits;
+use zarrs::storage::byte_range::ByteRange;
+use zarrs::storage::{ReadableStorageTraits, StorageError};
 
 use super::ZarrStore;
 use crate::dtype::Element;
@@ -37,11 +38,28 @@ impl<T: Element> ZarrStore<T> {
             location: format!("{}/{}", self.location, self.file_key(index)),
             message,
         };
+        let corrupt = |reason: String| StoreError::CorruptChunk {
+            key: self.file_key(index),
+            location: self.location.clone(),
+            reason,
+        };
         match e {
+            // a file shorter than its own index or byte ranges says: truncated
+            ArrayError::StorageError(StorageError::InvalidByteRangeError(r))
+            | ArrayError::CodecError(CodecError::StorageError(
+                StorageError::InvalidByteRangeError(r),
+            )) => corrupt(r.to_string()),
+            ArrayError::StorageError(StorageError::IOError(io))
+            | ArrayError::CodecError(CodecError::StorageError(StorageError::IOError(io)))
+                if io.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                corrupt(format!("the file ends early ({io})"))
+            }
             ArrayError::StorageError(s) | ArrayError::CodecError(CodecError::StorageError(s)) => {
                 storage(s.to_string())
             }
-            ArrayError::CodecError(CodecError::IOError(io)) => storage(io.to_string()),
+            // codecs report decoding failures (zstd, blosc) as I/O errors of their streams
+            ArrayError::CodecError(CodecError::IOError(io)) => corrupt(io.to_string()),
             ArrayError::CodecError(c) => StoreError::CorruptChunk {
                 key: self.file_key(index),
                 location: self.location.clone(),
@@ -127,7 +145,7 @@ impl<T: Element> ZarrStore<T> {
             Some(bytes) => self.decode_into(index, &subset, bytes),
             None => {
                 // bool: decode bytes, then map every byte to a valid bool
-                let mut scratch = vec![0u8; out.len() * std::mem::size_of::<T>()];
+                let mut scratch = vec![0u8; size_of_val(out)];
                 self.decode_into(index, &subset, &mut scratch)?;
                 fill_from_bytes(&scratch, out);
                 Ok(())
@@ -233,6 +251,35 @@ impl<T: Element> ZarrStore<T> {
         self.write_file(shard_index, &cell, &extent, bytes)
     }
 
+    /// Whether shard `shard_index` (the chunk, on an array without shards) has been
+    /// written: how a resumed write that writes whole shards skips finished ones.
+    ///
+    /// ```
+    /// use spillway::store::zarr::{ZarrOptions, ZarrStore};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-cshard-{}.zarr", std::process::id()));
+    /// let o = ZarrOptions { shard_shape: Some(vec![4]), ..Default::default() };
+    /// let s = ZarrStore::<u8>::create(&path, &[8], &[2], &o).unwrap();
+    /// s.write_shard(&[1], &[0, 0, 0, 0]).unwrap();
+    /// assert!(!s.contains_shard(&[0]).unwrap() && s.contains_shard(&[1]).unwrap());
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn contains_shard(&self, shard_index: &[usize]) -> Result<bool, StoreError> {
+        let cell = self.write_granularity().to_vec();
+        let len = crate::store::chunk_extent(&self.shape, &cell, shard_index)
+            .iter()
+            .product();
+        checked_extent(&self.location, &self.shape, &cell, shard_index, len)?;
+        let idx: Vec<u64> = shard_index.iter().map(|&i| i as u64).collect();
+        let key = self.array.chunk_key(&idx);
+        self.storage
+            .size_key(&key)
+            .map(|s| s.is_some())
+            .map_err(|e| StoreError::Io {
+                location: format!("{}/{}", self.location, key),
+                message: e.to_string(),
+            })
+    }
+
     fn shard_lock(&self, index: &[usize]) -> &std::sync::Mutex<()> {
         let shard = self.shard_shape.as_deref().unwrap_or(&self.chunk_shape);
         let file: Vec<usize> = index
@@ -270,15 +317,59 @@ impl<T: Element> ZarrStore<T> {
                         message: e.to_string(),
                     })
             }
-            Some(_) => {
-                let cache = ArrayShardedReadableExtCache::new(&self.array);
-                let idx: Vec<u64> = index.iter().map(|&i| i as u64).collect();
-                self.array
-                    .subchunk_byte_range(&cache, &idx)
-                    .map(|r| r.is_some())
-                    .map_err(|e| self.chunk_error(index, e))
-            }
+            Some(shard) => self.shard_holds(index, shard),
         }
+    }
+
+    /// Whether the shard holding inner chunk `index` has an entry for it: reads the
+    /// shard index (at the end of the shard, 16 bytes per inner chunk and a crc32c, as
+    /// spillway and zarr-python write it); an empty entry is `u64::MAX` twice.
+    fn shard_holds(&self, index: &[usize], shard: &[usize]) -> Result<bool, StoreError> {
+        let file: Vec<u64> = index
+            .iter()
+            .zip(&self.chunk_shape)
+            .zip(shard)
+            .map(|((&i, &c), &s)| (i * c / s) as u64)
+            .collect();
+        let key = self.array.chunk_key(&file);
+        let io = |message: String| StoreError::Io {
+            location: format!("{}/{}", self.location, key),
+            message,
+        };
+        let Some(size) = self.storage.size_key(&key).map_err(|e| io(e.to_string()))? else {
+            return Ok(false);
+        };
+        if !self.standard_shard_index {
+            return Ok(true); // another index layout: the shard's existence is all we check
+        }
+        let per: Vec<usize> = shard
+            .iter()
+            .zip(&self.chunk_shape)
+            .map(|(&s, &c)| s / c)
+            .collect();
+        let mut slot = 0;
+        for ((&i, &c), &p) in index.iter().zip(&self.chunk_shape).zip(&per) {
+            slot = slot * p + (i * c) % (c * p) / c;
+        }
+        let index_len = (per.iter().product::<usize>() * 16 + 4) as u64;
+        if size < index_len {
+            return Err(StoreError::CorruptChunk {
+                key: key.to_string(),
+                location: self.location.clone(),
+                reason: format!(
+                    "the shard has {size} bytes, fewer than its {index_len}-byte index"
+                ),
+            });
+        }
+        let entry = self
+            .storage
+            .get_partial(
+                &key,
+                ByteRange::FromStart(size - index_len + slot as u64 * 16, Some(16)),
+            )
+            .map_err(|e| io(e.to_string()))?
+            .ok_or_else(|| io("the shard vanished while being read".into()))?;
+        Ok(entry.iter().any(|&b| b != 0xFF))
     }
 }
 

@@ -52,6 +52,39 @@ pub(crate) const MARKER_KEY: &str = "spillway";
 /// Number of lock stripes serialising read-modify-write of shards.
 const SHARD_LOCKS: usize = 64;
 
+/// Makes an empty zarr v3 group at `path` (parent directories too), for arrays created
+/// inside it with [`ZarrStore::create`]`(path.join(name), ..)`; an existing group is kept.
+///
+/// ```
+/// use spillway::store::zarr::{create_group, ZarrOptions, ZarrStore};
+/// let g = std::env::temp_dir().join(format!("spillway-doc-group-{}.zarr", std::process::id()));
+/// create_group(&g).unwrap();
+/// ZarrStore::<f64>::create(g.join("x"), &[2], &[2], &ZarrOptions::default()).unwrap();
+/// assert!(ZarrStore::<f64>::open_in_group(&g, "x").is_ok());
+/// std::fs::remove_dir_all(&g).unwrap();
+/// ```
+pub fn create_group(path: impl AsRef<Path>) -> Result<(), StoreError> {
+    let path = path.as_ref();
+    match inspect(path) {
+        Ok(Node::Group) => return Ok(()),
+        Ok(Node::Other(_)) | Err(StoreError::NotFound { .. }) => {}
+        Ok(_) => {
+            return Err(StoreError::AlreadyExists {
+                location: path.display().to_string(),
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
+    let storage = AtomicFsStore::new(path, Arc::new(RawCounters::default()))
+        .map_err(|e| io_error(path, e))?;
+    let json = serde_json::json!({"zarr_format": 3, "node_type": "group", "attributes": {}});
+    let key = StoreKey::new("zarr.json").expect("a valid key");
+    storage
+        .set(&key, Bytes::from(json.to_string()))
+        .map_err(|e| io_error(path, e))
+}
+
 /// Chunks and encoded bytes a [`ZarrStore`] moved to and from disk.
 ///
 /// ```
@@ -91,6 +124,8 @@ pub struct ZarrStore<T: Element> {
     chunks_read: AtomicU64,
     chunks_written: AtomicU64,
     shard_locks: Vec<Mutex<()>>,
+    /// Whether shards end with the usual index (bytes + crc32c) that contains_chunk reads.
+    standard_shard_index: bool,
     codec_options: CodecOptions,
     _element: PhantomData<fn() -> T>,
 }
@@ -161,6 +196,24 @@ fn inspect(path: &Path) -> Result<Node, StoreError> {
     ))
 }
 
+/// Whether the array's sharding keeps its index at the end with codecs bytes + crc32c.
+fn standard_shard_index(array: &Array<AtomicFsStore>) -> bool {
+    let zarrs::array::ArrayMetadata::V3(meta) = array.metadata() else {
+        return false;
+    };
+    let Ok(json) = serde_json::to_value(meta) else {
+        return false;
+    };
+    let config = &json["codecs"][0]["configuration"];
+    let names: Vec<&str> = config["index_codecs"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    json["codecs"][0]["name"] == "sharding_indexed"
+        && config["index_location"].as_str().unwrap_or("end") == "end"
+        && names == ["bytes", "crc32c"]
+}
+
 /// The names of the arrays directly inside group `path`, for hints.
 fn group_children(path: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(path)
@@ -190,6 +243,15 @@ impl<T: Element> ZarrStore<T> {
         let path = path.as_ref();
         match inspect(path)? {
             Node::V3Array(json) => {
+                let grid = json["chunk_grid"]["name"].as_str().unwrap_or("");
+                if grid != "regular" {
+                    return Err(StoreError::NotZarr {
+                        location: path.display().to_string(),
+                        reason: format!(
+                            "its chunk grid is {grid:?}; spillway reads regular chunk grids only"
+                        ),
+                    });
+                }
                 let complete = json
                     .pointer(&format!("/attributes/{MARKER_KEY}/complete"))
                     .and_then(|v| v.as_bool())
@@ -331,7 +393,8 @@ impl<T: Element> ZarrStore<T> {
 
     /// Reopens a store that [`create`](Self::create) made and a killed writer left
     /// incomplete, for writing the chunks still missing: temporary files the writer left
-    /// are deleted. Also works on complete v3 stores.
+    /// are deleted, so no other writer of this store may be running. Also works on
+    /// complete v3 stores.
     ///
     /// ```
     /// use spillway::store::{ChunkStore, zarr::{ZarrOptions, ZarrStore}};
@@ -400,6 +463,7 @@ impl<T: Element> ZarrStore<T> {
             _ => (zarr_chunk, None),
         };
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
+        let standard_shard_index = standard_shard_index(&array);
         Ok(ZarrStore {
             array,
             storage,
@@ -414,6 +478,7 @@ impl<T: Element> ZarrStore<T> {
             chunks_read: AtomicU64::new(0),
             chunks_written: AtomicU64::new(0),
             shard_locks: (0..SHARD_LOCKS).map(|_| Mutex::new(())).collect(),
+            standard_shard_index,
             codec_options,
             _element: PhantomData,
         })
