@@ -13,6 +13,9 @@ mod error;
 pub mod layout;
 pub mod random;
 pub mod reduction;
+pub mod ufunc;
+pub mod reduce_more;
+pub mod user;
 pub mod visualize;
 
 pub use error::ArrayError;
