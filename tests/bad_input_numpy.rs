@@ -18,7 +18,10 @@ fn percentile_outside_0_100_names_the_value() {
     let x = arange(0.0, 10.0, 1.0, 3);
     for q in [-1.0, 100.5, f64::NAN] {
         let e = x.percentile(q).unwrap_err().to_string();
-        assert!(e.contains(&format!("q = {q}")) && e.contains("between 0 and 100"), "{e}");
+        assert!(
+            e.contains(&format!("q = {q}")) && e.contains("between 0 and 100"),
+            "{e}"
+        );
     }
     assert_eq!(x.percentile(100.0).unwrap(), 9.0);
     assert_eq!(x.percentile(0.0).unwrap(), 0.0);
@@ -52,7 +55,10 @@ fn histogram_refuses_zero_bins_bad_ranges_and_decreasing_edges() {
 fn map_overlap_depth_larger_than_a_chunk_says_how_to_rechunk() {
     let x = ones::<f64>([10, 10], [2, 5]);
     let m = message(x.map_overlap(&[3, 1], Boundary::Reflect, |b| b.to_owned()));
-    assert!(m.contains("depth 3 on axis 0") && m.contains("rechunk"), "{m}");
+    assert!(
+        m.contains("depth 3 on axis 0") && m.contains("rechunk"),
+        "{m}"
+    );
     let m = message(x.map_overlap(&[1], Boundary::None, |b| b.to_owned()));
     assert!(m.contains("one depth per axis"), "{m}");
     // the last chunk may be shorter than the depth
@@ -75,25 +81,46 @@ fn axes_out_of_range_and_empty_reductions_are_errors() {
     let x = ones::<f64>([3, 4], 2);
     assert!(matches!(
         x.argmax(Some(2), false).check(),
-        Err(Error::Array(ArrayError::AxisOutOfRange { axis: 2, ndim: 2 }))
+        Err(Error::Array(ArrayError::AxisOutOfRange {
+            axis: 2,
+            ndim: 2
+        }))
     ));
     assert!(x.cumsum(-3).check().is_err());
     assert!(x.nanmin(Some(&[0, 0]), false).check().is_err());
     let empty = zeros::<f64>([0, 3], 1);
     assert!(message(empty.argmin(Some(0), false)).contains("zero-size"));
     assert!(message(empty.nanmax(None, false)).contains("zero-size"));
-    assert!(message(empty.reduction(Some(&[0]), false, |xs: &[f64]| xs.len(), |a, b| a + b, |n: usize| n as i64)).contains("zero-size"));
+    assert!(
+        message(empty.reduction(
+            Some(&[0]),
+            false,
+            |xs: &[f64]| xs.len(),
+            |a, b| a + b,
+            |n: usize| n as i64
+        ))
+        .contains("zero-size")
+    );
     // but these have identities, as in NumPy
     assert_eq!(empty.prod(None, false).compute_scalar().unwrap(), 1.0);
-    assert_eq!(empty.nansum(Some(&[0]), false).compute_vec().unwrap(), vec![0.0; 3]);
-    assert_eq!(empty.count_nonzero(None, false).compute_scalar().unwrap(), 0);
+    assert_eq!(
+        empty.nansum(Some(&[0]), false).compute_vec().unwrap(),
+        vec![0.0; 3]
+    );
+    assert_eq!(
+        empty.count_nonzero(None, false).compute_scalar().unwrap(),
+        0
+    );
 }
 
 #[test]
 fn mismatched_operands_carry_broadcast_and_alignment_errors() {
     let a = ones::<f64>(4, 2);
     let b = ones::<f64>(3, 3);
-    assert!(matches!(a.hypot(&b).check(), Err(Error::Array(ArrayError::Broadcast { .. }))));
+    assert!(matches!(
+        a.hypot(&b).check(),
+        Err(Error::Array(ArrayError::Broadcast { .. }))
+    ));
     assert!(matches!(
         where_(&a.gt(0.0), &a, &b).check(),
         Err(Error::Array(ArrayError::Broadcast { .. }))

@@ -79,7 +79,11 @@ fn lanes<T: Clone>(data: &ArrayD<T>, axis: Option<usize>) -> (Vec<Vec<T>>, Vec<u
         Some(a) => {
             let mut shape = data.shape().to_vec();
             shape.remove(a);
-            let lanes = data.lanes(Axis(a)).into_iter().map(|l| l.to_vec()).collect();
+            let lanes = data
+                .lanes(Axis(a))
+                .into_iter()
+                .map(|l| l.to_vec())
+                .collect();
             (lanes, shape)
         }
     }
@@ -99,7 +103,11 @@ fn np_percentile(sorted: &[f64], q: f64) -> f64 {
         return a;
     }
     let b = sorted[rank + 1];
-    if t < 0.5 { a + (b - a) * t } else { b - (b - a) * (1.0 - t) }
+    if t < 0.5 {
+        a + (b - a) * t
+    } else {
+        b - (b - a) * (1.0 - t)
+    }
 }
 
 fn axis_choice(ndim: usize) -> impl Strategy<Value = Option<usize>> {
@@ -302,7 +310,10 @@ fn median_of_data_larger_than_the_budget_is_exact() {
         .build()
         .unwrap();
     let x = spillway::random::default_rng(5).random(1_000_000, 20_000);
-    assert!(x.compute().is_err(), "the whole array must not fit the budget");
+    assert!(
+        x.compute().is_err(),
+        "the whole array must not fit the budget"
+    );
     let median = x.median().unwrap();
     let p90 = x.percentile(90.0).unwrap();
     client.close();
@@ -315,9 +326,15 @@ fn median_of_data_larger_than_the_budget_is_exact() {
 #[test]
 fn nan_argmax_and_ties_resolve_like_numpy() {
     let _g = serial();
-    let x = from_ndarray(ndarray::array![[1.0, 3.0, 3.0], [f64::NAN, 0.0, f64::NAN]], [1, 2]);
+    let x = from_ndarray(
+        ndarray::array![[1.0, 3.0, 3.0], [f64::NAN, 0.0, f64::NAN]],
+        [1, 2],
+    );
     assert_eq!(x.argmax(None, false).compute_scalar().unwrap(), 3);
     assert_eq!(x.argmax(Some(1), false).compute_vec().unwrap(), vec![1, 0]);
     assert_eq!(x.argmin(Some(0), true).compute().unwrap().shape(), &[1, 3]);
-    assert_eq!(x.argmin(Some(0), false).compute_vec().unwrap(), vec![1, 1, 1]);
+    assert_eq!(
+        x.argmin(Some(0), false).compute_vec().unwrap(),
+        vec![1, 1, 1]
+    );
 }

@@ -70,12 +70,14 @@ fn case<T: Clone + std::fmt::Debug + 'static>(
                     chunking(&other_shape),
                     Just(other_shape),
                 )
-                    .prop_map(|(data, chunks, other, other_chunks, other_shape)| Case {
-                        data,
-                        chunks,
-                        other: ArrayD::from_shape_vec(IxDyn(&other_shape), other).unwrap(),
-                        other_chunks,
-                    })
+                    .prop_map(
+                        |(data, chunks, other, other_chunks, other_shape)| Case {
+                            data,
+                            chunks,
+                            other: ArrayD::from_shape_vec(IxDyn(&other_shape), other).unwrap(),
+                            other_chunks,
+                        },
+                    )
             })
     })
 }
@@ -202,8 +204,8 @@ proptest! {
         let results = spillway::compute_all(&lazies).unwrap();
         let nan_max = |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else if a >= b { a } else { b };
         let nan_min = |a: f64, b: f64| if a.is_nan() || b.is_nan() { f64::NAN } else if a <= b { a } else { b };
-        let fmax = |a: f64, b: f64| if a.is_nan() { b } else if b.is_nan() { a } else if a >= b { a } else { b };
-        let fmin = |a: f64, b: f64| if a.is_nan() { b } else if b.is_nan() { a } else if a <= b { a } else { b };
+        let fmax = |a: f64, b: f64| if a.is_nan() { b } else if b.is_nan() || a >= b { a } else { b };
+        let fmin = |a: f64, b: f64| if a.is_nan() { b } else if b.is_nan() || a <= b { a } else { b };
         let wants = [
             ("arctan2", c.reference(f64::atan2)),
             ("hypot", c.reference(f64::hypot)),
@@ -289,7 +291,10 @@ proptest! {
 
 #[test]
 fn round_is_half_to_even_on_f32_too() {
-    let x = from_ndarray(ndarray::array![0.5f32, 1.5, 2.5, -0.5, -1.5, 1e8, 0.49999997], 3);
+    let x = from_ndarray(
+        ndarray::array![0.5f32, 1.5, 2.5, -0.5, -1.5, 1e8, 0.49999997],
+        3,
+    );
     assert_eq!(
         x.round().compute_vec().unwrap(),
         vec![0.0, 2.0, 2.0, -0.0, -2.0, 1e8, 0.0]

@@ -89,7 +89,11 @@ fn pad(data: &ArrayD<i64>, depth: &[usize], boundary: Boundary<i64>) -> ArrayD<i
                     Boundary::Constant(_) | Boundary::None => None,
                     Boundary::Nearest => Some(if i < 0 { 0 } else { n - 1 }),
                     Boundary::Periodic => Some(i.rem_euclid(n as isize) as usize),
-                    Boundary::Reflect => Some(if i < 0 { (-i - 1) as usize } else { 2 * n - i as usize - 1 }),
+                    Boundary::Reflect => Some(if i < 0 {
+                        (-i - 1) as usize
+                    } else {
+                        2 * n - i as usize - 1
+                    }),
                 }
             };
             match src {
@@ -247,8 +251,14 @@ fn a_block_of_the_wrong_shape_is_a_task_error_naming_the_block() {
     match y.compute() {
         Err(Error::TaskPanicked { op, message, .. }) => {
             assert_eq!(op, "map_blocks");
-            assert!(message.contains("returned a block of shape [1]"), "{message}");
-            assert!(message.contains("has shape [4]") || message.contains("has shape [2]"), "{message}");
+            assert!(
+                message.contains("returned a block of shape [1]"),
+                "{message}"
+            );
+            assert!(
+                message.contains("has shape [4]") || message.contains("has shape [2]"),
+                "{message}"
+            );
         }
         other => panic!("expected a task error, got {other:?}"),
     }
@@ -258,6 +268,9 @@ fn a_block_of_the_wrong_shape_is_a_task_error_naming_the_block() {
 fn map_blocks_fuses_with_reductions_after_it() {
     let x = spillway::random::default_rng(3).random([300, 40], [70, 40]);
     let doubled = x.map_blocks(|b| b.mapv(|v| v * 2.0));
-    let (a, b) = (doubled.sum().compute_scalar().unwrap(), x.sum().compute_scalar().unwrap());
+    let (a, b) = (
+        doubled.sum().compute_scalar().unwrap(),
+        x.sum().compute_scalar().unwrap(),
+    );
     assert!((a - 2.0 * b).abs() < 1e-9 * b.abs());
 }

@@ -12,9 +12,9 @@ pub mod elementwise;
 mod error;
 pub mod layout;
 pub mod random;
+pub mod reduce_more;
 pub mod reduction;
 pub mod ufunc;
-pub mod reduce_more;
 pub mod user;
 pub mod visualize;
 

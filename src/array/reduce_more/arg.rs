@@ -7,12 +7,12 @@
 //! the chunking.
 
 use super::basic::FnReducer;
+use crate::Chunks;
 use crate::array::{Array, normalize_axis};
 use crate::dtype::Numeric;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
 use crate::graph::region::Region;
-use crate::Chunks;
 use ndarray::{ArrayViewMut, Axis, IxDyn};
 use std::any::Any;
 use std::sync::Arc;
@@ -113,9 +113,13 @@ impl<T: Numeric> Array<T> {
             v == m || nan
         });
         let index = index_array(self.shape(), self.chunks(), index_axis);
-        let candidates = hit.binary("arg_index", &index, |h: bool, i: i64| {
-            if h { i } else { i64::MAX }
-        });
+        let candidates = hit.binary(
+            "arg_index",
+            &index,
+            |h: bool, i: i64| {
+                if h { i } else { i64::MAX }
+            },
+        );
         let label = if max { "argmax" } else { "argmin" };
         let first = FnReducer::new(
             label,

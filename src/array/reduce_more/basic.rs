@@ -38,7 +38,13 @@ impl<T, A, U: Clone, C: Clone, M: Clone, G: Clone> Clone for FnReducer<T, A, U, 
 
 impl<T, A, U, C, M, G> FnReducer<T, A, U, C, M, G> {
     /// A reducer named `label` from its three functions.
-    pub(crate) fn new(label: &'static str, empty: Option<U>, chunk: C, combine: M, aggregate: G) -> Self {
+    pub(crate) fn new(
+        label: &'static str,
+        empty: Option<U>,
+        chunk: C,
+        combine: M,
+        aggregate: G,
+    ) -> Self {
         FnReducer {
             label,
             empty,
@@ -144,8 +150,9 @@ impl<T: Element> Array<T> {
             "prod",
             Some(<T::Sum as Numeric>::ONE),
             |xs: &[T]| {
-                xs.iter()
-                    .fold(<T::Sum as Numeric>::ONE, |a, &x| Numeric::mul(a, x.cast::<T::Sum>()))
+                xs.iter().fold(<T::Sum as Numeric>::ONE, |a, &x| {
+                    Numeric::mul(a, x.cast::<T::Sum>())
+                })
             },
             |a: T::Sum, b: T::Sum| Numeric::mul(a, b),
             |a: T::Sum| a,
@@ -227,11 +234,19 @@ impl<T: FloatElement> Array<T> {
                         sum += x.to_f64();
                     }
                 }
-                if count == 0.0 { (0.0, 0.0) } else { (count, sum / count) }
+                if count == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    (count, sum / count)
+                }
             },
             merge_mean,
             |(count, mean): (f64, f64)| {
-                if count == 0.0 { T::nan() } else { T::from_f64(mean) }
+                if count == 0.0 {
+                    T::nan()
+                } else {
+                    T::from_f64(mean)
+                }
             },
         );
         self.fn_reduce(axes, keepdims, r)

@@ -143,13 +143,14 @@ impl<T: Element> Array<T> {
         if edges.len() < 2 {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "histogram",
-                message: format!(
-                    "{} bin edges given; give at least 2 (one bin)",
-                    edges.len()
-                ),
+                message: format!("{} bin edges given; give at least 2 (one bin)", edges.len()),
             });
         }
-        if let Some(i) = (1..edges.len()).find(|&i| !(edges[i - 1] <= edges[i])) {
+        if let Some(i) = (1..edges.len()).find(|&i| {
+            edges[i - 1].partial_cmp(&edges[i]) == Some(std::cmp::Ordering::Greater)
+                || edges[i].is_nan()
+                || edges[i - 1].is_nan()
+        }) {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "histogram",
                 message: format!(

@@ -81,8 +81,8 @@ impl<T: Element> Folder<T> for Totals {
     fn fold(&self, state: &mut Self::State, data: &[T], tile: &Region) {
         let (block, accs) = state;
         let axis = self.axis;
-        let mut accs = ArrayViewMut::from_shape(IxDyn(&lanes_shape(block, axis)), accs)
-            .expect("state shape");
+        let mut accs =
+            ArrayViewMut::from_shape(IxDyn(&lanes_shape(block, axis)), accs).expect("state shape");
         accs.slice_each_axis_inplace(|d| {
             let a = d.axis.index();
             if a == axis {
@@ -109,7 +109,9 @@ impl<T: Element> Folder<T> for Totals {
     fn absorb(&self, total: &mut ArrayD<T::Sum>, (block, accs): Self::State) {
         let axis = self.axis;
         let offsets = self.grid_offsets();
-        let b = offsets.partition_point(|&o| o <= block.start[axis]).saturating_sub(1);
+        let b = offsets
+            .partition_point(|&o| o <= block.start[axis])
+            .saturating_sub(1);
         let shape = lanes_shape(&block, axis);
         if shape.iter().product::<usize>() == 0 {
             return;
@@ -233,8 +235,7 @@ impl<T: Element> BlockCompute<T::Sum> for ScanBlocks<T> {
         }
         let values =
             ArrayView::from_shape(IxDyn(region.shape.as_slice()), &self.values[..]).expect("block");
-        let mut out =
-            ArrayViewMut::from_shape(IxDyn(region.shape.as_slice()), out).expect("block");
+        let mut out = ArrayViewMut::from_shape(IxDyn(region.shape.as_slice()), out).expect("block");
         Zip::from(out.lanes_mut(Axis(axis)))
             .and(values.lanes(Axis(axis)))
             .and(carry.view().index_axis_move(Axis(axis), 0))

@@ -327,7 +327,9 @@ impl<T: SortKey> Array<T> {
         if !(0.0..=100.0).contains(&q) {
             return Err(ArrayError::InvalidArgument {
                 op: "percentile",
-                message: format!("q = {q} is outside [0, 100]; give a percentile between 0 and 100"),
+                message: format!(
+                    "q = {q} is outside [0, 100]; give a percentile between 0 and 100"
+                ),
             }
             .into());
         }

@@ -165,7 +165,9 @@ impl<T: Integer> Array<T> {
     /// ```
     pub fn right_shift(&self, amount: T) -> Array<T> {
         match self.checked_shift("right_shift", amount) {
-            Ok(s) => self.unary("right_shift", move |a: T| T::shr(a, T::from_i128(s as i128))),
+            Ok(s) => self.unary("right_shift", move |a: T| {
+                T::shr(a, T::from_i128(s as i128))
+            }),
             Err(e) => Array::invalid(e),
         }
     }
@@ -284,7 +286,13 @@ mod tests {
 
     #[test]
     fn remainder_takes_the_sign_of_the_divisor() {
-        for (a, b, want) in [(7i64, 3, 1), (-7, 3, 2), (7, -3, -2), (-7, -3, -1), (5, 0, 0)] {
+        for (a, b, want) in [
+            (7i64, 3, 1),
+            (-7, 3, 2),
+            (7, -3, -2),
+            (-7, -3, -1),
+            (5, 0, 0),
+        ] {
             assert_eq!(<i64 as Remainder>::remainder(a, b), want, "{a} % {b}");
         }
         assert_eq!(<i64 as Remainder>::remainder(i64::MIN, -1), 0);
@@ -300,7 +308,10 @@ mod tests {
             (&x % 3).compute_vec().unwrap(),
             vec![2, 0, 1, 2, 0, 1, 2, 0, 1]
         );
-        assert_eq!((&x & 1).compute_vec().unwrap(), vec![0, 1, 0, 1, 0, 1, 0, 1, 0]);
+        assert_eq!(
+            (&x & 1).compute_vec().unwrap(),
+            vec![0, 1, 0, 1, 0, 1, 0, 1, 0]
+        );
         assert_eq!((&x << 1).compute_vec().unwrap()[0], -8);
         assert!((&x << 64).check().is_err());
     }

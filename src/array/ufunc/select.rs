@@ -1,8 +1,8 @@
 //! Selection: `where_(cond, a, b)` (NumPy's `np.where`) and `clip`.
 
+use crate::array::Array;
 use crate::array::broadcast::{broadcast_shapes, operand_region, unify_chunks};
 use crate::array::elementwise::Operand;
-use crate::array::Array;
 use crate::dtype::{Element, Numeric};
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
@@ -103,8 +103,14 @@ impl<T: Element> Eval<T> for WhereEval<T> {
         let bv = ArrayView::from_shape(view(&rb), &*b).expect("tile shape");
         let ov = ArrayViewMut::from_shape(shape.clone(), out).expect("tile shape");
         Zip::from(ov)
-            .and(&cv.broadcast(shape.clone()).expect("broadcast by construction"))
-            .and(&av.broadcast(shape.clone()).expect("broadcast by construction"))
+            .and(
+                &cv.broadcast(shape.clone())
+                    .expect("broadcast by construction"),
+            )
+            .and(
+                &av.broadcast(shape.clone())
+                    .expect("broadcast by construction"),
+            )
             .and(&bv.broadcast(shape).expect("broadcast by construction"))
             .for_each(|o, &c, &a, &b| *o = if c { a } else { b });
     }

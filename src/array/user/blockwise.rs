@@ -277,4 +277,3 @@ pub fn blockwise<T: Element, U: Element>(
 ) -> Array<U> {
     build("blockwise", inputs, chunks, Arc::new(f))
 }
-

@@ -61,12 +61,15 @@ fn axis_sources<T>(
         .collect()
 }
 
+/// The function `map_overlap` applies to each extended block.
+type StencilFn<T> = dyn Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync;
+
 struct OverlapExpr<T: Element> {
     meta: NodeMeta,
     input: ExprRef<T>,
     depth: Vec<usize>,
     boundary: Boundary<T>,
-    f: Arc<dyn Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync>,
+    f: Arc<StencilFn<T>>,
 }
 
 impl<T: Element> std::fmt::Debug for OverlapExpr<T> {
@@ -127,7 +130,7 @@ struct OverlapCompute<T: Element> {
     shape: Vec<usize>,
     depth: Vec<usize>,
     boundary: Boundary<T>,
-    f: Arc<dyn Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync>,
+    f: Arc<StencilFn<T>>,
     buffer: Vec<T>,
 }
 
