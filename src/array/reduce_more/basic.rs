@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 /// merges two states (the left one folded earlier elements), `aggregate` turns the final
 /// state into the output; `empty` is the output of an empty group (None when the op
 /// refuses zero-size reductions).
-pub struct FnReducer<T, A, U, C, M, G> {
+pub(crate) struct FnReducer<T, A, U, C, M, G> {
     label: &'static str,
     empty: Option<U>,
     chunk: C,

@@ -296,7 +296,7 @@ impl<T: Element> Array<T> {
     /// boundaries (see the module docs).
     ///
     /// ```
-    /// let x = spillway::from_ndarray(ndarray::array![[1, 2, 3], [4, 5, 6]], 1);
+    /// let x = spillway::from_ndarray(ndarray::array![[1i64, 2, 3], [4, 5, 6]], 1);
     /// let c = x.cumsum(1).compute().unwrap();
     /// assert_eq!(c, ndarray::array![[1i64, 3, 6], [4, 9, 15]].into_dyn());
     /// assert_eq!(x.cumsum(0).compute_vec().unwrap(), vec![1, 2, 3, 5, 7, 9]);
