@@ -271,3 +271,40 @@ impl<T: Element, F: Folder<T>> ReductionRun<T> for FoldRun<T, F> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{compute_all, from_ndarray};
+
+    #[test]
+    fn folds_share_a_stage_with_reductions_of_the_same_input_in_either_order() {
+        let x = from_ndarray(
+            ndarray::array![[0.5, 1.5, 2.5], [3.5, f64::NAN, 0.25]],
+            [1, 2],
+        );
+        let hist = x.histogram(2, (0.0, 4.0)).0;
+        let count = x.count_nonzero(None, false);
+        for roots in [[hist.clone(), count.clone()], [count.clone(), hist.clone()]] {
+            let (values, report) = crate::graph::plan::compute_many(
+                &[roots[0].expr.clone(), roots[1].expr.clone()],
+                &crate::Client::current(),
+            )
+            .unwrap();
+            let flat: Vec<Vec<i64>> = values.iter().map(|v| v.iter().copied().collect()).collect();
+            let (h, c) = if roots[0].shape().is_empty() {
+                (&flat[1], &flat[0])
+            } else {
+                (&flat[0], &flat[1])
+            };
+            assert_eq!(h, &vec![3, 2]);
+            assert_eq!(c, &vec![6]);
+            // one reduction stage over x's 4 blocks: both folded from the same tiles
+            assert_eq!(
+                report.stages.iter().filter(|s| s.tasks == 4).count(),
+                1,
+                "{report}"
+            );
+        }
+        assert_eq!(compute_all(&[hist, count]).unwrap().len(), 2);
+    }
+}
