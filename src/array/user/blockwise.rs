@@ -14,6 +14,13 @@ use std::any::Any;
 use std::sync::Arc;
 
 /// Where a block lies: what a block function may want to know besides the values.
+///
+/// ```
+/// // each chunk filled with its start offset
+/// let x = spillway::zeros::<i64>(5, 2);
+/// let y = x.map_blocks_with(None, |b, info| b.mapv(|_| info.output_start[0] as i64));
+/// assert_eq!(y.compute_vec().unwrap(), vec![0, 0, 2, 2, 4]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockInfo {
     /// The block's index on the chunk grid (as Dask's `block_id`).

@@ -9,11 +9,24 @@ use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
 use crate::graph::region::Region;
-use ndarray::{ArrayD, ArrayViewD, IxDyn, Slice};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 use std::any::Any;
 use std::sync::Arc;
 
 /// What the halo holds beyond the array's edges.
+///
+/// ```
+/// use spillway::array::user::overlap::Boundary;
+/// // a one-element halo, seen through the first element of each extended block
+/// let x = spillway::arange(1i64, 5, 1, 2);
+/// let first = |b: Boundary<i64>| {
+///     x.map_overlap(&[1], b, |ext| ext.mapv(|_| ext[0])).compute_vec().unwrap()[0]
+/// };
+/// assert_eq!(first(Boundary::Reflect), 1);
+/// assert_eq!(first(Boundary::Periodic), 4);
+/// assert_eq!(first(Boundary::Constant(-9)), -9);
+/// assert_eq!(first(Boundary::None), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Boundary<T> {
     /// No halo at the edges: edge chunks are extended on their inner sides only.
@@ -41,6 +54,9 @@ fn axis_sources<T>(
     let lo = start as isize - depth as isize;
     let hi = (start + len + depth) as isize;
     let n_i = n as isize;
+    if n == 0 {
+        return Vec::new();
+    }
     (lo..hi)
         .filter_map(|i| {
             if (0..n_i).contains(&i) {
@@ -165,16 +181,22 @@ impl<T: Element> BlockCompute<T> for OverlapCompute<T> {
             Boundary::Constant(c) => c,
             _ => T::default(),
         };
-        let extended = ArrayD::from_shape_fn(IxDyn(&ext_shape), |index| {
-            let mut at = IxDyn(&vec![0; ndim]);
-            for a in 0..ndim {
-                match sources[a][index[a]] {
-                    Some(s) => at[a] = s - pulled.start[a],
-                    None => return fill,
+        // gather the halo one axis at a time (whole slices per index), then overwrite the
+        // constant positions
+        let mut extended = values.to_owned();
+        for (a, axis_sources) in sources.iter().enumerate() {
+            let index: Vec<usize> = axis_sources
+                .iter()
+                .map(|s| s.map_or(0, |s| s - pulled.start[a]))
+                .collect();
+            extended = extended.select(Axis(a), &index);
+            for (j, s) in axis_sources.iter().enumerate() {
+                if s.is_none() {
+                    extended.index_axis_mut(Axis(a), j).fill(fill);
                 }
             }
-            values[at]
-        });
+        }
+        debug_assert_eq!(extended.shape(), ext_shape.as_slice());
         let result = (self.f)(extended.view());
         let info = BlockInfo {
             block_id: block.to_vec(),
