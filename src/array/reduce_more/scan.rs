@@ -145,7 +145,8 @@ impl Totals {
 struct ScanExpr<T: Element> {
     meta: NodeMeta,
     input: ExprRef<T>,
-    totals: ExprRef<T::Sum>,
+    /// The chunk totals; `None` when the axis is one chunk (nothing to carry).
+    totals: Option<ExprRef<T::Sum>>,
     axis: usize,
     op: ScanOp,
 }
@@ -161,7 +162,9 @@ impl<T: Element> Node for ScanExpr<T> {
         &self.meta
     }
     fn inputs(&self) -> Vec<NodeRef> {
-        vec![self.input.clone().as_node(), self.totals.clone().as_node()]
+        let mut inputs = vec![self.input.clone().as_node()];
+        inputs.extend(self.totals.iter().map(|t| t.clone().as_node()));
+        inputs
     }
     fn kind(&self) -> NodeKind {
         NodeKind::Layout
@@ -182,7 +185,7 @@ impl<T: Element> Expr<T::Sum> for ScanExpr<T> {
             &self.meta.chunks,
             ScanBlocks::<T> {
                 input: ctx.build(&self.input),
-                totals: ctx.build(&self.totals),
+                totals: self.totals.as_ref().map(|t| ctx.build(t)),
                 axis: self.axis,
                 op: self.op,
                 values: Vec::new(),
@@ -197,7 +200,7 @@ impl<T: Element> Expr<T::Sum> for ScanExpr<T> {
 
 struct ScanBlocks<T: Element> {
     input: Box<dyn Eval<T>>,
-    totals: Box<dyn Eval<T::Sum>>,
+    totals: Option<Box<dyn Eval<T::Sum>>>,
     axis: usize,
     op: ScanOp,
     values: Vec<T>,
@@ -217,12 +220,12 @@ impl<T: Element> BlockCompute<T::Sum> for ScanBlocks<T> {
         let lanes = lanes_shape(region, axis);
         let mut carry = ArrayD::from_elem(IxDyn(&lanes), op.identity::<T::Sum>());
         let before = block[axis];
-        if before > 0 {
+        if let (true, Some(totals)) = (before > 0, self.totals.as_mut()) {
             let mut t = *region;
             t.start[axis] = 0;
             t.shape[axis] = before;
             self.carries.resize(t.size(), T::Sum::default());
-            self.totals.eval(&t, &mut self.carries);
+            totals.eval(&t, &mut self.carries);
             let totals = ArrayView::from_shape(IxDyn(t.shape.as_slice()), &self.carries[..])
                 .expect("totals region");
             Zip::from(carry.view_mut().index_axis_move(Axis(axis), 0))
@@ -275,7 +278,9 @@ impl<T: Element> Array<T> {
             grid,
             max_lanes,
         };
-        let totals: ExprRef<T::Sum> = Arc::new(FoldExpr::new(self.expr.clone(), totals));
+        let single_chunk = totals.grid.numblocks()[axis] <= 1;
+        let totals: Option<ExprRef<T::Sum>> = (!single_chunk)
+            .then(|| Arc::new(FoldExpr::new(self.expr.clone(), totals)) as ExprRef<T::Sum>);
         let meta = NodeMeta::new(
             label,
             self.shape().to_vec(),
