@@ -338,3 +338,45 @@ fn nan_argmax_and_ties_resolve_like_numpy() {
         vec![1, 1, 1]
     );
 }
+
+#[test]
+fn scans_histograms_and_argmax_stream_under_a_budget_smaller_than_the_data() {
+    let _g = serial();
+    let x = spillway::random::default_rng(9).random([1000, 1000], [100, 250]);
+    let run = || {
+        (
+            x.cumsum(0).sum_axis(0).compute_vec().unwrap(),
+            x.histogram(16, (0.0, 1.0)).0.compute_vec().unwrap(),
+            x.argmax(Some(1), false).compute_vec().unwrap(),
+            x.nanmean(Some(&[0]), false).compute_vec().unwrap(),
+        )
+    };
+    // 8 MB of data under a 2 MB budget
+    let client = Client::builder()
+        .n_workers(1)
+        .threads_per_worker(2)
+        .memory_limit("2MB")
+        .build()
+        .unwrap();
+    assert!(
+        x.compute().is_err(),
+        "the whole array must not fit the budget"
+    );
+    let small = run();
+    client.close();
+    let data = x.compute().unwrap();
+    let big = run();
+    // same plan shapes on both clients: bit-identical
+    assert_eq!(small, big);
+    let argmax_row0 = data
+        .index_axis(Axis(0), 0)
+        .iter()
+        .enumerate()
+        .fold(
+            (0, f64::MIN),
+            |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) },
+        )
+        .0;
+    assert_eq!(small.2[0], argmax_row0 as i64);
+    assert_eq!(small.1.iter().sum::<i64>(), 1_000_000);
+}
