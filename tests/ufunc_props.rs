@@ -300,3 +300,24 @@ fn round_is_half_to_even_on_f32_too() {
         vec![0.0, 2.0, 2.0, -0.0, -2.0, 1e8, 0.0]
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn float32_ufuncs_match_std(c in case((-8.0f32..8.0).boxed())) {
+        let x = c.lazy();
+        let y = c.lazy_other();
+        let results = spillway::compute_all(&[x.exp(), x.log1p(), x.tanh(), x.round(), x.sign(), x.hypot(&y), &x % &y]).unwrap();
+        let same = |a: &ArrayD<f32>, b: &ArrayD<f32>| a.iter().zip(b.iter()).all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()));
+        prop_assert!(same(&results[0], &c.data.mapv(f32::exp)));
+        prop_assert!(same(&results[1], &c.data.mapv(f32::ln_1p)));
+        prop_assert!(same(&results[2], &c.data.mapv(f32::tanh)));
+        prop_assert!(same(&results[3], &c.data.mapv(f32::round_ties_even)));
+        let sign = |v: f32| if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { v };
+        prop_assert!(same(&results[4], &c.data.mapv(sign)));
+        prop_assert!(same(&results[5], &c.reference(f32::hypot)));
+        let rem = |a: f32, b: f32| if b == 0.0 { f32::NAN } else { let m = a % b; if m == 0.0 { 0.0f32.copysign(b) } else if (m < 0.0) != (b < 0.0) { m + b } else { m } };
+        prop_assert!(same(&results[6], &c.reference(rem)));
+    }
+}
