@@ -1,5 +1,5 @@
 //! More reductions against ndarray references over random shapes (empty and size-1 axes
-//! included) and random chunkings (chunks of 1, uneven): prod, nansum, nanmean, nanmin,
+//! included) and random chunkings (chunks of 1, uneven): prod, nansum, nanmean, nanvar, nanmin,
 //! nanmax, count_nonzero, ptp, argmin, argmax, cumsum, cumprod, median, percentile and
 //! histogram; plus an exact median of data larger than the memory budget.
 //!
@@ -7,7 +7,7 @@
 //! percentiles and histograms are exact (the percentile's final interpolation uses
 //! NumPy's formula on both sides). Float nansum, nanmean, prod and cumsum are compared
 //! with a relative tolerance of 1e-12 of their natural scale (the sum of absolute values;
-//! for products the product of absolute values), since chunked partials associate
+//! for products the product of absolute values; for nanvar the sum of squares + 1), since chunked partials associate
 //! differently from a serial loop.
 //!
 //! Tests that build a client make it the current one, so every test holds one lock.
@@ -142,6 +142,7 @@ proptest! {
         let got_mean = a.nanmean(axes, keepdims).compute().unwrap();
         let got_prod = a.prod(axes, keepdims).compute().unwrap();
         let got_count = a.count_nonzero(axes, keepdims).compute().unwrap();
+        let got_var = a.nanvar(axes, 1.0, keepdims).compute().unwrap();
         for (i, lane) in lanes.iter().enumerate() {
             let finite: Vec<f64> = lane.iter().copied().filter(|v| !v.is_nan()).collect();
             let scale: f64 = finite.iter().map(|v| v.abs()).sum();
@@ -152,6 +153,13 @@ proptest! {
             let prod: f64 = lane.iter().product();
             let pscale: f64 = lane.iter().map(|v| v.abs()).product();
             prop_assert!(close(got_prod.as_slice().unwrap()[i], prod, pscale), "prod lane {}", i);
+            let var = if finite.len() < 2 {
+                f64::NAN
+            } else {
+                finite.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (finite.len() - 1) as f64
+            };
+            let vscale = finite.iter().map(|v| v * v).sum::<f64>() + 1.0;
+            prop_assert!(close(got_var.as_slice().unwrap()[i], var, vscale), "nanvar lane {}", i);
             let count = lane.iter().filter(|v| **v != 0.0).count() as i64;
             prop_assert_eq!(got_count.as_slice().unwrap()[i], count);
         }

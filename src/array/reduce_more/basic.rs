@@ -1,10 +1,12 @@
-//! `prod`, `nansum`, `nanmean`, `nanmin`, `nanmax`, `count_nonzero` and `ptp`.
+//! `prod`, `nansum`, `nanmean`, `nanvar`, `nanstd`, `nanmin`, `nanmax`, `count_nonzero`
+//! and `ptp`.
 //!
 //! Each is a [`Reducer`] (through [`FnReducer`]), so it gets the reduction stages, the
 //! fixed pairwise merge tree and the memory bounds of `sum`; `ptp` is `max - min`, two
 //! reductions of the same input that share one stage.
 
 use crate::array::Array;
+use crate::array::reduction::Moments;
 use crate::array::ufunc::float::{fmax, fmin};
 use crate::dtype::{Element, FloatElement, Numeric};
 use crate::graph::reduce::Reducer;
@@ -285,5 +287,79 @@ impl<T: FloatElement> Array<T> {
             |a: T| a,
         );
         self.fn_reduce(axes, keepdims, r)
+    }
+}
+
+/// (count, mean, M2) of the non-NaN values of a run.
+fn nan_moments<T: FloatElement>(xs: &[T]) -> Moments {
+    let (mut count, mut sum) = (0.0f64, 0.0f64);
+    for &x in xs {
+        if !x.is_nan() {
+            count += 1.0;
+            sum += x.to_f64();
+        }
+    }
+    if count == 0.0 {
+        return Moments {
+            count: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+        };
+    }
+    let mean = sum / count;
+    let m2 = xs
+        .iter()
+        .filter(|x| !x.is_nan())
+        .map(|&x| (x.to_f64() - mean) * (x.to_f64() - mean))
+        .sum();
+    Moments { count, mean, m2 }
+}
+
+impl<T: FloatElement> Array<T> {
+    fn nan_spread(
+        &self,
+        label: &'static str,
+        axes: Option<&[isize]>,
+        ddof: f64,
+        keepdims: bool,
+        root: bool,
+    ) -> Array<T> {
+        let r = FnReducer::new(
+            label,
+            Some(T::nan()),
+            nan_moments::<T>,
+            |mut a: Moments, b: Moments| {
+                a.merge(&b);
+                a
+            },
+            move |m: Moments| {
+                let dof = m.count - ddof;
+                let var = if dof <= 0.0 { f64::NAN } else { m.m2 / dof };
+                T::from_f64(if root { var.sqrt() } else { var })
+            },
+        );
+        self.fn_reduce(axes, keepdims, r)
+    }
+
+    /// Variance of the non-NaN elements with `ddof` delta degrees of freedom, as
+    /// `np.nanvar` (NaN where fewer than `ddof + 1` numbers remain); (count, mean, M2)
+    /// states merge with Chan's formula.
+    ///
+    /// ```
+    /// let x = spillway::from_ndarray(ndarray::array![1.0, f64::NAN, 3.0], 2);
+    /// assert_eq!(x.nanvar(None, 0.0, false).compute_scalar().unwrap(), 1.0);
+    /// ```
+    pub fn nanvar(&self, axes: Option<&[isize]>, ddof: f64, keepdims: bool) -> Array<T> {
+        self.nan_spread("nanvar", axes, ddof, keepdims, false)
+    }
+
+    /// Standard deviation of the non-NaN elements, as `np.nanstd`.
+    ///
+    /// ```
+    /// let x = spillway::from_ndarray(ndarray::array![1.0, f64::NAN, 3.0], 2);
+    /// assert_eq!(x.nanstd(None, 1.0, false).compute_scalar().unwrap(), 2f64.sqrt());
+    /// ```
+    pub fn nanstd(&self, axes: Option<&[isize]>, ddof: f64, keepdims: bool) -> Array<T> {
+        self.nan_spread("nanstd", axes, ddof, keepdims, true)
     }
 }

@@ -1,5 +1,5 @@
 //! Reductions beyond [`reduction`](super::reduction): `prod`, the NaN-ignoring family,
-//! `count_nonzero`, `ptp`, `argmin`/`argmax` ([`basic`], [`arg`]), blocked scans
+//! `nanvar`, `nanstd`, `count_nonzero`, `ptp`, `argmin`/`argmax` ([`basic`], [`arg`]), blocked scans
 //! `cumsum`/`cumprod` ([`scan`]), exact `median`/`percentile` by multi-pass selection
 //! ([`select`]) and `histogram` ([`histogram`]).
 
