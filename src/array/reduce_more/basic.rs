@@ -1,7 +1,7 @@
 //! `prod`, `nansum`, `nanmean`, `nanvar`, `nanstd`, `nanmin`, `nanmax`, `count_nonzero`
 //! and `ptp`.
 //!
-//! Each is a [`Reducer`] (through [`FnReducer`]), so it gets the reduction stages, the
+//! Each is a [`Reducer`] (closures wrapped as one, `FnReducer`), so it gets the reduction stages, the
 //! fixed pairwise merge tree and the memory bounds of `sum`; `ptp` is `max - min`, two
 //! reductions of the same input that share one stage.
 
