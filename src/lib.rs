@@ -59,6 +59,8 @@ pub use array::elementwise::Operand;
 pub use array::indexing::{Ellipsis, IndexElem, NewAxis};
 pub use array::random;
 pub use array::shape::{concatenate, stack};
+pub use array::ufunc::integer::{Integer, Remainder};
+pub use array::ufunc::select::where_;
 pub use array::visualize::{Visualization, VisualizeOptions, visualize};
 pub use array::zarr::{from_zarr, from_zarr_in_group};
 pub use array::{Array, ArrayError};

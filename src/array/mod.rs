@@ -14,9 +14,12 @@ pub mod indexing;
 pub mod layout;
 pub mod random;
 pub mod rechunk;
+pub mod reduce_more;
 pub mod reduction;
 pub mod shape;
 pub mod stored;
+pub mod ufunc;
+pub mod user;
 pub mod visualize;
 pub mod zarr;
 

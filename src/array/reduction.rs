@@ -295,7 +295,7 @@ impl<T: Element> Reducer<T> for Truth<T> {
 
 impl<T: Element> Array<T> {
     /// Validates `axes` (negative ones count from the end) and builds the reduction.
-    fn reduce<R: Reducer<T>>(
+    pub(crate) fn reduce<R: Reducer<T>>(
         &self,
         axes: &[isize],
         keepdims: bool,
@@ -334,7 +334,7 @@ impl<T: Element> Array<T> {
         )))
     }
 
-    fn every_axis(&self) -> Vec<isize> {
+    pub(crate) fn every_axis(&self) -> Vec<isize> {
         (0..self.ndim() as isize).collect()
     }
 

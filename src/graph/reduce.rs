@@ -995,3 +995,25 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
         Ok(())
     }
 }
+
+/// A stage that folds `input` block by block, each tile evaluated once and handed to
+/// every run of `runs`: for nodes other than [`ReduceExpr`] that implement
+/// [`ReductionRun`] themselves (histograms, selection passes), one task per block.
+pub fn fold_stage<T: Element>(
+    input: ExprRef<T>,
+    runs: Vec<Box<dyn ReductionRun<T>>>,
+    ctx: Arc<EvalContext>,
+    worker_scratch: u64,
+) -> Box<dyn Stage> {
+    let chunks = &input.meta().chunks;
+    Box::new(ReduceStage {
+        grid: BlockGrid::new(chunks),
+        chunksize: chunks.chunksize(),
+        input,
+        ctx,
+        worker_scratch,
+        splits: 1,
+        split_axis: None,
+        runs,
+    })
+}

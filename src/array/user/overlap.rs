@@ -1,0 +1,298 @@
+//! `map_overlap`: a function applied to each chunk extended by a halo of `depth`
+//! elements per axis taken from its neighbours, then trimmed back to the chunk (Dask's
+//! `map_overlap`, for stencils). At the array's edges the halo follows `boundary`.
+
+use super::blockwise::{BlockInfo, check_block_shape};
+use crate::array::{Array, ArrayError};
+use crate::dtype::Element;
+use crate::graph::block::{BlockCompute, BlockEval};
+use crate::graph::eval::EvalContext;
+use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::region::Region;
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use std::any::Any;
+use std::sync::Arc;
+
+/// What the halo holds beyond the array's edges.
+///
+/// ```
+/// use spillway::array::user::overlap::Boundary;
+/// // a one-element halo, seen through the first element of each extended block
+/// let x = spillway::arange(1i64, 5, 1, 2);
+/// let first = |b: Boundary<i64>| {
+///     x.map_overlap(&[1], b, |ext| ext.mapv(|_| ext[0])).compute_vec().unwrap()[0]
+/// };
+/// assert_eq!(first(Boundary::Reflect), 1);
+/// assert_eq!(first(Boundary::Periodic), 4);
+/// assert_eq!(first(Boundary::Constant(-9)), -9);
+/// assert_eq!(first(Boundary::None), 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Boundary<T> {
+    /// No halo at the edges: edge chunks are extended on their inner sides only.
+    None,
+    /// Mirror image including the edge element (`[a, b, c]` → `b a | a b c | c b`),
+    /// Dask's `reflect`.
+    Reflect,
+    /// The edge element repeated.
+    Nearest,
+    /// Values from the other end of the axis.
+    Periodic,
+    /// A constant.
+    Constant(T),
+}
+
+/// For each extended position on one axis: the source index in the array, or `None`
+/// for a constant.
+fn axis_sources<T>(
+    start: usize,
+    len: usize,
+    depth: usize,
+    n: usize,
+    boundary: &Boundary<T>,
+) -> Vec<Option<usize>> {
+    let lo = start as isize - depth as isize;
+    let hi = (start + len + depth) as isize;
+    let n_i = n as isize;
+    if n == 0 {
+        return Vec::new();
+    }
+    (lo..hi)
+        .filter_map(|i| {
+            if (0..n_i).contains(&i) {
+                return Some(Some(i as usize));
+            }
+            match boundary {
+                Boundary::None => None,
+                Boundary::Constant(_) => Some(None),
+                Boundary::Nearest => Some(Some(if i < 0 { 0 } else { n - 1 })),
+                Boundary::Periodic => Some(Some(i.rem_euclid(n_i) as usize)),
+                Boundary::Reflect => Some(Some(if i < 0 {
+                    (-i - 1) as usize
+                } else {
+                    (2 * n_i - i - 1) as usize
+                })),
+            }
+        })
+        .collect()
+}
+
+/// The function `map_overlap` applies to each extended block.
+type StencilFn<T> = dyn Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync;
+
+struct OverlapExpr<T: Element> {
+    meta: NodeMeta,
+    input: ExprRef<T>,
+    depth: Vec<usize>,
+    boundary: Boundary<T>,
+    f: Arc<StencilFn<T>>,
+}
+
+impl<T: Element> std::fmt::Debug for OverlapExpr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OverlapExpr({:?}, depth {:?})", self.meta, self.depth)
+    }
+}
+
+impl<T: Element> Node for OverlapExpr<T> {
+    fn meta(&self) -> &NodeMeta {
+        &self.meta
+    }
+    fn inputs(&self) -> Vec<NodeRef> {
+        vec![self.input.clone().as_node()]
+    }
+    fn kind(&self) -> NodeKind {
+        NodeKind::Layout
+    }
+    fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
+        let extended: usize = self
+            .meta
+            .chunks
+            .chunksize()
+            .iter()
+            .zip(&self.depth)
+            .map(|(c, d)| c + 2 * d)
+            .product();
+        let block: usize = self.meta.chunks.chunksize().iter().product();
+        // the pulled values, the extended block, the function's result, the held block
+        (3 * extended + block) as u64 * std::mem::size_of::<T>() as u64
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<T: Element> Expr<T> for OverlapExpr<T> {
+    fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>> {
+        Box::new(BlockEval::new(
+            &self.meta.chunks,
+            OverlapCompute {
+                input: ctx.build(&self.input),
+                shape: self.meta.shape.clone(),
+                depth: self.depth.clone(),
+                boundary: self.boundary,
+                f: self.f.clone(),
+                buffer: Vec::new(),
+            },
+        ))
+    }
+    fn as_node(self: Arc<Self>) -> NodeRef {
+        self
+    }
+}
+
+struct OverlapCompute<T: Element> {
+    input: Box<dyn Eval<T>>,
+    shape: Vec<usize>,
+    depth: Vec<usize>,
+    boundary: Boundary<T>,
+    f: Arc<StencilFn<T>>,
+    buffer: Vec<T>,
+}
+
+impl<T: Element> BlockCompute<T> for OverlapCompute<T> {
+    fn compute_block(&mut self, block: &[usize], region: &Region, out: &mut [T]) {
+        let ndim = region.ndim();
+        let sources: Vec<Vec<Option<usize>>> = (0..ndim)
+            .map(|a| {
+                axis_sources(
+                    region.start[a],
+                    region.shape[a],
+                    self.depth[a],
+                    self.shape[a],
+                    &self.boundary,
+                )
+            })
+            .collect();
+        // the input box the halo reads from (inside the array)
+        let mut pulled = *region;
+        for (a, s) in sources.iter().enumerate() {
+            let lo = s.iter().flatten().min().copied().unwrap_or(0);
+            let hi = s.iter().flatten().max().map_or(0, |m| m + 1);
+            pulled.start[a] = lo;
+            pulled.shape[a] = hi - lo;
+        }
+        self.buffer.resize(pulled.size(), T::default());
+        self.input.eval(&pulled, &mut self.buffer);
+        let values = ArrayViewD::from_shape(IxDyn(pulled.shape.as_slice()), &self.buffer[..])
+            .expect("pulled box");
+        let ext_shape: Vec<usize> = sources.iter().map(Vec::len).collect();
+        let fill = match self.boundary {
+            Boundary::Constant(c) => c,
+            _ => T::default(),
+        };
+        // gather the halo one axis at a time (whole slices per index), then overwrite the
+        // constant positions
+        let mut extended = values.to_owned();
+        for (a, axis_sources) in sources.iter().enumerate() {
+            let index: Vec<usize> = axis_sources
+                .iter()
+                .map(|s| s.map_or(0, |s| s - pulled.start[a]))
+                .collect();
+            extended = extended.select(Axis(a), &index);
+            for (j, s) in axis_sources.iter().enumerate() {
+                if s.is_none() {
+                    extended.index_axis_mut(Axis(a), j).fill(fill);
+                }
+            }
+        }
+        debug_assert_eq!(extended.shape(), ext_shape.as_slice());
+        let result = (self.f)(extended.view());
+        let info = BlockInfo {
+            block_id: block.to_vec(),
+            input_start: region.start.as_slice().to_vec(),
+            output_start: region.start.as_slice().to_vec(),
+            output_shape: ext_shape.clone(),
+        };
+        check_block_shape("map_overlap", &info, result.shape());
+        // trim the halo actually added on each side
+        let mut trimmed = result.view();
+        trimmed.slice_each_axis_inplace(|d| {
+            let a = d.axis.index();
+            let added_lo = match self.boundary {
+                Boundary::None => self.depth[a].min(region.start[a]),
+                _ => self.depth[a],
+            };
+            Slice::from(added_lo..added_lo + region.shape[a])
+        });
+        for (o, v) in out.iter_mut().zip(trimmed.iter()) {
+            *o = *v;
+        }
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// Applies `f` to every chunk extended by `depth[axis]` elements on both sides of each
+    /// axis (taken from neighbouring chunks, or from `boundary` at the array's edges) and
+    /// trims the result back to the chunk, as Dask's `map_overlap`: stencils such as
+    /// moving averages and finite differences see across chunk edges. `f` must return a
+    /// block of the shape it was given. Each depth must be at most every chunk on its axis
+    /// but the last (which may be shorter) and at most the axis's extent (rechunk to
+    /// larger chunks otherwise).
+    ///
+    /// ```
+    /// use spillway::array::user::overlap::Boundary;
+    /// // a 3-point moving sum across chunks of 2
+    /// let x = spillway::arange(0i64, 6, 1, 2);
+    /// let y = x.map_overlap(&[1], Boundary::Constant(0), |b| {
+    ///     let mut out = b.to_owned();
+    ///     for i in 1..b.len() - 1 {
+    ///         out[i] = b[i - 1] + b[i] + b[i + 1];
+    ///     }
+    ///     out
+    /// });
+    /// assert_eq!(y.compute_vec().unwrap(), vec![1, 3, 6, 9, 12, 9]);
+    /// ```
+    pub fn map_overlap(
+        &self,
+        depth: &[usize],
+        boundary: Boundary<T>,
+        f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync + 'static,
+    ) -> Array<T> {
+        if let Some(e) = self.error() {
+            return Array::invalid(e);
+        }
+        if depth.len() != self.ndim() {
+            return Array::invalid(ArrayError::InvalidArgument {
+                op: "map_overlap",
+                message: format!(
+                    "depth {depth:?} gives {} axes but the array has {}; give one depth per axis",
+                    depth.len(),
+                    self.ndim()
+                ),
+            });
+        }
+        for (axis, (&d, lengths)) in depth.iter().zip(self.chunks().as_vecs()).enumerate() {
+            // the last chunk may be shorter (an uneven split); the halo still comes from
+            // its neighbour, so only the axis extent bounds it
+            let inner = &lengths[..lengths.len().saturating_sub(1)];
+            let smallest = inner
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(self.shape()[axis])
+                .min(self.shape()[axis]);
+            if d > smallest && self.shape()[axis] > 0 {
+                return Array::invalid(ArrayError::InvalidArgument {
+                    op: "map_overlap",
+                    message: format!(
+                        "depth {d} on axis {axis} is larger than a chunk there ({smallest} elements); rechunk so every chunk on axis {axis} but the last has at least {d} elements, or use a smaller depth"
+                    ),
+                });
+            }
+        }
+        let meta = NodeMeta::new(
+            "map_overlap",
+            self.shape().to_vec(),
+            self.chunks().clone(),
+            T::DTYPE,
+        );
+        Array::from_expr(Arc::new(OverlapExpr {
+            meta,
+            input: self.expr.clone(),
+            depth: depth.to_vec(),
+            boundary,
+            f: Arc::new(f),
+        }))
+    }
+}
