@@ -48,12 +48,12 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         validate(stages, client.budget())
     };
     let print = fingerprint(stages);
-    let shares = exchange(
-        world,
-        "plan",
-        "no tasks",
-        encode(local.map(|()| print.clone())),
-    )?;
+    let refused = local.clone().err();
+    let shares = match exchange(world, "plan", 0, encode(local.map(|()| print.clone()), "")) {
+        Ok(shares) => shares,
+        // refused here too: this rank's own error (usually the same on every rank)
+        Err(e) => return Err(refused.unwrap_or(e)),
+    };
     for (rank, share) in shares.iter().enumerate() {
         if share.as_slice() != print.as_slice() {
             return Err(MpiError::Corrupt {
@@ -93,8 +93,8 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
             x.export(range.clone())
         });
         let label = stage.label();
-        let tasks = format!("tasks {}..{} of {n}", range.start, range.end);
-        let shares = exchange(world, &label, &tasks, encode(local))?;
+        let tasks = describe_tasks(world, world.rank, n);
+        let shares = exchange(world, &label, n, encode(local, &tasks))?;
         for (rank, share) in shares.iter().enumerate() {
             x.import(world.task_range(rank, n), share)?;
         }
@@ -119,8 +119,9 @@ fn fingerprint(stages: &[Box<dyn Stage>]) -> Vec<u8> {
     parts.join(",").into_bytes()
 }
 
-/// A rank's share on the wire: 0 and the bytes, or 1 and the error's text.
-fn encode(outcome: Result<Vec<u8>>) -> Vec<u8> {
+/// A rank's share on the wire: 0 and the bytes, or 1, the rank's `tasks`, a newline and
+/// the error's text.
+fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
     match outcome {
         Ok(mut bytes) => {
             bytes.insert(0, 0);
@@ -128,7 +129,7 @@ fn encode(outcome: Result<Vec<u8>>) -> Vec<u8> {
         }
         Err(e) => {
             let mut bytes = vec![1];
-            bytes.extend_from_slice(e.to_string().as_bytes());
+            bytes.extend_from_slice(format!("{tasks}\n{e}").as_bytes());
             bytes
         }
     }
@@ -136,7 +137,7 @@ fn encode(outcome: Result<Vec<u8>>) -> Vec<u8> {
 
 /// Gathers every rank's encoded share on rank 0 and broadcasts them all; returns the
 /// shares in rank order, or the first rank's error (the same on every rank).
-fn exchange(world: &World, stage: &str, my_tasks: &str, mine: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+fn exchange(world: &World, stage: &str, n: usize, mine: Vec<u8>) -> Result<Vec<Vec<u8>>> {
     let (_guard, comm) = world.comm();
     let size = world.ranks.len();
     let combined = if world.rank == 0 {
@@ -146,14 +147,14 @@ fn exchange(world: &World, stage: &str, my_tasks: &str, mine: Vec<u8>) -> Result
         let mut missing = size - 1;
         while missing > 0 {
             let mut progressed = false;
-            for rank in 1..size {
-                if shares[rank].is_some() {
+            for (rank, share) in shares.iter_mut().enumerate().skip(1) {
+                if share.is_some() {
                     continue;
                 }
                 let process = comm.process_at_rank(rank as i32);
                 if let Some(probed) = process.immediate_matched_probe_with_tag(TAG_HEAD) {
                     let (head, _) = probed.matched_receive_vec::<u64>();
-                    shares[rank] = Some(receive_body(&comm, rank, head[0] as usize));
+                    *share = Some(receive_body(&comm, rank, head[0] as usize));
                     missing -= 1;
                     progressed = true;
                 }
@@ -166,7 +167,7 @@ fn exchange(world: &World, stage: &str, my_tasks: &str, mine: Vec<u8>) -> Result
                             format!(
                                 "rank {r} on {} (its share of this stage: {})",
                                 world.ranks[r].host,
-                                describe_tasks(world, r, stage)
+                                describe_tasks(world, r, n)
                             )
                         })
                         .collect();
@@ -207,16 +208,19 @@ fn exchange(world: &World, stage: &str, my_tasks: &str, mine: Vec<u8>) -> Result
         match share.split_first() {
             Some((0, bytes)) => shares.push(bytes.to_vec()),
             Some((_, text)) => {
+                let text = String::from_utf8_lossy(text);
+                let (tasks, message) = text.split_once('\n').unwrap_or(("", &text));
+                let tasks = if tasks.is_empty() {
+                    describe_tasks(world, rank, n)
+                } else {
+                    tasks.to_string()
+                };
                 return Err(MpiError::RankFailed {
                     rank,
                     host: world.ranks[rank].host.clone(),
                     stage: stage.to_string(),
-                    tasks: if rank == world.rank {
-                        my_tasks.to_string()
-                    } else {
-                        describe_tasks(world, rank, stage)
-                    },
-                    message: String::from_utf8_lossy(text).into_owned(),
+                    tasks,
+                    message: message.to_string(),
                 }
                 .into());
             }
@@ -226,16 +230,13 @@ fn exchange(world: &World, stage: &str, my_tasks: &str, mine: Vec<u8>) -> Result
     Ok(shares)
 }
 
-/// "tasks a..b" of `rank` for error messages about other ranks (task counts are known
-/// only to the stage; the range is described by position among the workers).
-fn describe_tasks(world: &World, rank: usize, stage: &str) -> String {
-    match world.workers.iter().position(|&r| r == rank) {
-        Some(w) => format!(
-            "worker {} of {} in stage {stage}",
-            w + 1,
-            world.workers.len()
-        ),
-        None => format!("no tasks ({})", world.ranks[rank].role),
+/// The tasks of `n` that `rank` runs, in words.
+fn describe_tasks(world: &World, rank: usize, n: usize) -> String {
+    let range = world.task_range(rank, n);
+    if range.is_empty() {
+        format!("no tasks, as {}", world.ranks[rank].role)
+    } else {
+        format!("tasks {}..{} of {n}", range.start, range.end)
     }
 }
 

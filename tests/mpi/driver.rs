@@ -171,8 +171,8 @@ fn check_panic() {
     assert!(run.seconds < 60.0, "{}", run.dump());
     let error = run.error();
     assert!(
-        error.contains("rank 3")
-            && error.contains("task ")
+        error.contains("rank 3 (on ")
+            && error.contains("failed in stage sum (tasks 10..20 of 20): task 1")
             && error.contains("panicked: injected failure on rank 3"),
         "{}",
         run.dump()
@@ -206,8 +206,11 @@ fn check_refusal() {
     assert!(run.error().contains("memory limit"), "{}", run.dump());
 }
 
+/// A named check; it panics when it fails.
+type Check = Box<dyn Fn()>;
+
 pub fn run_all() {
-    let checks: Vec<(&str, Box<dyn Fn()>)> = vec![
+    let checks: Vec<(&str, Check)> = vec![
         ("pi_4_ranks_bit_identical", Box::new(|| check_pi(4, false))),
         ("pi_5_ranks_bit_identical", Box::new(|| check_pi(5, false))),
         (
@@ -218,7 +221,10 @@ pub fn run_all() {
             "pi_scheduler_in_client_2_ranks",
             Box::new(|| check_pi(2, true)),
         ),
-        ("sym_4_ranks_bit_identical", Box::new(|| check_sym(4, false))),
+        (
+            "sym_4_ranks_bit_identical",
+            Box::new(|| check_sym(4, false)),
+        ),
         (
             "sym_scheduler_in_client_3_ranks",
             Box::new(|| check_sym(3, true)),

@@ -13,6 +13,9 @@ use crate::exec::budget::MemoryBudget;
 use crate::exec::stage::Exchange;
 use crate::mpi::wire::{Reader, bytes_of, put_u64, values_from};
 
+/// A merge-tree node on its way out: (group, level, index, is_final, states).
+type Node<A> = (usize, u32, usize, bool, Vec<A>);
+
 /// (groups, log2 of the leaves per group) of a stage whose blocks are cut in `splits`.
 fn tree_size<T: Element, R: Reducer<T>>(run: &RunState<T, R>, splits: usize) -> (u64, u64) {
     let numblocks = run.grid.numblocks();
@@ -49,7 +52,7 @@ pub(super) fn prepare<T: Element, R: Reducer<T>>(
 /// is_final, states` and the states' bytes.
 pub(super) fn export<T: Element, R: Reducer<T>>(run: &RunState<T, R>, out: &mut Vec<u8>) {
     let mut combiner = run.lock();
-    let mut nodes: Vec<(usize, u32, usize, bool, Vec<R::Acc>)> = combiner
+    let mut nodes: Vec<Node<R::Acc>> = combiner
         .pending
         .drain()
         .map(|((group, level, index), accs)| (group, level, index, false, accs))
