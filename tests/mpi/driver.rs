@@ -1,6 +1,9 @@
 //! The driver: starts the scenarios under mpirun and checks what they print.
 
-use super::scenarios::{PI_CHUNK, PI_POINTS, SYM_CHUNK, SYM_N, hash_bits, pi_array, sym_results};
+use super::scenarios::{
+    PI_CHUNK, PI_POINTS, SPLIT_CHUNK, SPLIT_POINTS, SYM_CHUNK, SYM_N, hash_bits, pi_array,
+    sym_results,
+};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -151,6 +154,21 @@ fn check_pi(ranks: usize, in_client: bool) {
     );
 }
 
+/// Blocks cut into several tasks, shared unevenly by 3 worker ranks.
+fn check_pi_split() {
+    let run = mpirun(5, &["pi_split"]);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    let v = pi_array(SPLIT_POINTS, SPLIT_CHUNK, 12, false)
+        .compute_scalar()
+        .unwrap();
+    assert_eq!(
+        run.results().get("pi"),
+        Some(&hash_bits([v.to_bits()])),
+        "{}",
+        run.dump()
+    );
+}
+
 fn check_sym(ranks: usize, in_client: bool) {
     let args: &[&str] = if in_client {
         &["sym", "--in-client"]
@@ -221,6 +239,7 @@ pub fn run_all() {
             "pi_scheduler_in_client_2_ranks",
             Box::new(|| check_pi(2, true)),
         ),
+        ("pi_split_blocks_5_ranks", Box::new(check_pi_split)),
         (
             "sym_4_ranks_bit_identical",
             Box::new(|| check_sym(4, false)),

@@ -60,6 +60,10 @@ pub fn sym_results(n: usize, chunk: usize, seed: u64) -> Vec<(String, String)> {
 
 pub const PI_POINTS: usize = 1_000_003;
 pub const PI_CHUNK: usize = 90_000;
+/// Two blocks of 9M points: each is cut into two reduction tasks (TASK_ELEMS), so the
+/// ranks' task ranges end inside blocks.
+pub const SPLIT_POINTS: usize = 18_000_000;
+pub const SPLIT_CHUNK: usize = 9_000_000;
 pub const SYM_N: usize = 301;
 pub const SYM_CHUNK: usize = 64;
 
@@ -80,6 +84,9 @@ pub fn run(args: &[String]) {
     let client = Client::builder().build().unwrap();
     println!("CLIENT {}", client.to_string().replace('\n', "|"));
     let outcome: spillway::Result<Vec<(String, String)>> = match scenario {
+        "pi_split" => pi_array(SPLIT_POINTS, SPLIT_CHUNK, 12, false)
+            .compute_scalar()
+            .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
         "pi" => pi_array(PI_POINTS, PI_CHUNK, 11, true)
             .compute_scalar()
             .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
