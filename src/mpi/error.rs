@@ -5,7 +5,7 @@
 /// ```
 /// use spillway::mpi::MpiError;
 /// let err = MpiError::TooFewRanks { ranks: 2, needed: 3, roles: "rank 0 the scheduler, rank 1 the client, ranks 2+ workers".into() };
-/// assert!(err.to_string().contains("needs at least 3"));
+/// assert!(err.to_string().contains("need at least 3: start it with `mpirun -n 3`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MpiError {

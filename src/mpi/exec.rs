@@ -5,8 +5,8 @@
 //! together and a rank whose program built different arrays is caught. Then per stage:
 //! each worker rank runs its contiguous range of the tasks
 //! ([`World::task_range`](super::world::World::task_range)), exports what they produced,
-//! and sends it (or its error) to rank 0, which waits with a timeout, then broadcasts
-//! every rank's share. Every rank imports the shares in rank order (so partials merge
+//! and sends it (or its error) to rank 0, which waits with a timeout, then sends every
+//! rank's share to every rank. Every rank imports the shares in rank order (so partials merge
 //! in the single-process tree) and finishes the stage. A failure anywhere becomes the
 //! same error on every rank, naming the failed rank, its host and its tasks.
 
@@ -26,6 +26,8 @@ use std::time::Instant;
 
 const TAG_HEAD: i32 = 7001;
 const TAG_BODY: i32 = 7002;
+const TAG_ALL_HEAD: i32 = 7003;
+const TAG_ALL_BODY: i32 = 7004;
 /// Bytes per MPI message (counts are 32-bit).
 const PIECE: usize = 1 << 30;
 
@@ -250,20 +252,35 @@ fn receive_body(comm: &SimpleCommunicator, rank: usize, len: usize) -> Vec<u8> {
     out
 }
 
-/// Rank 0's `bytes`, on every rank.
+/// Rank 0's `bytes`, on every rank. Point to point rather than `MPI_Bcast`, and the
+/// receivers poll with short sleeps: a rank waiting in a blocking MPI call spins, and
+/// with more ranks than cores (the client and scheduler ranks) that spinning would take
+/// the workers' cores.
 fn broadcast(comm: &SimpleCommunicator, bytes: Vec<u8>, root: bool) -> Vec<u8> {
-    let root_process = comm.process_at_rank(0);
-    let mut len = [bytes.len() as u64];
-    root_process.broadcast_into(&mut len[..]);
-    let mut buf = if root {
-        bytes
-    } else {
-        vec![0u8; len[0] as usize]
-    };
-    for piece in buf.chunks_mut(PIECE) {
-        root_process.broadcast_into(piece);
+    if root {
+        for rank in 1..comm.size() {
+            let process = comm.process_at_rank(rank);
+            process.send_with_tag(&[bytes.len() as u64][..], TAG_ALL_HEAD);
+            for piece in bytes.chunks(PIECE) {
+                process.send_with_tag(piece, TAG_ALL_BODY);
+            }
+        }
+        return bytes;
     }
-    buf
+    let process = comm.process_at_rank(0);
+    let len = loop {
+        if let Some(probed) = process.immediate_matched_probe_with_tag(TAG_ALL_HEAD) {
+            let (head, _) = probed.matched_receive_vec::<u64>();
+            break head[0] as usize;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let (piece, _) = process.receive_vec_with_tag::<u8>(TAG_ALL_BODY);
+        out.extend_from_slice(&piece);
+    }
+    out
 }
 
 /// One rank's range of a stage's tasks, run through the ordinary executor.
