@@ -43,7 +43,10 @@ pub(super) fn prepare<T: Element, R: Reducer<T>>(
     let mut reservation = budget
         .consumer(format!("{} partials", run.label))
         .register();
-    reservation.grow_waiting(run.held_bytes(workers, splits) + extra, super::RESERVE_WAIT)?;
+    // what one process would hold, waiting as it would for other computations' memory
+    reservation.grow_waiting(run.held_bytes(workers, splits), super::RESERVE_WAIT)?;
+    // the extra nodes of uneven ranges: refused at once rather than waited for
+    reservation.try_grow(extra)?;
     run.lock().reservation = Some(reservation);
     Ok(())
 }
