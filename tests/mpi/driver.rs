@@ -56,6 +56,11 @@ impl Run {
 }
 
 fn mpirun(ranks: usize, args: &[&str]) -> Run {
+    mpirun_with_timeout(ranks, args, 60)
+}
+
+/// [`mpirun`] with rank 0 waiting at most `timeout` seconds for a rank's share.
+fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
     let me = std::env::current_exe().expect("the test binary's path");
     let started = Instant::now();
     let mut child = Command::new("mpirun")
@@ -64,7 +69,7 @@ fn mpirun(ranks: usize, args: &[&str]) -> Run {
         .arg(&me)
         .arg("--child")
         .args(args)
-        .env("SPILLWAY_MPI_TIMEOUT", "60")
+        .env("SPILLWAY_MPI_TIMEOUT", timeout.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -206,6 +211,23 @@ fn check_kill() {
     assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
 }
 
+/// A rank that stops answering: rank 0 gives up after the timeout and ends the job,
+/// naming the rank and its tasks.
+fn check_hang() {
+    let run = mpirun_with_timeout(4, &["hang"], 3);
+    assert_ne!(run.code, Some(0), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    assert!(
+        run.stderr
+            .contains("stage sum: no answer within 3 s from rank 3 on ")
+            && run
+                .stderr
+                .contains("(its share of this stage: tasks 10..20 of 20)"),
+        "{}",
+        run.dump()
+    );
+}
+
 fn check_too_few() {
     let run = mpirun(2, &["pi"]);
     assert_eq!(run.code, Some(2), "{}", run.dump());
@@ -250,6 +272,7 @@ pub fn run_all() {
         ),
         ("panicking_rank_names_rank_and_task", Box::new(check_panic)),
         ("killed_rank_ends_the_job", Box::new(check_kill)),
+        ("silent_rank_times_out", Box::new(check_hang)),
         ("too_few_ranks_says_how_many", Box::new(check_too_few)),
         ("plan_refused_on_every_rank", Box::new(check_refusal)),
     ];

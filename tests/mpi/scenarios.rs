@@ -91,11 +91,15 @@ pub fn run(args: &[String]) {
             .compute_scalar()
             .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
         "sym" => Ok(sym_results(SYM_N, SYM_CHUNK, 5)),
-        "panic" | "kill" => {
+        "panic" | "kill" | "hang" => {
             let kill = scenario == "kill";
+            let hang = scenario == "hang";
             let x = spillway::random::default_rng(2).random([200_000], 10_000);
             let y = x.map(move |v: f64| {
                 if rank == 3 && v > 0.9999 {
+                    if hang {
+                        std::thread::sleep(std::time::Duration::from_secs(100));
+                    }
                     if kill {
                         let pid = std::process::id().to_string();
                         let _ = std::process::Command::new("kill")
