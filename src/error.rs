@@ -41,6 +41,10 @@ pub enum Error {
     /// A chunk store could not be read or written.
     #[error(transparent)]
     Store(StoreError),
+    /// A computation spread over MPI ranks failed (feature `mpi`).
+    #[cfg(feature = "mpi")]
+    #[error(transparent)]
+    Mpi(#[from] crate::mpi::MpiError),
     /// An unparsable byte size.
     #[error(transparent)]
     Size(#[from] SizeError),

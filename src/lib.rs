@@ -49,6 +49,8 @@ pub mod error;
 pub mod exec;
 pub mod graph;
 pub mod kernels;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod store;
 pub mod util;
 

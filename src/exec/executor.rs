@@ -48,11 +48,24 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
 
 /// Validates, then runs the stages one after another on `client`'s threads.
 pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
+    #[cfg(feature = "mpi")]
+    if let Some(outcome) = crate::mpi::run_distributed(stages, client) {
+        return outcome;
+    }
+    if client.is_closed() {
+        return Err(RuntimeError::Closed.into());
+    }
+    validate(stages, client.budget())?;
+    let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
+    run_validated(&stages, client)
+}
+
+/// Runs stages that [`validate`] accepted one after another on `client`'s threads.
+pub fn run_validated(stages: &[&dyn Stage], client: &Client) -> Result<RunReport> {
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());
     }
     let budget = client.budget();
-    validate(stages, budget)?;
     let started = Instant::now();
     let watch = Watch {
         monitors: client.monitors(),
@@ -78,7 +91,7 @@ pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunRepor
     };
     for (index, (stage, info)) in stages.iter().zip(&infos).enumerate() {
         let stage_started = Instant::now();
-        if let Err(e) = run_stage(stage.as_ref(), client, &watch, index, info) {
+        if let Err(e) = run_stage(*stage, client, &watch, index, info) {
             for m in &watch.monitors {
                 m.computation_finished(None);
             }

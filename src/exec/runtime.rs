@@ -469,11 +469,28 @@ impl ClientBuilder {
     /// assert!(err.to_string().contains("is zero bytes"));
     /// ```
     pub fn build(self) -> Result<Client, RuntimeError> {
-        let client = self.build_detached()?;
+        let client = self.with_rank_defaults().build_detached()?;
         let previous = lock_slot(&CURRENT).replace(client.clone());
         // Drop the replaced handle outside the lock.
         drop(previous);
         Ok(client)
+    }
+
+    /// After [`crate::mpi::initialize`], fills unset values with the rank's settings.
+    #[cfg(feature = "mpi")]
+    fn with_rank_defaults(mut self) -> Self {
+        if let Some((nthreads, limit)) = crate::mpi::rank_settings() {
+            self.n_workers.get_or_insert(1);
+            self.threads_per_worker.get_or_insert(nthreads);
+            self.memory_limit.get_or_insert(limit);
+        }
+        self
+    }
+
+    /// Without MPI there are no rank settings.
+    #[cfg(not(feature = "mpi"))]
+    fn with_rank_defaults(self) -> Self {
+        self
     }
 
     /// Builds without touching [`Client::current`].
@@ -621,6 +638,13 @@ impl Client {
 
     /// Settings for one worker with all cores and half the machine's memory.
     fn machine_builder() -> ClientBuilder {
+        #[cfg(feature = "mpi")]
+        if let Some((nthreads, limit)) = crate::mpi::rank_settings() {
+            return Client::builder()
+                .n_workers(1)
+                .threads_per_worker(nthreads)
+                .memory_limit(limit);
+        }
         Client::builder()
             .n_workers(1)
             .threads_per_worker(available_cores())
@@ -1053,6 +1077,8 @@ impl fmt::Display for Client {
             "  memory limit per worker: {limit}, total memory: {}",
             format_bytes(self.total_memory())
         )?;
+        #[cfg(feature = "mpi")]
+        crate::mpi::write_summary(f)?;
         match self.dashboard_url() {
             Some(url) => write!(f, "  dashboard: {url}"),
             None => write!(f, "  dashboard: none"),

@@ -34,6 +34,28 @@ pub trait Stage: Send + Sync {
     fn worker(&self) -> Box<dyn StageWorker + '_>;
     /// Called once after every task succeeded.
     fn finish(&self) -> Result<()>;
+    /// How the results of this stage's tasks move between processes, for stages that
+    /// can run spread over MPI ranks; `None` (the default) runs the stage whole on
+    /// every rank.
+    #[cfg(feature = "mpi")]
+    fn exchange(&self) -> Option<&dyn Exchange> {
+        None
+    }
+}
+
+/// Moves what a stage's tasks produced between processes (feature `mpi`): each rank runs
+/// a range of the tasks, exports what they produced, and imports every rank's export,
+/// in rank order, before [`Stage::finish`].
+#[cfg(feature = "mpi")]
+pub trait Exchange {
+    /// Replaces [`Stage::prepare`] when tasks run spread over ranks: reserves what the
+    /// stage holds here, including what other ranks' exports add.
+    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()>;
+    /// What tasks `tasks`, run in this process, produced, as bytes (taken out of the
+    /// stage, which then holds nothing of them).
+    fn export(&self, tasks: std::ops::Range<usize>) -> Vec<u8>;
+    /// Adds the export of `tasks` made by some process running the same program.
+    fn import(&self, tasks: std::ops::Range<usize>, bytes: &[u8]) -> Result<()>;
 }
 
 /// Runs a stage's tasks on one thread.

@@ -438,7 +438,14 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
     fn finish(&self) -> Result<()> {
         Ok(())
     }
+    #[cfg(feature = "mpi")]
+    fn exchange(&self) -> Option<&dyn crate::exec::stage::Exchange> {
+        Some(self)
+    }
 }
+
+#[cfg(feature = "mpi")]
+mod exchange;
 
 struct MaterializeWorker<'s, T: Element> {
     stage: &'s MaterializeStage<T>,

@@ -472,7 +472,38 @@ pub trait ReductionRun<T: Element>: Send + Sync {
     ) -> Result<()>;
     /// Assembles the result and stores it in `ctx`.
     fn finish(&self, ctx: &EvalContext) -> Result<()>;
+    /// [`prepare`](Self::prepare) for a stage spread over MPI ranks: also reserves the
+    /// partials other ranks send.
+    /// (The default: this kind of reduction is not spread over ranks yet.)
+    #[cfg(feature = "mpi")]
+    fn prepare_exchange(
+        &self,
+        _budget: &MemoryBudget,
+        _workers: usize,
+        _splits: usize,
+    ) -> Result<()> {
+        Err(crate::mpi::MpiError::Unsupported {
+            op: "this reduction".into(),
+        }
+        .into())
+    }
+    /// Appends the partials waiting in the merge trees (and the finished ones) to `out`,
+    /// taking them out.
+    #[cfg(feature = "mpi")]
+    fn export_partials(&self, _out: &mut Vec<u8>) {}
+    /// Merges partials exported by [`export_partials`](Self::export_partials) in a
+    /// process running the same program; returns the bytes read.
+    #[cfg(feature = "mpi")]
+    fn import_partials(&self, _bytes: &[u8], _splits: usize) -> Result<usize> {
+        Err(crate::mpi::MpiError::Unsupported {
+            op: "this reduction".into(),
+        }
+        .into())
+    }
 }
+
+#[cfg(feature = "mpi")]
+mod exchange;
 
 /// The partial state of one task.
 struct Partial<A> {
@@ -635,14 +666,25 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
     fn merge_up(
         &self,
         group: usize,
-        mut leaf: usize,
+        leaf: usize,
         leaves: usize,
+        partial: Vec<R::Acc>,
+    ) -> Result<()> {
+        self.merge_up_from(group, 0, leaf, leaves, partial)
+    }
+
+    /// [`merge_up`](Self::merge_up) of the node `leaf` of tree level `level`, which has
+    /// `width` nodes.
+    fn merge_up_from(
+        &self,
+        group: usize,
+        mut level: u32,
+        mut leaf: usize,
+        mut width: usize,
         mut partial: Vec<R::Acc>,
     ) -> Result<()> {
         let reducer = &self.reducer;
         let bytes = partial.len() as u64 * Self::acc_bytes();
-        let mut level = 0u32;
-        let mut width = leaves;
         loop {
             if width == 1 {
                 self.lock().finals.insert(group, partial);
@@ -820,6 +862,18 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
         // a block cut into parts along a reduced axis is a run of consecutive leaves
         self.merge_up(group, leaf * parts + part, leaves * parts, partial.accs)
     }
+    #[cfg(feature = "mpi")]
+    fn prepare_exchange(&self, budget: &MemoryBudget, workers: usize, splits: usize) -> Result<()> {
+        exchange::prepare(self, budget, workers, splits)
+    }
+    #[cfg(feature = "mpi")]
+    fn export_partials(&self, out: &mut Vec<u8>) {
+        exchange::export(self, out)
+    }
+    #[cfg(feature = "mpi")]
+    fn import_partials(&self, bytes: &[u8], splits: usize) -> Result<usize> {
+        exchange::import(self, bytes, splits)
+    }
     fn finish(&self, ctx: &EvalContext) -> Result<()> {
         let reducer = &self.reducer;
         let keep_shape: Vec<usize> = self
@@ -957,6 +1011,10 @@ impl<T: Element> Stage for ReduceStage<T> {
             run.finish(&self.ctx)?;
         }
         Ok(())
+    }
+    #[cfg(feature = "mpi")]
+    fn exchange(&self) -> Option<&dyn crate::exec::stage::Exchange> {
+        Some(self)
     }
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The MPI feature end to end: builds with --features mpi and runs, under
+# `mpirun --allow-run-as-root --oversubscribe`:
+#   1. tests/mpi_ranks.rs, which starts itself under mpirun for each check (pi and
+#      (x + x.T) bit-identical to one process, tasks only on worker ranks, a panicking and
+#      a killed rank, too few ranks, a plan refused on every rank), with timeouts;
+#   2. examples/mpi_pi on 4 ranks against examples/pi_100gb in one process: the pi on the
+#      last line must be the same bits.
+#
+#   scripts/mpi_tests.sh [SIZE]      (default 200MB of points for step 2)
+#
+# Needs OpenMPI and libclang: apt-get install -y libopenmpi-dev openmpi-bin libclang-dev
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size="${1:-200MB}"
+
+if ! command -v mpirun >/dev/null; then
+    echo "mpirun not found; install OpenMPI: apt-get install -y libopenmpi-dev openmpi-bin libclang-dev" >&2
+    exit 1
+fi
+
+echo "== cargo test --features mpi --test mpi_ranks"
+cargo test --features mpi --test mpi_ranks
+
+echo "== mpi_pi on 4 ranks against pi_100gb in one process ($size)"
+cargo build --release --features mpi --example mpi_pi --example pi_100gb
+flags=(--size "$size" --chunks 12 --threads-per-worker 1 --memory-limit 256MB --seed 7)
+single="$(target/release/examples/pi_100gb "${flags[@]}" --no-progress | tail -n 1)"
+many="$(SPILLWAY_MPI_TIMEOUT=60 timeout 300 mpirun --allow-run-as-root --oversubscribe -n 4 \
+    target/release/examples/mpi_pi "${flags[@]}" | tail -n 1)"
+echo "one process: $single"
+echo "4 MPI ranks: $many"
+if [ "${single%% *}" != "${many%% *}" ]; then
+    echo "the pi estimates differ" >&2
+    exit 1
+fi
+echo "MPI tests passed"

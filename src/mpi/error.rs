@@ -1,0 +1,76 @@
+//! What goes wrong when computing over MPI ranks.
+
+/// An error of a computation spread over MPI ranks.
+///
+/// ```
+/// use spillway::mpi::MpiError;
+/// let err = MpiError::TooFewRanks { ranks: 2, needed: 3, roles: "rank 0 the scheduler, rank 1 the client, ranks 2+ workers".into() };
+/// assert!(err.to_string().contains("need at least 3: start it with `mpirun -n 3`"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MpiError {
+    /// The job has fewer ranks than its roles need.
+    #[error(
+        "the MPI job has {ranks} rank(s) but its roles ({roles}) need at least {needed}: start it with `mpirun -n {needed}` or more{hint}",
+        hint = if *needed > 2 { ", or run the scheduler in the client rank (Options::scheduler_in_client) to need one rank fewer" } else { "" }
+    )]
+    TooFewRanks {
+        /// Ranks in the job.
+        ranks: usize,
+        /// Ranks the roles need.
+        needed: usize,
+        /// The roles, in words.
+        roles: String,
+    },
+    /// `initialize` was called twice, or MPI could not start.
+    #[error("cannot initialize MPI: {reason}")]
+    Init {
+        /// Why.
+        reason: String,
+    },
+    /// A rank failed while running its share of a computation.
+    #[error("rank {rank} (on {host}) failed in stage {stage} ({tasks}): {message}")]
+    RankFailed {
+        /// The rank.
+        rank: usize,
+        /// Its host name.
+        host: String,
+        /// The stage's op.
+        stage: String,
+        /// The tasks the rank was running, such as `tasks 20..40 of 40`.
+        tasks: String,
+        /// What went wrong there (names the task when a task failed).
+        message: String,
+    },
+    /// Ranks did not report within the timeout.
+    #[error(
+        "stage {stage}: no answer within {seconds} s from {missing}; set SPILLWAY_MPI_TIMEOUT (seconds) to wait longer"
+    )]
+    Timeout {
+        /// The stage's op.
+        stage: String,
+        /// Seconds waited.
+        seconds: u64,
+        /// The ranks, their hosts and tasks.
+        missing: String,
+    },
+    /// Bytes received from another rank do not decode: the ranks are not running the
+    /// same program with the same arrays.
+    #[error(
+        "received {what} that do not match this rank's plan ({detail}); every rank must run the same program and build the same arrays up to each compute()"
+    )]
+    Corrupt {
+        /// What was being decoded.
+        what: String,
+        /// Where it went wrong.
+        detail: String,
+    },
+    /// A stage kind that is not yet spread over ranks was asked to be.
+    #[error(
+        "{op} cannot be spread over MPI ranks yet; compute it in a program without mpi::initialize"
+    )]
+    Unsupported {
+        /// The op.
+        op: String,
+    },
+}

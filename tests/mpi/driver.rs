@@ -1,0 +1,303 @@
+//! The driver: starts the scenarios under mpirun and checks what they print.
+
+use super::scenarios::{
+    PI_CHUNK, PI_POINTS, SPLIT_CHUNK, SPLIT_POINTS, SYM_CHUNK, SYM_N, hash_bits, pi_array,
+    sym_results,
+};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// No run may take longer: a hang fails the check instead of the CI job.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    seconds: f64,
+}
+
+impl Run {
+    fn results(&self) -> BTreeMap<String, String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("RESULT "))
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Elements each rank evaluated (from the `COUNT` lines on stderr).
+    fn counts(&self) -> BTreeMap<usize, u64> {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("COUNT "))
+            .filter_map(|l| l.split_once(' '))
+            .filter_map(|(r, n)| Some((r.parse().ok()?, n.trim().parse().ok()?)))
+            .collect()
+    }
+
+    fn error(&self) -> String {
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("ERROR "))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn dump(&self) -> String {
+        format!(
+            "exit {:?} after {:.1} s\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.seconds, self.stdout, self.stderr
+        )
+    }
+}
+
+fn mpirun(ranks: usize, args: &[&str]) -> Run {
+    mpirun_with_timeout(ranks, args, 60)
+}
+
+/// [`mpirun`] with rank 0 waiting at most `timeout` seconds for a rank's share.
+fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
+    let me = std::env::current_exe().expect("the test binary's path");
+    let started = Instant::now();
+    let mut child = Command::new("mpirun")
+        .args(["--allow-run-as-root", "--oversubscribe", "-n"])
+        .arg(ranks.to_string())
+        .arg(&me)
+        .arg("--child")
+        .args(args)
+        .env("SPILLWAY_MPI_TIMEOUT", timeout.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts (install openmpi-bin)");
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait for mpirun") {
+            break status.code();
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "mpirun -n {ranks} {args:?} hung for {} s",
+                RUN_LIMIT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn expected_pi() -> String {
+    let v = pi_array(PI_POINTS, PI_CHUNK, 11, false)
+        .compute_scalar()
+        .unwrap();
+    hash_bits([v.to_bits()])
+}
+
+/// The pi on `ranks` ranks is bit-identical to this process's, every element is
+/// evaluated exactly once, and only worker ranks evaluate any.
+fn check_pi(ranks: usize, in_client: bool) {
+    let args: &[&str] = if in_client {
+        &["pi", "--in-client"]
+    } else {
+        &["pi"]
+    };
+    let run = mpirun(ranks, args);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    assert_eq!(
+        run.results().get("pi"),
+        Some(&expected_pi()),
+        "{}",
+        run.dump()
+    );
+    let counts = run.counts();
+    assert_eq!(counts.len(), ranks, "{}", run.dump());
+    let first_worker = if in_client { 1 } else { 2 };
+    for (&rank, &n) in &counts {
+        if rank < first_worker {
+            assert_eq!(n, 0, "rank {rank} is no worker\n{}", run.dump());
+        } else {
+            assert!(n > 0, "worker rank {rank} ran no task\n{}", run.dump());
+        }
+    }
+    assert_eq!(
+        counts.values().sum::<u64>(),
+        2 * PI_POINTS as u64,
+        "{}",
+        run.dump()
+    );
+    let summary = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("CLIENT "))
+        .unwrap_or("");
+    assert!(
+        summary.contains(&format!("MPI: {ranks} ranks")) && summary.contains("rank 0 on "),
+        "{summary}"
+    );
+}
+
+/// Blocks cut into several tasks, shared unevenly by 3 worker ranks.
+fn check_pi_split() {
+    let run = mpirun(5, &["pi_split"]);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    let v = pi_array(SPLIT_POINTS, SPLIT_CHUNK, 12, false)
+        .compute_scalar()
+        .unwrap();
+    assert_eq!(
+        run.results().get("pi"),
+        Some(&hash_bits([v.to_bits()])),
+        "{}",
+        run.dump()
+    );
+}
+
+fn check_sym(ranks: usize, in_client: bool) {
+    let args: &[&str] = if in_client {
+        &["sym", "--in-client"]
+    } else {
+        &["sym"]
+    };
+    let run = mpirun(ranks, args);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    let got = run.results();
+    for (name, hash) in sym_results(SYM_N, SYM_CHUNK, 5) {
+        assert_eq!(got.get(&name), Some(&hash), "{name}\n{}", run.dump());
+    }
+}
+
+fn check_panic() {
+    let run = mpirun(4, &["panic"]);
+    assert_ne!(run.code, Some(0), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    let error = run.error();
+    assert!(
+        error.contains("rank 3 (on ")
+            && error.contains("failed in stage sum (tasks 10..20 of 20): task 1")
+            && error.contains("panicked: injected failure on rank 3"),
+        "{}",
+        run.dump()
+    );
+}
+
+fn check_kill() {
+    let run = mpirun(4, &["kill"]);
+    assert_ne!(run.code, Some(0), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("rank 3"), "{}", run.dump());
+    assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
+}
+
+/// A rank that stops answering: rank 0 gives up after the timeout and ends the job,
+/// naming the rank and its tasks.
+fn check_hang() {
+    let run = mpirun_with_timeout(4, &["hang"], 3);
+    assert_ne!(run.code, Some(0), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    assert!(
+        run.stderr
+            .contains("stage sum: no answer within 3 s from rank 3 on ")
+            && run
+                .stderr
+                .contains("(its share of this stage: tasks 10..20 of 20)"),
+        "{}",
+        run.dump()
+    );
+}
+
+fn check_too_few() {
+    let run = mpirun(2, &["pi"]);
+    assert_eq!(run.code, Some(2), "{}", run.dump());
+    let error = run.error();
+    assert!(
+        error.contains("has 2 rank(s)") && error.contains("need at least 3"),
+        "{}",
+        run.dump()
+    );
+}
+
+fn check_refusal() {
+    let run = mpirun(4, &["refuse"]);
+    assert_eq!(run.code, Some(1), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    assert!(run.error().contains("memory limit"), "{}", run.dump());
+}
+
+/// A named check; it panics when it fails.
+type Check = Box<dyn Fn()>;
+
+pub fn run_all() {
+    let checks: Vec<(&str, Check)> = vec![
+        ("pi_4_ranks_bit_identical", Box::new(|| check_pi(4, false))),
+        ("pi_5_ranks_bit_identical", Box::new(|| check_pi(5, false))),
+        (
+            "pi_scheduler_in_client_4_ranks",
+            Box::new(|| check_pi(4, true)),
+        ),
+        (
+            "pi_scheduler_in_client_2_ranks",
+            Box::new(|| check_pi(2, true)),
+        ),
+        ("pi_split_blocks_5_ranks", Box::new(check_pi_split)),
+        (
+            "sym_4_ranks_bit_identical",
+            Box::new(|| check_sym(4, false)),
+        ),
+        (
+            "sym_scheduler_in_client_3_ranks",
+            Box::new(|| check_sym(3, true)),
+        ),
+        ("panicking_rank_names_rank_and_task", Box::new(check_panic)),
+        ("killed_rank_ends_the_job", Box::new(check_kill)),
+        ("silent_rank_times_out", Box::new(check_hang)),
+        ("too_few_ranks_says_how_many", Box::new(check_too_few)),
+        ("plan_refused_on_every_rank", Box::new(check_refusal)),
+    ];
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let mut failed = Vec::new();
+    for (name, check) in &checks {
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+        let secs = started.elapsed().as_secs_f64();
+        match outcome {
+            Ok(()) => println!("test {name} ... ok ({secs:.1} s)"),
+            Err(_) => {
+                println!("test {name} ... FAILED ({secs:.1} s)");
+                failed.push(*name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        println!("failed: {failed:?}");
+        std::process::exit(1);
+    }
+}
