@@ -22,6 +22,9 @@ impl<T: Element> IoMeter for SpillableStore<T> {
     }
 }
 
+/// An intermediate store and the meter of its spill traffic.
+pub type Intermediate<T> = (Arc<dyn ChunkStore<T>>, Arc<dyn IoMeter>);
+
 /// Makes the store that holds an intermediate of `shape` in chunks of `chunk_shape`,
 /// charged to `budget`, for the node labelled `label`; with spilling enabled it gets its
 /// own spill directory (removed when the store is dropped).
@@ -44,7 +47,7 @@ pub fn intermediate_store<T: Element>(
     shape: &[usize],
     chunk_shape: &[usize],
     label: &str,
-) -> Result<(Arc<dyn ChunkStore<T>>, Arc<dyn IoMeter>)> {
+) -> Result<Intermediate<T>> {
     let dir = if settings.enabled {
         let mut builder = SpillDir::builder();
         if let Some(parent) = &settings.dir {
