@@ -48,6 +48,16 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
 
 /// Validates, then runs the stages one after another on `client`'s threads.
 pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
+    run_stages_completing(stages, client, &|_| {})
+}
+
+/// [`run_stages`], letting `complete` fill in what the caller knows of the run (planning
+/// time, bytes moved) before monitors see the report.
+pub fn run_stages_completing(
+    stages: &[Box<dyn Stage>],
+    client: &Client,
+    complete: &dyn Fn(&mut RunReport),
+) -> Result<RunReport> {
     #[cfg(feature = "mpi")]
     if let Some(outcome) = crate::mpi::run_distributed(stages, client) {
         return outcome;
@@ -57,11 +67,20 @@ pub fn run_stages(stages: &[Box<dyn Stage>], client: &Client) -> Result<RunRepor
     }
     validate(stages, client.budget())?;
     let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
-    run_validated(&stages, client)
+    run_validated_completing(&stages, client, complete)
 }
 
 /// Runs stages that [`validate`] accepted one after another on `client`'s threads.
 pub fn run_validated(stages: &[&dyn Stage], client: &Client) -> Result<RunReport> {
+    run_validated_completing(stages, client, &|_| {})
+}
+
+/// [`run_validated`] with a `complete` hook as in [`run_stages_completing`].
+pub fn run_validated_completing(
+    stages: &[&dyn Stage],
+    client: &Client,
+    complete: &dyn Fn(&mut RunReport),
+) -> Result<RunReport> {
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());
     }
@@ -110,6 +129,7 @@ pub fn run_validated(stages: &[&dyn Stage], client: &Client) -> Result<RunReport
     }
     report.peak_reserved_bytes = budget.peak_reserved();
     report.seconds = started.elapsed().as_secs_f64();
+    complete(&mut report);
     for m in &watch.monitors {
         m.computation_finished(Some(&report));
     }

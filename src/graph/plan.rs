@@ -11,7 +11,7 @@ use super::node::{Eval, ExprRef, NodeId, NodeKind, NodeRef, Scratch};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
-use crate::exec::executor::run_stages;
+use crate::exec::executor::run_stages_completing;
 use crate::exec::report::{IoCounts, IoMeter, RunReport};
 use crate::exec::runtime::Client;
 use crate::exec::stage::{Stage, StageWorker};
@@ -266,21 +266,23 @@ impl Plan {
         let before: Vec<IoCounts> = self.meters.iter().map(|m| m.io_counts()).collect();
         let plan_seconds = self.planned_at.elapsed().as_secs_f64();
         self.ctx.set_spill_settings(client.spill_settings().clone());
-        let mut report = run_stages(&self.stages, client)?;
-        report.plan_seconds = plan_seconds;
-        // stores made while running (intermediates) count in full
-        let made_while_running = self
-            .ctx
-            .late_meters()
-            .iter()
-            .fold(IoCounts::default(), |sum, m| sum.plus(&m.io_counts()));
-        report.io = self
-            .meters
-            .iter()
-            .zip(&before)
-            .fold(made_while_running, |sum, (m, b)| {
-                sum.plus(&m.io_counts().since(b))
-            });
+        let complete = |report: &mut RunReport| {
+            report.plan_seconds = plan_seconds;
+            // stores made while running (intermediates) count in full
+            let made_while_running = self
+                .ctx
+                .late_meters()
+                .iter()
+                .fold(IoCounts::default(), |sum, m| sum.plus(&m.io_counts()));
+            report.io = self
+                .meters
+                .iter()
+                .zip(&before)
+                .fold(made_while_running, |sum, (m, b)| {
+                    sum.plus(&m.io_counts().since(b))
+                });
+        };
+        let report = run_stages_completing(&self.stages, client, &complete)?;
         log::debug!("spillway computation: {report}");
         Ok(Finished {
             ctx: self.ctx,
