@@ -56,6 +56,8 @@ pub use array::chunks::{ChunkSpec, Chunks};
 pub use array::compute::{ComputeTogether, compute, compute_all};
 pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones, zeros};
 pub use array::elementwise::Operand;
+pub use array::linalg;
+pub use array::linalg::{dot, einsum, matmul, outer, tensordot, vdot};
 pub use array::random;
 pub use array::visualize::{Visualization, VisualizeOptions, visualize};
 pub use array::{Array, ArrayError};

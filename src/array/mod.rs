@@ -11,6 +11,7 @@ pub mod creation;
 pub mod elementwise;
 mod error;
 pub mod layout;
+pub mod linalg;
 pub mod random;
 pub mod reduction;
 pub mod visualize;
