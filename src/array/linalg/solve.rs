@@ -124,7 +124,7 @@ pub fn solve<T: LinalgFloat>(a: &Array<T>, b: &Array<T>) -> Array<T> {
 /// use spillway::{array::linalg::solve_triangular, from_ndarray};
 /// let l = from_ndarray(array![[2.0, 0.0], [1.0, 1.0]], 1);
 /// let b = from_ndarray(array![4.0, 5.0], 1);
-/// assert_eq!(solve_triangular(&l, &b, true).compute().unwrap().to_vec(), vec![2.0, 3.0]);
+/// assert_eq!(solve_triangular(&l, &b, true).compute_vec().unwrap(), vec![2.0, 3.0]);
 /// ```
 pub fn solve_triangular<T: LinalgFloat>(a: &Array<T>, b: &Array<T>, lower: bool) -> Array<T> {
     let checked = square("solve_triangular", a).and_then(|n| Ok((n, rhs("solve_triangular", a, b, n)?)));

@@ -4,10 +4,13 @@
 use super::LinalgError;
 use super::products::contract;
 use super::staged::{SmallFn, small};
-use super::tsqr::{qr_exprs, small_svd};
+use super::staged::tsqr_r;
+use super::tsqr::{small_product, small_svd};
+use crate::kernels::dense::svd as dense_svd;
 use crate::array::Array;
 use crate::array::chunks::python_tuple;
 use crate::graph::node::ExprRef;
+use crate::dtype::Element;
 use crate::kernels::dense::LinalgFloat;
 use ndarray::{ArrayD, Slice};
 use std::sync::Arc;
@@ -25,6 +28,42 @@ fn leading<T: LinalgFloat>(x: ExprRef<T>, keep: usize, along_rows: bool) -> Expr
         Ok(part.as_standard_layout().into_owned())
     });
     small("svd_compressed", vec![x], shape, f)
+}
+
+/// `V S⁺` from the SVD `R = U S Vᵀ` of a small square R, with singular values below
+/// `n · eps · s_max` treated as zero: `Y V S⁺` is then orthonormal on the range of `Y`
+/// (`Q U` for `Y = Q R`) and zero elsewhere, even when `Y` is rank-deficient.
+fn pinv_factor<T: LinalgFloat>(r: ExprRef<T>) -> ExprRef<T> {
+    let n = r.meta().shape[0];
+    let f: SmallFn<T> = Arc::new(move |v: &[ArrayD<T>]| {
+        let values = v[0].as_slice().expect("standard layout");
+        let (_, s, vt) = dense_svd(values, n, n).ok_or_else(|| LinalgError::NoConvergence {
+            op: "svd_compressed",
+            shape: python_tuple([n, n]),
+        })?;
+        let s_max = s.first().map_or(0.0, |&x| Element::to_f64(x));
+        let cut = s_max * n as f64 * Element::to_f64(T::eps());
+        let mut out = vec![T::default(); n * n];
+        for i in 0..n {
+            for (j, &sj) in s.iter().enumerate() {
+                if Element::to_f64(sj) > cut {
+                    out[i * n + j] = vt[j * n + i] / sj;
+                }
+            }
+        }
+        Ok(ArrayD::from_shape_vec(ndarray::IxDyn(&[n, n]), out).expect("n x n"))
+    });
+    small("svd_compressed", vec![r], vec![n, n], f)
+}
+
+/// An orthonormal basis of the range of a tall sample `y` (columns in one chunk), robust
+/// to rank deficiency: two passes of `y ← y V S⁺` from TSQR R's.
+fn orth<T: LinalgFloat>(y: &Array<T>) -> Array<T> {
+    let m1 = pinv_factor(tsqr_r(y.expr.clone()));
+    let q1 = contract("svd_compressed", y, &Array::from_expr(m1.clone()), &[1], &[0]);
+    let m2 = pinv_factor(tsqr_r(q1.expr.clone()));
+    let m = small_product("svd_compressed", m1, m2);
+    contract("svd_compressed", y, &Array::from_expr(m), &[1], &[0])
 }
 
 /// A materialised copy of a small matrix (so that readers do not recompute it).
@@ -102,7 +141,6 @@ pub fn svd_compressed<T: LinalgFloat>(
     let omega: Array<T> = crate::array::random::default_rng(seed)
         .normal(0.0, 1.0, [n, l], [n, l])
         .astype::<T>();
-    let orth = |y: &Array<T>| -> Array<T> { Array::from_expr(qr_exprs(&y.expr).0) };
     let mut q = orth(&contract("svd_compressed", a, &omega, &[1], &[0]));
     for _ in 0..n_power_iter {
         // z = aᵀ q is n x l: small, kept in memory so that a q does not recompute it

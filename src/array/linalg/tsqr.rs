@@ -141,7 +141,7 @@ pub(crate) fn check_tall_skinny<T: LinalgFloat>(op: &'static str, x: &Array<T>) 
 }
 
 /// `a · b` of two small one-chunk matrices, as a staged small node.
-fn small_product<T: LinalgFloat>(label: &str, a: ExprRef<T>, b: ExprRef<T>) -> ExprRef<T> {
+pub(crate) fn small_product<T: LinalgFloat>(label: &str, a: ExprRef<T>, b: ExprRef<T>) -> ExprRef<T> {
     let (m, k) = (a.meta().shape[0], a.meta().shape[1]);
     let n = b.meta().shape[1];
     let f: SmallFn<T> = Arc::new(move |v: &[ArrayD<T>]| {
