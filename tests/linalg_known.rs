@@ -39,10 +39,7 @@ fn small_products_are_exact() {
     );
     let v = from_ndarray(array![1.0, -1.0, 2.0], 2);
     assert_eq!(matmul(&a, &v).compute_vec().unwrap(), vec![5.0, 11.0]);
-    assert_eq!(
-        matmul(&v, &b).compute_vec().unwrap(),
-        vec![3.0, 1.0]
-    );
+    assert_eq!(matmul(&v, &b).compute_vec().unwrap(), vec![3.0, 1.0]);
     assert_eq!(vdot(&v, &v).compute_scalar().unwrap(), 6.0);
     assert_eq!(
         two(outer(&v, &v).compute().unwrap()),
@@ -59,7 +56,10 @@ fn small_products_are_exact() {
 fn empty_contraction_gives_zeros() {
     let a = spillway::zeros::<f64>([3, 0], 2);
     let b = spillway::zeros::<f64>([0, 2], 2);
-    assert_eq!(two(matmul(&a, &b).compute().unwrap()), Array2::<f64>::zeros((3, 2)));
+    assert_eq!(
+        two(matmul(&a, &b).compute().unwrap()),
+        Array2::<f64>::zeros((3, 2))
+    );
 }
 
 /// Hilbert matrices have cond(H_n) ≈ e^(3.5 n): 1.5e10 at n = 8. LU with partial
@@ -91,10 +91,14 @@ fn hilbert_inverse_and_cholesky() {
     let eye = Array2::<f64>::eye(n);
     let err = max_abs(&(&h.dot(&hinv) - &eye));
     assert!(err < 1e-8, "H H⁻¹ - I = {err}");
-    let l = two(cholesky(&from_ndarray(h.clone(), 2), true).compute().unwrap());
+    let l = two(cholesky(&from_ndarray(h.clone(), 2), true)
+        .compute()
+        .unwrap());
     let err = max_abs(&(&l.dot(&l.t()) - &h));
     assert!(err < 1e-14, "L Lᵀ - H = {err}");
-    let u = two(cholesky(&from_ndarray(h.clone(), 4), false).compute().unwrap());
+    let u = two(cholesky(&from_ndarray(h.clone(), 4), false)
+        .compute()
+        .unwrap());
     assert_eq!(u, l.t().to_owned());
 }
 
@@ -117,7 +121,10 @@ fn triangular_solve_matches_substitution() {
 #[test]
 fn tsqr_is_accurate_on_an_ill_conditioned_tall_array() {
     let (m, n) = (2000, 12);
-    let base = random::default_rng(3).random([m, n], [m, n]).compute().unwrap();
+    let base = random::default_rng(3)
+        .random([m, n], [m, n])
+        .compute()
+        .unwrap();
     let mut a = two(base);
     for j in 0..n {
         let scale = 10f64.powf(-6.0 * j as f64 / (n - 1) as f64);
@@ -146,7 +153,11 @@ fn svd_reconstructs_and_matches_singular_values() {
     let (u, s, vt) = svd(&x);
     let (u, s, vt) = spillway::compute((&u, &s, &vt)).unwrap();
     let (u, vt) = (two(u), two(vt));
-    let recon = u.dot(&Array2::from_diag(&s.clone().into_dimensionality::<ndarray::Ix1>().unwrap())).dot(&vt);
+    let recon = u
+        .dot(&Array2::from_diag(
+            &s.clone().into_dimensionality::<ndarray::Ix1>().unwrap(),
+        ))
+        .dot(&vt);
     assert!(fro(&(&recon - &a)) / fro(&a) < 1e-12);
     let ortho = max_abs(&(&u.t().dot(&u) - &Array2::<f64>::eye(n)));
     assert!(ortho < 1e-12);
@@ -158,8 +169,14 @@ fn svd_reconstructs_and_matches_singular_values() {
 #[test]
 fn svd_compressed_recovers_a_low_rank_matrix() {
     let (m, n, k) = (400, 30, 3);
-    let left = two(random::default_rng(1).random([m, k], 100).compute().unwrap());
-    let right = two(random::default_rng(2).random([k, n], 100).compute().unwrap());
+    let left = two(random::default_rng(1)
+        .random([m, k], 100)
+        .compute()
+        .unwrap());
+    let right = two(random::default_rng(2)
+        .random([k, n], 100)
+        .compute()
+        .unwrap());
     let a = left.dot(&right);
     let x = from_ndarray(a.clone(), [100, n]);
     let (u, s, vt) = svd_compressed(&x, k, 2, 7);
@@ -173,10 +190,16 @@ fn svd_compressed_recovers_a_low_rank_matrix() {
 #[test]
 fn lstsq_matches_normal_equations() {
     let (m, n) = (500, 4);
-    let a = two(random::default_rng(4).random([m, n], 100).compute().unwrap());
+    let a = two(random::default_rng(4)
+        .random([m, n], 100)
+        .compute()
+        .unwrap());
     let b = random::default_rng(5).random([m], 100).compute().unwrap();
     let b = b.into_dimensionality::<ndarray::Ix1>().unwrap();
-    let (x, res) = lstsq(&from_ndarray(a.clone(), [70, n]), &from_ndarray(b.clone(), 70));
+    let (x, res) = lstsq(
+        &from_ndarray(a.clone(), [70, n]),
+        &from_ndarray(b.clone(), 70),
+    );
     let (x, res) = spillway::compute((&x, &res)).unwrap();
     let x = x.into_dimensionality::<ndarray::Ix1>().unwrap();
     // the residual is orthogonal to the columns of a
@@ -215,7 +238,11 @@ fn matmul_streams_operands_larger_than_the_budget() {
     let a = random::default_rng(1).random([n, n], 200);
     let b = random::default_rng(2).random([n, n], 200);
     let got = matmul(&a, &b).sum().compute_on(&client).unwrap();
-    let big = Client::builder().n_workers(1).memory_limit("1GB").build().unwrap();
+    let big = Client::builder()
+        .n_workers(1)
+        .memory_limit("1GB")
+        .build()
+        .unwrap();
     let av = two(a.compute_on(&big).unwrap());
     let bv = two(b.compute_on(&big).unwrap());
     let want = av.dot(&bv).sum();

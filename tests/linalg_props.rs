@@ -19,7 +19,15 @@ fn values(len: usize) -> impl Strategy<Value = Vec<f64>> {
 }
 
 /// (m, k, n), A's values and chunks, B's values and chunks.
-fn matmul_case() -> impl Strategy<Value = ((usize, usize, usize), Vec<f64>, Vec<Vec<usize>>, Vec<f64>, Vec<Vec<usize>>)> {
+type MatmulCase = (
+    (usize, usize, usize),
+    Vec<f64>,
+    Vec<Vec<usize>>,
+    Vec<f64>,
+    Vec<Vec<usize>>,
+);
+
+fn matmul_case() -> impl Strategy<Value = MatmulCase> {
     (0usize..8, 0usize..9, 0usize..8).prop_flat_map(|(m, k, n)| {
         (
             Just((m, k, n)),

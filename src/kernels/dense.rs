@@ -261,8 +261,8 @@ mod tests {
 
     #[test]
     fn right_solve_inverts_a_product() {
-        let r = [3.0, 1.0, -2.0, 0.0, 2.0, 0.5, 0.0, 0.0, 4.0];
-        let x0 = [1.0, 2.0, 3.0, -1.0, 0.5, 2.0];
+        let r: [f64; 9] = [3.0, 1.0, -2.0, 0.0, 2.0, 0.5, 0.0, 0.0, 4.0];
+        let x0: [f64; 6] = [1.0, 2.0, 3.0, -1.0, 0.5, 2.0];
         let mut x = [0.0; 6];
         gemm(&mut x, &x0, &r, 2, 3, 3, false, Par::Seq);
         right_solve_upper(&mut x, 2, &r, 3, Par::Seq);
@@ -279,13 +279,7 @@ mod tests {
         let r = qr_r_stacked(&r_top, &r_bottom, 2);
         let r_all = qr_r(&a, 4, 2);
         // RᵀR = AᵀA whichever the signs
-        let gram = |r: &[f64]| {
-            [
-                r[0] * r[0],
-                r[0] * r[1],
-                r[1] * r[1] + r[3] * r[3],
-            ]
-        };
+        let gram = |r: &[f64]| [r[0] * r[0], r[0] * r[1], r[1] * r[1] + r[3] * r[3]];
         for (x, y) in gram(&r).iter().zip(gram(&r_all).iter()) {
             assert!((x - y).abs() < 1e-10);
         }
@@ -293,9 +287,9 @@ mod tests {
 
     #[test]
     fn lu_solves_and_reports_pivots() {
-        let a = [4.0, 3.0, 6.0, 3.0];
+        let a: [f64; 4] = [4.0, 3.0, 6.0, 3.0];
         let lu = Lu::new(&a, 2);
-        let x = lu.solve(&[10.0, 12.0], 1);
+        let x: Vec<f64> = lu.solve(&[10.0, 12.0], 1);
         assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12);
         assert!(lu.pivot_range().0 > 0.0);
         let singular = Lu::new(&[1.0, 2.0, 2.0, 4.0], 2);

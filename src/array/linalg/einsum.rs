@@ -27,7 +27,11 @@ fn presum<T: LinalgFloat>(x: &Array<T>, letters: &[char], keep: &[char]) -> (Arr
         .filter(|&i| !keep.contains(&letters[i]))
         .map(|i| i as isize)
         .collect();
-    let left: Vec<char> = letters.iter().copied().filter(|c| keep.contains(c)).collect();
+    let left: Vec<char> = letters
+        .iter()
+        .copied()
+        .filter(|c| keep.contains(c))
+        .collect();
     if summed.is_empty() {
         (x.clone(), left)
     } else {
@@ -39,7 +43,11 @@ fn presum<T: LinalgFloat>(x: &Array<T>, letters: &[char], keep: &[char]) -> (Arr
 fn reorder<T: LinalgFloat>(x: Array<T>, have: &[char], want: &[char]) -> Array<T> {
     let perm: Vec<isize> = want
         .iter()
-        .map(|c| have.iter().position(|h| h == c).expect("output letters were checked") as isize)
+        .map(|c| {
+            have.iter()
+                .position(|h| h == c)
+                .expect("output letters were checked") as isize
+        })
         .collect();
     x.transpose_axes(&perm)
 }
@@ -104,7 +112,9 @@ pub fn einsum<T: LinalgFloat>(subscripts: &str, operands: &[&Array<T>]) -> Array
             if term[i + 1..].contains(c) {
                 return fail(
                     subscripts,
-                    format!("index {c:?} repeats within one operand (traces and diagonals are not supported)"),
+                    format!(
+                        "index {c:?} repeats within one operand (traces and diagonals are not supported)"
+                    ),
                 );
             }
         }
@@ -113,7 +123,12 @@ pub fn einsum<T: LinalgFloat>(subscripts: &str, operands: &[&Array<T>]) -> Array
     let out: Vec<char> = match output {
         Some(o) => o.chars().collect(),
         None => {
-            let mut once: Vec<char> = terms.iter().flatten().copied().filter(|&c| count(c) == 1).collect();
+            let mut once: Vec<char> = terms
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|&c| count(c) == 1)
+                .collect();
             once.sort_unstable();
             once
         }
@@ -128,7 +143,9 @@ pub fn einsum<T: LinalgFloat>(subscripts: &str, operands: &[&Array<T>]) -> Array
         if count(*c) == 2 {
             return fail(
                 subscripts,
-                format!("index {c:?} is in both operands and the output: batch indices are not supported"),
+                format!(
+                    "index {c:?} is in both operands and the output: batch indices are not supported"
+                ),
             );
         }
     }
@@ -137,14 +154,24 @@ pub fn einsum<T: LinalgFloat>(subscripts: &str, operands: &[&Array<T>]) -> Array
         return reorder(x, &left, &out);
     }
     // letters in one operand only and not in the output are summed first
-    let shared: Vec<char> = terms[0].iter().copied().filter(|c| terms[1].contains(c)).collect();
+    let shared: Vec<char> = terms[0]
+        .iter()
+        .copied()
+        .filter(|c| terms[1].contains(c))
+        .collect();
     let keep = |c: &char| out.contains(c) || shared.contains(c);
     let keep0: Vec<char> = terms[0].iter().copied().filter(keep).collect();
     let keep1: Vec<char> = terms[1].iter().copied().filter(keep).collect();
     let (a, la) = presum(operands[0], &terms[0], &keep0);
     let (b, lb) = presum(operands[1], &terms[1], &keep1);
-    let a_axes: Vec<isize> = shared.iter().map(|c| la.iter().position(|x| x == c).expect("shared") as isize).collect();
-    let b_axes: Vec<isize> = shared.iter().map(|c| lb.iter().position(|x| x == c).expect("shared") as isize).collect();
+    let a_axes: Vec<isize> = shared
+        .iter()
+        .map(|c| la.iter().position(|x| x == c).expect("shared") as isize)
+        .collect();
+    let b_axes: Vec<isize> = shared
+        .iter()
+        .map(|c| lb.iter().position(|x| x == c).expect("shared") as isize)
+        .collect();
     let product = contract("einsum", &a, &b, &a_axes, &b_axes);
     let have: Vec<char> = la
         .iter()

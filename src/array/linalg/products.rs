@@ -216,7 +216,11 @@ pub fn dot<T: LinalgFloat>(a: &Array<T>, b: &Array<T>) -> Array<T> {
     if b.ndim() == 0 {
         return bad_rank("dot", EXPECTED, b);
     }
-    let b_axis = if b.ndim() >= 2 { b.ndim() as isize - 2 } else { 0 };
+    let b_axis = if b.ndim() >= 2 {
+        b.ndim() as isize - 2
+    } else {
+        0
+    };
     contract("dot", a, b, &[a.ndim() as isize - 1], &[b_axis])
 }
 

@@ -13,7 +13,7 @@ use crate::array::Array;
 use crate::array::chunks::python_tuple;
 use crate::error::Result;
 use crate::graph::node::ExprRef;
-use crate::kernels::dense::{Lu, LinalgFloat, cholesky_lower, solve_triangular as tri_solve};
+use crate::kernels::dense::{LinalgFloat, Lu, cholesky_lower, solve_triangular as tri_solve};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::Arc;
 
@@ -81,7 +81,12 @@ fn lu_checked<T: LinalgFloat>(op: &'static str, a: &[T], n: usize) -> Result<Lu<
     Ok(lu)
 }
 
-fn make<T: LinalgFloat>(label: &str, inputs: Vec<ExprRef<T>>, shape: Vec<usize>, f: SmallFn<T>) -> Array<T> {
+fn make<T: LinalgFloat>(
+    label: &str,
+    inputs: Vec<ExprRef<T>>,
+    shape: Vec<usize>,
+    f: SmallFn<T>,
+) -> Array<T> {
     Array::from_expr(small(label, inputs, shape, f))
 }
 
@@ -127,7 +132,8 @@ pub fn solve<T: LinalgFloat>(a: &Array<T>, b: &Array<T>) -> Array<T> {
 /// assert_eq!(solve_triangular(&l, &b, true).compute_vec().unwrap(), vec![2.0, 3.0]);
 /// ```
 pub fn solve_triangular<T: LinalgFloat>(a: &Array<T>, b: &Array<T>, lower: bool) -> Array<T> {
-    let checked = square("solve_triangular", a).and_then(|n| Ok((n, rhs("solve_triangular", a, b, n)?)));
+    let checked =
+        square("solve_triangular", a).and_then(|n| Ok((n, rhs("solve_triangular", a, b, n)?)));
     let (n, k) = match checked {
         Ok(v) => v,
         Err(e) => return Array::invalid(e),
@@ -155,7 +161,12 @@ pub fn solve_triangular<T: LinalgFloat>(a: &Array<T>, b: &Array<T>, lower: bool)
         tri_solve(t, &mut x, n, k, lower);
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), x).expect("x has b's shape"))
     });
-    make("solve_triangular", vec![a.expr.clone(), b.expr.clone()], shape, f)
+    make(
+        "solve_triangular",
+        vec![a.expr.clone(), b.expr.clone()],
+        shape,
+        f,
+    )
 }
 
 /// The Cholesky factor of a symmetric positive-definite matrix, as `da.linalg.cholesky`:
@@ -176,10 +187,11 @@ pub fn cholesky<T: LinalgFloat>(a: &Array<T>, lower: bool) -> Array<T> {
         Err(e) => return Array::invalid(e),
     };
     let f: SmallFn<T> = Arc::new(move |v: &[ArrayD<T>]| {
-        let l = cholesky_lower(slice(&v[0]), n).ok_or_else(|| LinalgError::NotPositiveDefinite {
-            op: "cholesky",
-            shape: python_tuple([n, n]),
-        })?;
+        let l =
+            cholesky_lower(slice(&v[0]), n).ok_or_else(|| LinalgError::NotPositiveDefinite {
+                op: "cholesky",
+                shape: python_tuple([n, n]),
+            })?;
         let l = ArrayD::from_shape_vec(IxDyn(&[n, n]), l).expect("n x n");
         Ok(if lower {
             l

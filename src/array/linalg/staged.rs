@@ -235,7 +235,11 @@ impl<T: LinalgFloat> Stage for SmallStage<T> {
     }
     fn worker_bytes(&self) -> u64 {
         // every input whole, the kernel's copies of them, and the output
-        let inputs: usize = self.inputs.iter().map(|x| x.meta().shape.iter().product::<usize>()).sum();
+        let inputs: usize = self
+            .inputs
+            .iter()
+            .map(|x| x.meta().shape.iter().product::<usize>())
+            .sum();
         self.worker_scratch + bytes::<T>(2 * inputs + 2 * self.out_elems + self.ctx.tile_elems())
     }
     fn stage_bytes(&self, _workers: usize) -> u64 {
@@ -260,7 +264,11 @@ impl<T: LinalgFloat> Stage for SmallStage<T> {
     }
     fn finish(&self) -> Result<()> {
         let result = self.result.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let reservation = self.reservation.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let reservation = self
+            .reservation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let values = result.expect("the one task stored a result");
         self.ctx.store(self.id, values, reservation);
         Ok(())

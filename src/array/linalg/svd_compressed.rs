@@ -3,15 +3,15 @@
 
 use super::LinalgError;
 use super::products::contract;
-use super::staged::{SmallFn, small};
 use super::staged::tsqr_r;
+use super::staged::{SmallFn, small};
 use super::tsqr::{small_product, small_svd};
-use crate::kernels::dense::svd as dense_svd;
 use crate::array::Array;
 use crate::array::chunks::python_tuple;
-use crate::graph::node::ExprRef;
 use crate::dtype::Element;
+use crate::graph::node::ExprRef;
 use crate::kernels::dense::LinalgFloat;
+use crate::kernels::dense::svd as dense_svd;
 use ndarray::{ArrayD, Slice};
 use std::sync::Arc;
 
@@ -60,7 +60,13 @@ fn pinv_factor<T: LinalgFloat>(r: ExprRef<T>) -> ExprRef<T> {
 /// to rank deficiency: two passes of `y ← y V S⁺` from TSQR R's.
 fn orth<T: LinalgFloat>(y: &Array<T>) -> Array<T> {
     let m1 = pinv_factor(tsqr_r(y.expr.clone()));
-    let q1 = contract("svd_compressed", y, &Array::from_expr(m1.clone()), &[1], &[0]);
+    let q1 = contract(
+        "svd_compressed",
+        y,
+        &Array::from_expr(m1.clone()),
+        &[1],
+        &[0],
+    );
     let m2 = pinv_factor(tsqr_r(q1.expr.clone()));
     let m = small_product("svd_compressed", m1, m2);
     contract("svd_compressed", y, &Array::from_expr(m), &[1], &[0])
@@ -98,7 +104,13 @@ pub fn svd_compressed<T: LinalgFloat>(
     n_power_iter: usize,
     seed: u64,
 ) -> (Array<T>, Array<T>, Array<T>) {
-    let fail = |e: crate::error::Error| (Array::invalid(e.clone()), Array::invalid(e.clone()), Array::invalid(e));
+    let fail = |e: crate::error::Error| {
+        (
+            Array::invalid(e.clone()),
+            Array::invalid(e.clone()),
+            Array::invalid(e),
+        )
+    };
     if let Some(e) = a.error() {
         return fail(e);
     }

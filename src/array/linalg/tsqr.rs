@@ -98,7 +98,13 @@ impl<T: LinalgFloat> BlockCompute<T> for RightSolve<T> {
             );
             self.r_values = Some(r);
         }
-        pull(self.x.as_mut(), region, out, self.tile_elems, &mut self.tile);
+        pull(
+            self.x.as_mut(),
+            region,
+            out,
+            self.tile_elems,
+            &mut self.tile,
+        );
         let r = self.r_values.as_ref().expect("loaded above");
         right_solve_upper(out, region.shape[0], r, n, task_par());
     }
@@ -114,7 +120,10 @@ fn right_solve<T: LinalgFloat>(x: &ExprRef<T>, r: ExprRef<T>) -> ExprRef<T> {
 }
 
 /// Checks that `x` is 2-d, at least as tall as wide, with its columns in one chunk.
-pub(crate) fn check_tall_skinny<T: LinalgFloat>(op: &'static str, x: &Array<T>) -> crate::error::Result<()> {
+pub(crate) fn check_tall_skinny<T: LinalgFloat>(
+    op: &'static str,
+    x: &Array<T>,
+) -> crate::error::Result<()> {
     if let Some(e) = x.error() {
         return Err(e);
     }
@@ -141,7 +150,11 @@ pub(crate) fn check_tall_skinny<T: LinalgFloat>(op: &'static str, x: &Array<T>) 
 }
 
 /// `a · b` of two small one-chunk matrices, as a staged small node.
-pub(crate) fn small_product<T: LinalgFloat>(label: &str, a: ExprRef<T>, b: ExprRef<T>) -> ExprRef<T> {
+pub(crate) fn small_product<T: LinalgFloat>(
+    label: &str,
+    a: ExprRef<T>,
+    b: ExprRef<T>,
+) -> ExprRef<T> {
     let (m, k) = (a.meta().shape[0], a.meta().shape[1]);
     let n = b.meta().shape[1];
     let f: SmallFn<T> = Arc::new(move |v: &[ArrayD<T>]| {
@@ -221,7 +234,13 @@ pub fn svd<T: LinalgFloat>(x: &Array<T>) -> (Array<T>, Array<T>, Array<T>) {
     }
     let (q, r) = qr_exprs(&x.expr);
     let (ur, s, vt) = small_svd(r, "svd");
-    let u = super::products::contract("svd_u", &Array::from_expr(q), &Array::from_expr(ur), &[1], &[0]);
+    let u = super::products::contract(
+        "svd_u",
+        &Array::from_expr(q),
+        &Array::from_expr(ur),
+        &[1],
+        &[0],
+    );
     (u, Array::from_expr(s), Array::from_expr(vt))
 }
 
