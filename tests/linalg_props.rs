@@ -60,6 +60,15 @@ proptest! {
             .compute()
             .unwrap();
         close(&got, &want, &scale)?;
+        // the same product from stored transposes, read in place by the kernel
+        let at = from_ndarray(a.t().as_standard_layout().into_owned(), vec![ac[1].clone(), ac[0].clone()]);
+        let bt = from_ndarray(b.t().as_standard_layout().into_owned(), vec![bc[1].clone(), bc[0].clone()]);
+        let from_at = tensordot(&at, &from_ndarray(b.clone(), bc.clone()), ([0], [0])).compute().unwrap();
+        close(&from_at, &want, &scale)?;
+        let from_bt = tensordot(&from_ndarray(a.clone(), ac.clone()), &bt, ([1], [1])).compute().unwrap();
+        close(&from_bt, &want, &scale)?;
+        let both = tensordot(&at, &bt, ([0], [1])).compute().unwrap();
+        close(&both, &want, &scale)?;
         // the same product through einsum with a transposed output
         let got_t = einsum("ij,jk->ki", &[&from_ndarray(a, ac), &from_ndarray(b, bc)])
             .compute()

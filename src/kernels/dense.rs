@@ -77,6 +77,31 @@ pub fn gemm<T: LinalgFloat>(
     accumulate: bool,
     par: Par,
 ) {
+    gemm_t(c, (a, false), (b, false), m, k, n, accumulate, par);
+}
+
+/// As [`gemm`], with either operand stored transposed: `(a, true)` holds `aᵀ`, a
+/// row-major `k x m` slice (and `(b, true)` a row-major `n x k` one), read in place.
+///
+/// ```
+/// use spillway::kernels::dense::gemm_t;
+/// let at = [1.0, 3.0, 2.0, 4.0]; // the transpose of [[1, 2], [3, 4]]
+/// let b = [5.0, 6.0, 7.0, 8.0];
+/// let mut c = [0.0; 4];
+/// gemm_t(&mut c, (&at, true), (&b, false), 2, 2, 2, false, faer::Par::Seq);
+/// assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_t<T: LinalgFloat>(
+    c: &mut [T],
+    (a, a_trans): (&[T], bool),
+    (b, b_trans): (&[T], bool),
+    m: usize,
+    k: usize,
+    n: usize,
+    accumulate: bool,
+    par: Par,
+) {
     let accum = if accumulate {
         Accum::Add
     } else {
@@ -88,11 +113,21 @@ pub fn gemm<T: LinalgFloat>(
         }
         return;
     }
+    let a = if a_trans {
+        view(&a[..m * k], k, m).transpose()
+    } else {
+        view(&a[..m * k], m, k)
+    };
+    let b = if b_trans {
+        view(&b[..k * n], n, k).transpose()
+    } else {
+        view(&b[..k * n], k, n)
+    };
     faer::linalg::matmul::matmul(
         view_mut(&mut c[..m * n], m, n),
         accum,
-        view(&a[..m * k], m, k),
-        view(&b[..k * n], k, n),
+        a,
+        b,
         T::from_f64(1.0),
         par,
     );

@@ -14,7 +14,7 @@ use crate::graph::chunks::Chunks;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
 use crate::graph::region::{MAX_NDIM, Region, copy_between_boxes};
-use crate::kernels::dense::{LinalgFloat, gemm, task_par};
+use crate::kernels::dense::{LinalgFloat, gemm_t, task_par};
 use ndarray::{ArrayView, ArrayViewMut, IxDyn};
 use std::any::Any;
 use std::sync::Arc;
@@ -145,9 +145,19 @@ impl<T: LinalgFloat> Node for ContractExpr<T> {
     }
 }
 
-/// True unless `first ++ second` is `0, 1, 2, ...`.
+/// True unless `first ++ second` is `0, 1, 2, ...`, or the two axes of a matrix
+/// swapped (which the kernel reads transposed in place).
 fn needs_permute(first: &[usize], second: &[usize]) -> bool {
-    first.iter().chain(second).enumerate().any(|(i, &a)| i != a)
+    !is_identity(first, second) && !is_swap(first, second)
+}
+
+fn is_identity(first: &[usize], second: &[usize]) -> bool {
+    first.iter().chain(second).enumerate().all(|(i, &a)| i == a)
+}
+
+/// A 2-d box whose (first, second) order is (1, 0): stored transposed.
+fn is_swap(first: &[usize], second: &[usize]) -> bool {
+    first == [1] && second == [0]
 }
 
 impl<T: LinalgFloat> Expr<T> for ContractExpr<T> {
@@ -315,7 +325,18 @@ impl<T: LinalgFloat> BlockCompute<T> for ContractCompute<T> {
                     self.tile_elems,
                     &mut self.tile,
                 );
-                gemm(out, &self.a_buf, &self.b_buf, m, k, n, !first, task_par());
+                let a_t = is_swap(&self.axes.a_free, &self.axes.a_con);
+                let b_t = is_swap(&self.axes.b_con, &self.axes.b_free);
+                gemm_t(
+                    out,
+                    (&self.a_buf, a_t),
+                    (&self.b_buf, b_t),
+                    m,
+                    k,
+                    n,
+                    !first,
+                    task_par(),
+                );
                 first = false;
             }
             // advance, last pair fastest
