@@ -97,7 +97,7 @@ fn make<T: LinalgFloat>(
 /// ```
 /// use ndarray::array;
 /// use spillway::{array::linalg::solve, from_ndarray};
-/// let a = from_ndarray(array![[3.0, 1.0], [1.0, 2.0]], 1);
+/// let a = from_ndarray(array![[3.0f64, 1.0], [1.0, 2.0]], 1);
 /// let b = from_ndarray(array![9.0, 8.0], 1);
 /// let x = solve(&a, &b).compute().unwrap();
 /// assert!((x[[0]] - 2.0).abs() < 1e-12 && (x[[1]] - 3.0).abs() < 1e-12);
@@ -232,7 +232,7 @@ pub fn inv<T: LinalgFloat>(a: &Array<T>) -> Array<T> {
 /// ```
 /// use ndarray::array;
 /// use spillway::{array::linalg::lstsq, from_ndarray};
-/// let a = from_ndarray(array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]], [2, 2]);
+/// let a = from_ndarray(array![[1.0f64, 0.0], [1.0, 1.0], [1.0, 2.0]], [2, 2]);
 /// let b = from_ndarray(array![1.0, 2.0, 4.0], 2);
 /// let (x, res) = lstsq(&a, &b);
 /// let x = x.compute().unwrap();
