@@ -138,7 +138,7 @@ pub fn gemm_t<T: LinalgFloat>(
 ///
 /// ```
 /// use spillway::kernels::dense::qr_r;
-/// let r = qr_r(&[3.0, 4.0], 2, 1); // the column (3, 4) has norm 5
+/// let r = qr_r(&[3.0f64, 4.0], 2, 1); // the column (3, 4) has norm 5
 /// assert!((r[0].abs() - 5.0).abs() < 1e-12);
 /// ```
 pub fn qr_r<T: LinalgFloat>(a: &[T], m: usize, n: usize) -> Vec<T> {
