@@ -5,8 +5,9 @@
 //!     [--memory-limit 512MB] [--cond 1]
 //! ```
 //!
-//! Column `j` of the uniform random array is scaled by `cond^(-j/(cols-1))`, so `--cond`
-//! sets the columns' condition number roughly. Prints the time of `(q, r)` and then,
+//! Column `j` of the uniform random array is scaled by `cond^(-j/(cols-1))` and the
+//! columns are then mixed by a random orthogonal matrix, so `--cond` sets the condition
+//! number roughly. Prints the time of `(q, r)` and then,
 //! computed out of core too, `||QR - A||_F / ||A||_F` and `max |QᵀQ - I|`. The last line is
 //! `seconds=<qr seconds> recon=<relative error> ortho=<orthogonality error>`.
 
@@ -48,8 +49,15 @@ fn main() {
         });
     println!("{client}");
     let scales = Array1::from_shape_fn(cols, |j| cond.powf(-(j as f64) / (cols.max(2) - 1) as f64));
-    let a =
+    let scaled =
         &random::default_rng(7).random([rows, cols], [chunk, cols]) * &from_ndarray(scales, cols);
+    // mix the scaled columns by a random orthogonal matrix, so the ill-conditioning is
+    // not a mere column scaling (which Householder QR absorbs exactly)
+    let mixer = qr(&random::default_rng(8).random([cols, cols], cols))
+        .0
+        .compute()
+        .unwrap();
+    let a = scaled.matmul(&from_ndarray(mixer, cols));
     let (q, r) = qr(&a);
     let t0 = Instant::now();
     // q is as large as a: reduce it rather than hold it, so the timing covers all passes

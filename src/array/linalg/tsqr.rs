@@ -3,10 +3,10 @@
 //! R comes from a tree of local QRs (one per row block, then of stacked pairs of R's);
 //! Q is `A R⁻¹`, computed block by block when it is read. `A R⁻¹` alone loses
 //! orthogonality in proportion to cond(A), so the R is refined once, as in CholeskyQR2:
-//! `R1 = tsqr(A)`, `R2 = tsqr(A R1⁻¹)`, `R = R2 R1` and `Q = A R⁻¹`. That is three
-//! streaming passes over A (two for the R's, one when Q is read), none of which holds
-//! more than a row block per worker. Q is orthonormal to about `1e-15 · cond(A)²`
-//! after the refinement while `cond(A) < 1/sqrt(eps) ≈ 1e8` (see docs/linalg.md).
+//! `R1 = tsqr(A)`, `Q1 = A R1⁻¹`, `R2 = tsqr(Q1)`, `R = R2 R1` and `Q = Q1 R2⁻¹` (both
+//! solves applied per row block when Q is read). That is three streaming passes over A
+//! (two for the R's, one when Q is read), none of which holds more than a row block per
+//! worker. Measured orthogonality and limits are in docs/linalg.md.
 
 use super::LinalgError;
 use super::contract::pull;
@@ -205,9 +205,11 @@ pub fn qr<T: LinalgFloat>(x: &Array<T>) -> (Array<T>, Array<T>) {
 pub(crate) fn qr_exprs<T: LinalgFloat>(x: &ExprRef<T>) -> (ExprRef<T>, ExprRef<T>) {
     let r1 = tsqr_r(x.clone());
     let q1 = right_solve(x, r1.clone());
-    let r2 = tsqr_r(q1);
-    let r = small_product("qr_r", r2, r1);
-    let q = right_solve(x, r.clone());
+    let r2 = tsqr_r(q1.clone());
+    let r = small_product("qr_r", r2.clone(), r1);
+    // Q = (A R1⁻¹) R2⁻¹, two solves per row block: A R⁻¹ in one solve would carry an
+    // error of eps · cond(A) however accurate R is
+    let q = right_solve(&q1, r2);
     (q, r)
 }
 
