@@ -1,6 +1,7 @@
 //! The crate's error type: one enum per layer, composed here with `#[from]`.
 
 use crate::array::ArrayError;
+use crate::array::linalg::LinalgError;
 use crate::delayed::DelayedError;
 use crate::exec::budget::MemoryError;
 use crate::exec::error::PlanError;
@@ -26,6 +27,9 @@ pub enum Error {
     /// An invalid array operation: shapes, axes, chunks, arguments.
     #[error(transparent)]
     Array(#[from] ArrayError),
+    /// An invalid linear-algebra operation: shapes, singular matrices, chunkings.
+    #[error(transparent)]
+    Linalg(#[from] LinalgError),
     /// A plan that cannot run under the memory budget.
     #[error(transparent)]
     Plan(#[from] PlanError),

@@ -59,6 +59,8 @@ pub use array::compute::{ComputeTogether, compute, compute_all, compute_all_with
 pub use array::creation::{IntoShape, arange, from_ndarray, full, linspace, ones, zeros};
 pub use array::elementwise::Operand;
 pub use array::indexing::{Ellipsis, IndexElem, NewAxis};
+pub use array::linalg;
+pub use array::linalg::{dot, einsum, matmul, outer, tensordot, vdot};
 pub use array::random;
 pub use array::shape::{concatenate, stack};
 pub use array::ufunc::integer::{Integer, Remainder};

@@ -12,6 +12,7 @@ pub mod elementwise;
 mod error;
 pub mod indexing;
 pub mod layout;
+pub mod linalg;
 pub mod random;
 pub mod rechunk;
 pub mod reduce_more;

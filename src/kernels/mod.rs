@@ -1,6 +1,7 @@
 //! Hot loops, vectorised with runtime dispatch (AVX-512, AVX2, or portable code): random
 //! number generation, elementwise maps and reductions. One binary runs fast on any x86-64.
 
+pub mod dense;
 pub mod elementwise;
 pub mod random;
 pub mod reduce;
