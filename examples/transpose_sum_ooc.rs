@@ -17,7 +17,7 @@
 
 use spillway::array::zarr::ToZarr;
 use spillway::util::size::parse_bytes;
-use spillway::{Client, RunReport, from_zarr, random};
+use spillway::{Client, RunReport, from_zarr, random, s};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -214,8 +214,15 @@ fn run(args: &Args) -> spillway::Result<()> {
     );
     print_step("c", seconds, &report, disk);
 
-    // (d) x.matmul(x[:, :1000]).sum() needs matmul and slicing (the linear algebra issue)
-    println!("step=d skipped: matmul is not built yet");
+    // (d) x.matmul(x[:, :1000]).sum()
+    let t = Instant::now();
+    let (total, report) = x
+        .matmul(&x.index(s![.., ..1000]))
+        .sum()
+        .compute_with_report()?;
+    let seconds = t.elapsed().as_secs_f64();
+    println!("  x.matmul(x[:, :1000]).sum() = {}", total[[]]);
+    print_step("d", seconds, &report, disk);
 
     if !args.keep {
         let _ = std::fs::remove_dir_all(&y_path);
