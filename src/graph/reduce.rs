@@ -583,9 +583,12 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         // cut blocks along an axis every reduction of the stage reduces
         let split_axis = (0..chunksize.len())
             .find(|&a| chunksize[a] >= 2 && runs.iter().all(|r| r.axes().contains(&a)));
+        // an input that reads whole blocks (a zarr chunk) would read each block once per
+        // part: such blocks stay one task
+        let whole_blocks = super::node::reads_whole_blocks(&self.input.clone().as_node());
         let splits = match split_axis {
-            Some(a) => block_elems.div_ceil(TASK_ELEMS).clamp(1, chunksize[a]),
-            None => 1,
+            Some(a) if !whole_blocks => block_elems.div_ceil(TASK_ELEMS).clamp(1, chunksize[a]),
+            _ => 1,
         };
         Box::new(ReduceStage {
             input: self.input.clone(),
