@@ -26,7 +26,10 @@ fn bench_spill(c: &mut Criterion) {
     let col_chunk = cols / 16;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("x.zarr");
-    let setup = Client::builder().memory_limit("2GB").build().expect("client");
+    let setup = Client::builder()
+        .memory_limit("2GB")
+        .build()
+        .expect("client");
     random::default_rng(3)
         .random((rows, cols), (row_chunk, cols))
         .to_zarr_with(&path, &ToZarr::default().codec(Codec::None))
@@ -58,7 +61,10 @@ fn bench_spill(c: &mut Criterion) {
                 if name == "spilling" {
                     assert!(report.io.spilled_bytes > 0, "the tight budget spills");
                 } else {
-                    assert_eq!(report.io.spilled_bytes, 0, "the roomy budget does not spill");
+                    assert_eq!(
+                        report.io.spilled_bytes, 0,
+                        "the roomy budget does not spill"
+                    );
                 }
                 black_box(sums)
             })
