@@ -88,8 +88,10 @@ impl<T: Element> Node for StoreSource<T> {
         NodeKind::Source
     }
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
-        // one whole chunk, held while its tiles are served
+        // one whole chunk, held while its tiles are served, and the store's scratch
+        // (the encoded chunk) while it is read
         (self.store.chunk_shape().iter().product::<usize>() * std::mem::size_of::<T>()) as u64
+            + self.store.io_scratch_bytes()
     }
     fn computes_whole_blocks(&self) -> bool {
         true

@@ -229,4 +229,8 @@ impl<T: Element> ChunkStore<T> for ShardWriter<T> {
     fn location(&self) -> String {
         self.store.location()
     }
+
+    fn io_scratch_bytes(&self) -> u64 {
+        self.store.io_scratch_bytes()
+    }
 }

@@ -141,7 +141,9 @@ impl<T: Element> Stage for Arc<WriteStage<T>> {
         self.chunk_shape.clone()
     }
     fn worker_bytes(&self) -> u64 {
+        // the chunk, the store's scratch while it writes (the encoded chunk), the inputs'
         self.chunk_bytes()
+            + self.store.get().map_or(0, |s| s.io_scratch_bytes())
             + self.scratch
             + (self.ctx.tile_elems() * std::mem::size_of::<T>()) as u64
     }

@@ -369,4 +369,8 @@ impl<T: Element> ChunkStore<T> for ChunkCache<T> {
     fn location(&self) -> String {
         self.inner.store.location()
     }
+
+    fn io_scratch_bytes(&self) -> u64 {
+        self.inner.store.io_scratch_bytes()
+    }
 }

@@ -121,4 +121,8 @@ impl<T: Element, S: ChunkStore<T>> ChunkStore<T> for MetricsStore<S> {
     fn location(&self) -> String {
         self.inner.location()
     }
+
+    fn io_scratch_bytes(&self) -> u64 {
+        self.inner.io_scratch_bytes()
+    }
 }

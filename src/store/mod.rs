@@ -43,6 +43,11 @@ pub trait ChunkStore<T: Element>: Send + Sync {
     fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError>;
     /// Where the store is, for messages (`"/data/x.zarr"`, `"memory"`).
     fn location(&self) -> String;
+    /// Bytes one read or write of a chunk holds beyond the caller's buffer while it runs
+    /// (the encoded chunk of a compressed store), so the planner can reserve them.
+    fn io_scratch_bytes(&self) -> u64 {
+        0
+    }
 }
 
 /// The number of chunks along each axis of a grid.
