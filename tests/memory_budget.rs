@@ -5,12 +5,13 @@
 //! `compute_with_report` runs on the current client and building a client makes it the
 //! current one, so every test of this file holds one lock.
 
+mod common;
+
+use common::vm_hwm_bytes;
 use spillway::random::default_rng;
 use spillway::{Client, Error, RunReport, compute_all, ones};
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
@@ -197,15 +198,6 @@ const PI_TEST: &str = "real_peak_memory_of_an_800_mb_pi_stays_near_a_64_mb_budge
 const OVERHEAD_BYTES: u64 = 64 << 20;
 const BUDGET_BYTES: u64 = 64_000_000;
 
-/// `VmHWM` (peak resident set) of a process in bytes, from `/proc/<pid>/status`; `None`
-/// once the process has exited (a zombie has no memory map) or on systems without /proc.
-fn vm_hwm_bytes(pid: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// The child's side: compute the pi and report.
 fn child_pi() {
     let c = client(2, "64MB");
@@ -240,66 +232,13 @@ fn real_peak_memory_of_an_800_mb_pi_stays_near_a_64_mb_budget() {
         eprintln!("no /proc/self/status here; the child's peak memory cannot be read");
         return;
     }
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .args(["--exact", PI_TEST, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "pi")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id().to_string();
-    let started = Instant::now();
-    let mut polled_peak = 0u64;
-    let status = loop {
-        // read before reaping: once reaped the /proc entry is gone
-        if let Some(hwm) = vm_hwm_bytes(&pid) {
-            polled_peak = polled_peak.max(hwm);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("the child ran for over 2 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let mut out = String::new();
-    let mut err = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(status.success(), "child failed: {status}\n{out}\n{err}");
-    // the harness prints "test <name> ... " on the same line, before the report
-    let line = out
-        .lines()
-        .find_map(|l| l.find("CHILD ").map(|i| &l[i..]))
-        .unwrap_or_else(|| panic!("no report from the child:\n{out}\n{err}"));
-    // the child's own VmHWM, read just before it returned, covers what polling missed
-    let own: u64 = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("vmhwm="))
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    assert!(polled_peak > 0, "never read the child's memory");
-    let peak = polled_peak.max(own);
+    let child = common::run_child_test(PI_TEST, (CHILD_ENV, "pi"), Duration::from_secs(120));
+    let peak = child.peak_bytes;
     println!(
-        "800 MB pi under a 64 MB budget: peak RSS {:.1} MiB (polled {:.1} MiB, self-reported {:.1} MiB), {:.2} s; {line}",
+        "800 MB pi under a 64 MB budget: peak RSS {:.1} MiB, {:.2} s; {}",
         peak as f64 / 1048576.0,
-        polled_peak as f64 / 1048576.0,
-        own as f64 / 1048576.0,
-        started.elapsed().as_secs_f64()
+        child.seconds,
+        child.line
     );
     assert!(
         peak <= BUDGET_BYTES + OVERHEAD_BYTES,

@@ -4,12 +4,13 @@
 //! assert the peak reservation against the budget; the spilling run also measures the real
 //! peak resident memory of a child process.
 
+mod common;
+
+use common::vm_hwm_bytes;
 use spillway::{Client, from_zarr, random};
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CHILD_ENV: &str = "SPILLWAY_MEMORY_SPILL_CHILD";
 const BUDGET: &str = "32MB";
@@ -70,13 +71,6 @@ fn without_spilling_the_workload_fails_with_the_budget_error() {
     assert!(err.contains("raise the memory limit"), "{err}");
 }
 
-fn vm_hwm_bytes(pid: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// The child's side of the spilling run.
 fn child_spilling_run(dir: &Path) {
     let path = dir.join("x.zarr");
@@ -116,62 +110,16 @@ fn with_spilling_the_workload_succeeds_within_the_budget() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "with_spilling_the_workload_succeeds_within_the_budget",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id().to_string();
-    let started = Instant::now();
-    let mut polled = 0u64;
-    let status = loop {
-        if let Some(hwm) = vm_hwm_bytes(&pid) {
-            polled = polled.max(hwm);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("the child ran for over 5 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(status.success(), "child failed: {status}\n{out}\n{err}");
-    let line = out
-        .lines()
-        .find_map(|l| l.find("CHILD ").map(|i| &l[i..]))
-        .unwrap_or_else(|| panic!("no report from the child:\n{out}\n{err}"));
-    let own: u64 = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("vmhwm="))
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    let peak = polled.max(own);
+    let child = common::run_child_test(
+        "with_spilling_the_workload_succeeds_within_the_budget",
+        (CHILD_ENV, dir.path().to_str().unwrap()),
+        Duration::from_secs(300),
+    );
+    let peak = child.peak_bytes;
     println!(
-        "96 MB rechunk under a 32 MB budget, spilling: peak RSS {:.1} MiB; {line}",
-        peak as f64 / 1048576.0
+        "96 MB rechunk under a 32 MB budget, spilling: peak RSS {:.1} MiB; {}",
+        peak as f64 / 1048576.0,
+        child.line
     );
     assert!(
         peak <= BUDGET_BYTES + OVERHEAD_BYTES,

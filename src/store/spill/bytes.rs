@@ -10,20 +10,9 @@ use std::any::{TypeId, type_name};
 use crate::dtype::Element;
 use crate::store::StoreError;
 
-/// Whether `T` is one of the eight plain element types.
-fn is_plain<T: 'static>() -> bool {
-    let id = TypeId::of::<T>();
-    [
-        TypeId::of::<f64>(),
-        TypeId::of::<f32>(),
-        TypeId::of::<i64>(),
-        TypeId::of::<i32>(),
-        TypeId::of::<u64>(),
-        TypeId::of::<u32>(),
-        TypeId::of::<u8>(),
-        TypeId::of::<bool>(),
-    ]
-    .contains(&id)
+/// Whether `T` is one of the eight plain element types (the store layer's one check).
+fn is_plain<T: Element>() -> bool {
+    crate::store::bytes::is_primitive::<T>()
 }
 
 fn unsupported<T>() -> StoreError {
@@ -34,14 +23,7 @@ fn unsupported<T>() -> StoreError {
 
 /// The bytes of `data` (native byte order).
 pub(crate) fn as_bytes<T: Element>(data: &[T]) -> Result<&[u8], StoreError> {
-    if !is_plain::<T>() {
-        return Err(unsupported::<T>());
-    }
-    // SAFETY: T is one of f64, f32, i64, i32, u64, u32, u8, bool: no padding, every byte
-    // initialised, alignment of u8 is 1, and the length covers exactly the slice.
-    Ok(unsafe {
-        std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data))
-    })
+    crate::store::bytes::as_bytes(data).ok_or_else(unsupported::<T>)
 }
 
 /// Fills `out` through a byte view with `fill`, then, for `bool`, checks every byte is
