@@ -566,17 +566,7 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         ctx: Arc<EvalContext>,
         worker_scratch: u64,
     ) -> Box<dyn Stage> {
-        let mut runs: Vec<Box<dyn ReductionRun<T>>> = vec![Box::new(self.run_state())];
-        for sibling in siblings {
-            let any = sibling
-                .as_reduction()
-                .expect("siblings are reductions")
-                .run_any();
-            let run = any
-                .downcast::<Box<dyn ReductionRun<T>>>()
-                .expect("siblings fold the same input node, so the same element type");
-            runs.push(*run);
-        }
+        let runs = runs_with_siblings(Box::new(self.run_state()), siblings);
         let chunks = &self.input.meta().chunks;
         let chunksize = chunks.chunksize();
         let block_elems: usize = chunksize.iter().product();
@@ -1055,6 +1045,26 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
         }
         Ok(())
     }
+}
+
+/// The runs of a stage shared by reductions of one input: `first`'s, then each
+/// sibling's (every sibling folds the same input node, so the same element type).
+pub fn runs_with_siblings<T: Element>(
+    first: Box<dyn ReductionRun<T>>,
+    siblings: &[NodeRef],
+) -> Vec<Box<dyn ReductionRun<T>>> {
+    let mut runs = vec![first];
+    for sibling in siblings {
+        let any = sibling
+            .as_reduction()
+            .expect("siblings are reductions")
+            .run_any();
+        let run = any
+            .downcast::<Box<dyn ReductionRun<T>>>()
+            .expect("siblings fold the same input node, so the same element type");
+        runs.push(*run);
+    }
+    runs
 }
 
 /// A stage that folds `input` block by block, each tile evaluated once and handed to

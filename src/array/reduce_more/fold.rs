@@ -14,7 +14,7 @@ use crate::exec::stage::Stage;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{EvalContext, copy_region};
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef};
-use crate::graph::reduce::{ReductionNode, ReductionRun, fold_stage};
+use crate::graph::reduce::{ReductionNode, ReductionRun, fold_stage, runs_with_siblings};
 use crate::graph::region::{MAX_NDIM, Region};
 use ndarray::ArrayD;
 use std::any::Any;
@@ -126,17 +126,7 @@ impl<T: Element, F: Folder<T>> ReductionNode for FoldExpr<T, F> {
         ctx: Arc<EvalContext>,
         worker_scratch: u64,
     ) -> Box<dyn Stage> {
-        let mut runs: Vec<Box<dyn ReductionRun<T>>> = vec![Box::new(self.run())];
-        for sibling in siblings {
-            let any = sibling
-                .as_reduction()
-                .expect("siblings are reductions")
-                .run_any();
-            let run = any
-                .downcast::<Box<dyn ReductionRun<T>>>()
-                .expect("siblings fold the same input node, so the same element type");
-            runs.push(*run);
-        }
+        let runs = runs_with_siblings(Box::new(self.run()), siblings);
         fold_stage(self.input.clone(), runs, ctx, worker_scratch)
     }
 }
