@@ -181,6 +181,11 @@ impl Plan {
                 stage_roots.push((roots, true));
                 continue;
             }
+            if !node.stages_input() {
+                continue;
+            }
+            // walking the input's subgraph only for the few nodes that stage it keeps
+            // planning linear in the graph's size
             let input_scratch: u64 = node
                 .inputs()
                 .iter()
