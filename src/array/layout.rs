@@ -4,7 +4,7 @@ use super::{Array, ArrayError, normalize_axis};
 use crate::dtype::Element;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
-use crate::graph::region::{MAX_NDIM, Region};
+use crate::graph::region::{MAX_NDIM, Region, copy_between_boxes};
 use ndarray::{ArrayView, ArrayViewMut, IxDyn};
 use std::any::Any;
 use std::sync::Arc;
@@ -33,7 +33,11 @@ impl<T: Element> Node for TransposeExpr<T> {
         NodeKind::Layout
     }
     fn scratch_bytes(&self, tile_elems: usize) -> u64 {
-        (tile_elems * std::mem::size_of::<T>()) as u64
+        // the transposed input of a band, and the band
+        (2 * band_elems(tile_elems) * std::mem::size_of::<T>()) as u64
+    }
+    fn axis_permutation(&self) -> Option<Vec<usize>> {
+        Some(self.perm.clone())
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -45,7 +49,11 @@ impl<T: Element> Expr<T> for TransposeExpr<T> {
         Box::new(TransposeEval {
             input: ctx.build(&self.input),
             perm: self.perm.clone(),
+            lead_offsets: self.meta.chunks.offsets(0),
+            band_elems: band_elems(ctx.tile_elems()),
             scratch: Scratch::default(),
+            band: Vec::new(),
+            band_region: None,
         })
     }
     fn as_node(self: Arc<Self>) -> NodeRef {
@@ -53,14 +61,59 @@ impl<T: Element> Expr<T> for TransposeExpr<T> {
     }
 }
 
+/// Elements of a band: [`BAND_TILES`] tiles.
+fn band_elems(tile_elems: usize) -> usize {
+    tile_elems.saturating_mul(BAND_TILES)
+}
+
+/// How many tiles of output a transpose computes at once when asked for thin tiles.
+///
+/// Consumers ask for tiles that are runs of whole rows (`1 x 4000` of a `4000 x 4000`
+/// block); the transposed input of such a row is a column, one element per input row,
+/// each on its own cache line and often its own page. Computing a band of 64 such rows
+/// at once reads 64-element runs of each input row instead, and the following requests
+/// are served from the band.
+const BAND_TILES: usize = 64;
+
 struct TransposeEval<T> {
     input: Box<dyn Eval<T>>,
     perm: Vec<usize>,
+    /// Chunk boundaries along output axis 0 (a band stays inside one chunk, the part of
+    /// the array one task covers).
+    lead_offsets: Vec<usize>,
+    band_elems: usize,
     scratch: Scratch<T>,
+    band: Vec<T>,
+    band_region: Option<Region>,
 }
 
-impl<T: Element> Eval<T> for TransposeEval<T> {
-    fn eval(&mut self, region: &Region, out: &mut [T]) {
+impl<T: Element> TransposeEval<T> {
+    /// The band to compute for a request of `region`: `region` grown along axis 0 (up to
+    /// the end of its chunk) to about `band_elems` elements, or `None` when it is already
+    /// that large.
+    fn band_for(&self, region: &Region) -> Option<Region> {
+        if region.ndim() == 0 || region.shape[0] == 0 {
+            return None;
+        }
+        let per_row = region.size() / region.shape[0];
+        let rows = self.band_elems / per_row.max(1);
+        if rows <= region.shape[0] {
+            return None;
+        }
+        let start = region.start[0];
+        let chunk_end = self
+            .lead_offsets
+            .iter()
+            .copied()
+            .find(|&o| o > start)
+            .unwrap_or(start + region.shape[0]);
+        let mut band = *region;
+        band.shape[0] = rows.min(chunk_end - start).max(region.shape[0]);
+        Some(band)
+    }
+
+    /// Evaluates `region` of the output into `out` from the input, transposing.
+    fn transpose_into(&mut self, region: &Region, out: &mut [T]) {
         let ndim = self.perm.len();
         let mut start = [0usize; MAX_NDIM];
         let mut shape = [0usize; MAX_NDIM];
@@ -71,12 +124,60 @@ impl<T: Element> Eval<T> for TransposeEval<T> {
         let input_region = Region::new(&start[..ndim], &shape[..ndim]);
         let buf = self.scratch.get(input_region.size());
         self.input.eval(&input_region, buf);
+        if ndim == 2 {
+            // perm is [1, 0]: the input box is shape[0] x shape[1], the output the reverse
+            transpose_2d(buf, shape[0], shape[1], out);
+            return;
+        }
         let view = ArrayView::from_shape(IxDyn(&shape[..ndim]), buf)
             .expect("tile shape")
             .permuted_axes(IxDyn(&self.perm));
         let mut target =
             ArrayViewMut::from_shape(IxDyn(region.shape.as_slice()), out).expect("tile shape");
         target.assign(&view);
+    }
+}
+
+/// Writes the transpose of the row-major `rows x cols` matrix `src` into `dst`
+/// (`cols x rows`), in square blocks so both sides are read and written a cache line at
+/// a time.
+fn transpose_2d<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    const BLOCK: usize = 32;
+    for r0 in (0..rows).step_by(BLOCK) {
+        let r1 = (r0 + BLOCK).min(rows);
+        for c0 in (0..cols).step_by(BLOCK) {
+            let c1 = (c0 + BLOCK).min(cols);
+            for r in r0..r1 {
+                let row = &src[r * cols..(r + 1) * cols];
+                for c in c0..c1 {
+                    dst[c * rows + r] = row[c];
+                }
+            }
+        }
+    }
+}
+
+impl<T: Element> Eval<T> for TransposeEval<T> {
+    fn eval(&mut self, region: &Region, out: &mut [T]) {
+        if let Some(band) = self.band_region
+            && band.intersect(region) == Some(*region)
+        {
+            copy_between_boxes(&self.band[..band.size()], &band, out, region, region);
+            return;
+        }
+        match self.band_for(region) {
+            Some(band) => {
+                let mut values = std::mem::take(&mut self.band);
+                if values.len() < band.size() {
+                    values.resize(band.size(), T::default());
+                }
+                self.transpose_into(&band, &mut values[..band.size()]);
+                self.band = values;
+                self.band_region = Some(band);
+                copy_between_boxes(&self.band[..band.size()], &band, out, region, region);
+            }
+            None => self.transpose_into(region, out),
+        }
     }
 }
 

@@ -2,18 +2,21 @@
 //! `from_zarr`) and writing (`store`, and through it `to_zarr`).
 //!
 //! A stored array's chunks are the store's chunks. Its evaluator reads a whole chunk the
-//! first time a request touches it and serves the chunk's tiles from a reused buffer
-//! ([`BlockEval`]), so a task that covers one chunk reads it exactly once.
+//! first time a request touches it and serves the chunk's tiles from a pooled buffer
+//! ([`SharedBlockEval`]), so a task that covers one chunk reads it exactly once, and a
+//! chunk that another evaluator of the same array holds or just released (`x` and `x.T`
+//! in `x + x.T`) is not read again.
 
 use super::Array;
 use crate::dtype::Element;
 use crate::exec::report::IoMeter;
-use crate::graph::block::{BlockCompute, BlockEval};
+use crate::graph::block::BlockCompute;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{ErrorSlot, EvalContext};
 use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
 use crate::graph::plan::{Plan, fused_scratch};
 use crate::graph::region::Region;
+use crate::graph::shared_blocks::SharedBlockEval;
 use crate::graph::write::WriteStage;
 use crate::store::ChunkStore;
 use std::any::Any;
@@ -106,8 +109,10 @@ impl<T: Element> Node for StoreSource<T> {
 
 impl<T: Element> Expr<T> for StoreSource<T> {
     fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>> {
-        Box::new(BlockEval::new(
+        // evaluators of this node share its chunks: `x + x.T` reads each chunk once
+        Box::new(SharedBlockEval::new(
             &self.meta.chunks,
+            &ctx.block_pool(self.meta.id),
             ChunkReader {
                 store: self.store.clone(),
                 errors: ctx.errors().clone(),

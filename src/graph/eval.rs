@@ -104,6 +104,9 @@ pub struct EvalContext {
     spill: std::sync::OnceLock<crate::exec::spill_settings::SpillSettings>,
     /// Counters of stores made while running (intermediates), for the run's report.
     late_meters: Mutex<Vec<Arc<dyn crate::exec::report::IoMeter>>>,
+    /// Block pools shared by the evaluators of one node, by node id; each is an
+    /// `Arc<SharedBlocks<T>>`.
+    block_pools: Mutex<HashMap<NodeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl EvalContext {
@@ -116,6 +119,7 @@ impl EvalContext {
             intermediates: Mutex::new(HashMap::new()),
             spill: std::sync::OnceLock::new(),
             late_meters: Mutex::new(Vec::new()),
+            block_pools: Mutex::new(HashMap::new()),
         }
     }
 
@@ -143,6 +147,24 @@ impl EvalContext {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The pool through which every evaluator of node `id` in this computation shares
+    /// the node's whole blocks (made on first use).
+    ///
+    /// ```
+    /// let ctx = spillway::graph::eval::EvalContext::new(64);
+    /// let a = ctx.block_pool::<f64>(7);
+    /// assert!(std::sync::Arc::ptr_eq(&a, &ctx.block_pool::<f64>(7)));
+    /// ```
+    pub fn block_pool<T: Element>(&self, id: NodeId) -> Arc<super::shared_blocks::SharedBlocks<T>> {
+        let mut pools = self.block_pools.lock().unwrap_or_else(|e| e.into_inner());
+        let any = pools
+            .entry(id)
+            .or_insert_with(|| Arc::new(super::shared_blocks::SharedBlocks::<T>::default()))
+            .clone();
+        any.downcast::<super::shared_blocks::SharedBlocks<T>>()
+            .expect("a node's blocks have the node's element type")
     }
 
     /// Records the intermediate store a staging stage wrote for node `reader`.

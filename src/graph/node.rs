@@ -87,6 +87,12 @@ pub trait Node: Send + Sync + std::fmt::Debug {
     fn computes_whole_blocks(&self) -> bool {
         false
     }
+    /// For a node that only reorders axes (a transpose): output axis `i` is input axis
+    /// `perm[i]`. The planner pairs the tasks such a node makes read the same input
+    /// blocks (see [`order`](super::order)).
+    fn axis_permutation(&self) -> Option<Vec<usize>> {
+        None
+    }
     /// The I/O counters of a node that reads or writes storage, so a run can report the
     /// bytes it moved.
     fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::exec::report::IoMeter>> {

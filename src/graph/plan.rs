@@ -344,6 +344,8 @@ pub struct MaterializeStage<T: Element> {
     ctx: Arc<EvalContext>,
     scratch: u64,
     grid: BlockGrid,
+    /// The order blocks are computed in, when not block order (see `order.rs`).
+    order: Option<Vec<usize>>,
     out: Mutex<Option<(Vec<T>, Reservation)>>,
     out_ptr: SharedOut<T>,
 }
@@ -357,11 +359,16 @@ struct SharedOut<T> {
 impl<T: Element> MaterializeStage<T> {
     fn new(root: ExprRef<T>, ctx: Arc<EvalContext>, scratch: u64) -> Self {
         let grid = BlockGrid::new(&root.meta().chunks);
+        let node = root.clone().as_node();
+        let order = super::node::reads_whole_blocks(&node)
+            .then(|| super::order::pairing_order(&node, root.meta().chunks.clone()))
+            .flatten();
         MaterializeStage {
             root,
             ctx,
             scratch,
             grid,
+            order,
             out: Mutex::new(None),
             out_ptr: SharedOut {
                 ptr: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
@@ -372,6 +379,11 @@ impl<T: Element> MaterializeStage<T> {
 
     fn size(&self) -> usize {
         self.root.meta().shape.iter().product()
+    }
+
+    /// The block number task `task` computes.
+    fn task_block(&self, task: usize) -> usize {
+        self.order.as_ref().map_or(task, |o| o[task])
     }
 
     /// Takes the written values out (once, after the stage finished).
@@ -462,6 +474,7 @@ struct MaterializeWorker<'s, T: Element> {
 
 impl<T: Element> StageWorker for MaterializeWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
+        let index = self.stage.task_block(index);
         let region = self.stage.grid.region(&self.stage.grid.index(index));
         let shape = &self.stage.root.meta().shape;
         let ptr = self

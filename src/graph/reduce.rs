@@ -17,7 +17,7 @@ use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::stage::{Stage, StageWorker};
 use ndarray::{ArrayD, IxDyn};
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// A reduction's kernels: how elements fold into accumulators and accumulators merge.
@@ -448,6 +448,9 @@ pub trait ReductionRun<T: Element>: Send + Sync {
     /// block cut into `splits` tasks: its result and final partials, plus a bound on the
     /// partials waiting in its merge trees.
     fn held_bytes(&self, workers: usize, splits: usize) -> u64;
+    /// Tells the run its stage hands blocks out in `order` rather than block order (the
+    /// partials waiting to merge then differ; see [`order`](super::order)).
+    fn set_block_order(&mut self, _order: Arc<Vec<usize>>) {}
     /// Reserves `held_bytes` from the budget (waiting for other computations to free it).
     fn prepare(&self, budget: &MemoryBudget, workers: usize, splits: usize) -> Result<()>;
     /// A fresh partial for one task over `block` (input coordinates).
@@ -523,6 +526,8 @@ struct RunState<T: Element, R: Reducer<T>> {
     chunksize: Vec<usize>,
     grid: BlockGrid,
     combiner: Mutex<Combiner<R::Acc>>,
+    /// The order the stage hands blocks out in, when not block order.
+    block_order: Option<Arc<Vec<usize>>>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -540,6 +545,7 @@ impl<T: Element, R: Reducer<T>> ReduceExpr<T, R> {
             chunksize: chunks.chunksize(),
             grid: BlockGrid::new(chunks),
             combiner: Mutex::new(Combiner::default()),
+            block_order: None,
             _t: std::marker::PhantomData,
         }
     }
@@ -580,7 +586,19 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
             Some(a) if !whole_blocks => block_elems.div_ceil(TASK_ELEMS).clamp(1, chunksize[a]),
             _ => 1,
         };
+        // `x + x.T` over stored chunks: tasks (i, j) and (j, i) side by side read each once
+        let block_order = whole_blocks
+            .then(|| super::order::pairing_order(&self.input.clone().as_node(), chunks.clone()))
+            .flatten()
+            .map(Arc::new);
+        let mut runs = runs;
+        if let Some(order) = &block_order {
+            for run in &mut runs {
+                run.set_block_order(order.clone());
+            }
+        }
         Box::new(ReduceStage {
+            block_order,
             input: self.input.clone(),
             ctx,
             grid: BlockGrid::new(chunks),
@@ -652,6 +670,33 @@ impl<T: Element, R: Reducer<T>> RunState<T, R> {
             }
         }
         (group, leaf, leaves)
+    }
+
+    /// The most partials waiting at once when the blocks' parts finish in `order`
+    /// (block numbers, each block's `splits` parts in turn): the merges of
+    /// [`merge_up`](Self::merge_up) replayed without data.
+    fn waiting_in_order(&self, order: &[usize], splits: usize) -> u64 {
+        let mut waiting: HashSet<(usize, u32, usize)> = HashSet::new();
+        let mut most = 0;
+        for &number in order {
+            let (group, leaf, leaves) = self.group_and_leaf(&self.grid.index(number));
+            for part in 0..splits {
+                let (mut level, mut node, mut width) =
+                    (0u32, leaf * splits + part, leaves * splits);
+                while width > 1 {
+                    let sibling = node ^ 1;
+                    if sibling < width && !waiting.remove(&(group, level, sibling)) {
+                        waiting.insert((group, level, node));
+                        break;
+                    }
+                    node /= 2;
+                    width = width.div_ceil(2);
+                    level += 1;
+                }
+                most = most.max(waiting.len());
+            }
+        }
+        most as u64
     }
 
     /// Merges a partial into its group's tree: siblings merge as soon as both exist, the
@@ -791,10 +836,17 @@ impl<T: Element, R: Reducer<T>> ReductionRun<T> for RunState<T, R> {
             .product();
         let leaves: usize = self.axes.iter().map(|&a| numblocks[a]).product::<usize>() * splits;
         let log2_leaves = (usize::BITS - 1 - leaves.max(1).leading_zeros()) as u64;
-        let per_group = log2_leaves;
+        let in_order = match &self.block_order {
+            // another order: count the most partials that wait at once, finished in it
+            Some(order) => self.waiting_in_order(order, splits),
+            None => groups as u64 * log2_leaves,
+        };
         let out_of_order = workers.saturating_sub(1) as u64 * (log2_leaves + 1);
-        let waiting = (groups as u64 * per_group + out_of_order) * self.partial_bytes();
+        let waiting = (in_order + out_of_order) * self.partial_bytes();
         self.result_bytes() + waiting
+    }
+    fn set_block_order(&mut self, order: Arc<Vec<usize>>) {
+        self.block_order = Some(order);
     }
     fn prepare(&self, budget: &MemoryBudget, workers: usize, splits: usize) -> Result<()> {
         let mut reservation = budget
@@ -930,6 +982,8 @@ struct ReduceStage<T: Element> {
     /// count depends on the chunk shape alone, so results do not depend on the threads.
     splits: usize,
     split_axis: Option<usize>,
+    /// The order blocks are handed out in, when not block order.
+    block_order: Option<Arc<Vec<usize>>>,
     runs: Vec<Box<dyn ReductionRun<T>>>,
 }
 
@@ -1021,6 +1075,10 @@ impl<T: Element> StageWorker for ReduceWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let stage = self.stage;
         let (block_number, part) = (index / stage.splits, index % stage.splits);
+        let block_number = stage
+            .block_order
+            .as_ref()
+            .map_or(block_number, |o| o[block_number]);
         let block = stage.grid.index(block_number);
         let region = stage.sub_block(&stage.grid.region(&block), part);
         let mut partials: Vec<Box<dyn Any + Send>> =
@@ -1085,6 +1143,7 @@ pub fn fold_stage<T: Element>(
         worker_scratch,
         splits: 1,
         split_axis: None,
+        block_order: None,
         runs,
     })
 }

@@ -35,6 +35,8 @@ pub struct WriteStage<T: Element> {
     input_grid: BlockGrid,
     ctx: Arc<EvalContext>,
     grid: BlockGrid,
+    /// The order chunks are written in, when not chunk order (see `order.rs`).
+    order: Option<Vec<usize>>,
     scratch: u64,
     skip_existing: bool,
     written: AtomicUsize,
@@ -90,10 +92,15 @@ impl<T: Element> WriteStage<T> {
         skip_existing: bool,
     ) -> Self {
         let chunks = Chunks::regular(&shape, &chunk_shape);
+        let root_node = root.clone().as_node();
+        let order = super::node::reads_whole_blocks(&root_node)
+            .then(|| super::order::pairing_order(&root_node, chunks.clone()))
+            .flatten();
         WriteStage {
             input_grid: BlockGrid::new(&root.meta().chunks),
             root,
             grid: BlockGrid::new(&chunks),
+            order,
             chunk_shape,
             store: OnceLock::new(),
             factory,
@@ -192,6 +199,7 @@ struct WriteWorker<'s, T: Element> {
 impl<T: Element> StageWorker for WriteWorker<'_, T> {
     fn run(&mut self, index: usize) -> Result<()> {
         let stage = self.stage;
+        let index = stage.order.as_ref().map_or(index, |o| o[index]);
         let block = stage.grid.index(index);
         let region: Region = stage.grid.region(&block);
         let ndim = region.ndim();

@@ -14,7 +14,7 @@ impl<T: Element> MaterializeStage<T> {
     /// Calls `f(flat, len)` for each row-major run of output elements task `task` wrote,
     /// in the order the task's values are exported.
     fn task_runs(&self, task: usize, mut f: impl FnMut(usize, usize)) {
-        let region = self.grid.region(&self.grid.index(task));
+        let region = self.grid.region(&self.grid.index(self.task_block(task)));
         region.for_each_run(&self.root.meta().shape, |flat, _offset, len| f(flat, len));
     }
 }

@@ -67,6 +67,49 @@ pub(crate) fn remove_temporaries(root: &Path) -> std::io::Result<usize> {
     Ok(removed)
 }
 
+/// Writes the file `path` whole or not at all: `write` fills a temporary file beside it
+/// (parent directories are made), which is synced and renamed over `path`; on failure the
+/// temporary file is removed. Returns what `write` returned (the bytes it wrote).
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<u64>,
+) -> std::io::Result<u64> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_file_name(format!("{name}{TEMP_MARKER}{}-{n}", std::process::id()));
+    let attempt = || -> std::io::Result<u64> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut file = std::fs::File::create(&temp)?;
+        let written = write(&mut file)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)?;
+        Ok(written)
+    };
+    // the temporary file goes on error and on panic alike
+    let mut guard = RemoveOnDrop(Some(temp.clone()));
+    let written = attempt()?;
+    guard.0 = None;
+    Ok(written)
+}
+
+/// Removes the file it names when dropped, unless disarmed (its path taken).
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 impl ReadableStorageTraits for AtomicFsStore {
     fn get_partial_many<'a>(
         &'a self,
@@ -101,31 +144,15 @@ impl WritableStorageTraits for AtomicFsStore {
     fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
         // by hand rather than through FilesystemStore::set + rename, whose per-key lock
         // table would keep an entry for every temporary name forever
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         let path = self.inner.key_to_fspath(key);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let temp = path.with_file_name(format!("{name}{TEMP_MARKER}{}-{n}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut file = std::fs::File::create(&temp)?;
+        let written = write_atomically(&path, |file| {
             file.write_all(&value)?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&temp, &path)
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&temp);
-            return Err(StorageError::IOError(Arc::new(e)));
-        }
+            Ok(value.len() as u64)
+        })
+        .map_err(|e| StorageError::IOError(Arc::new(e)))?;
         self.counters
             .bytes_written
-            .fetch_add(value.len() as u64, Ordering::Relaxed);
+            .fetch_add(written, Ordering::Relaxed);
         Ok(())
     }
 

@@ -142,7 +142,12 @@ impl<T: Element> ZarrStore<T> {
         }
         let subset = Self::subset(index, &self.chunk_shape, &extent);
         match crate::store::bytes::as_bytes_mut(out) {
-            Some(bytes) => self.decode_into(index, &subset, bytes),
+            Some(bytes) => {
+                if extent == self.chunk_shape && self.read_streamed(index, bytes)? {
+                    return Ok(());
+                }
+                self.decode_into(index, &subset, bytes)
+            }
             None => {
                 // bool: decode bytes, then map every byte to a valid bool
                 let mut scratch = vec![0u8; size_of_val(out)];
@@ -150,6 +155,38 @@ impl<T: Element> ZarrStore<T> {
                 fill_from_bytes(&scratch, out);
                 Ok(())
             }
+        }
+    }
+
+    /// Reads the whole chunk `index` by streaming its file through the codec into `out`
+    /// when the store's codec chain allows it: `Ok(false)` when it does not, or the file
+    /// does not exist (zarrs then fills the fill value).
+    fn read_streamed(&self, index: &[usize], out: &mut [u8]) -> Result<bool, StoreError> {
+        let Some(codec) = self.stream else {
+            return Ok(false);
+        };
+        let key = self.file_key(index);
+        let path = self.root.join(&key);
+        let io = |message: String| StoreError::Io {
+            location: path.display().to_string(),
+            message,
+        };
+        let Some(file) = super::stream::open_existing(&path).map_err(|e| io(e.to_string()))? else {
+            return Ok(false);
+        };
+        match codec.read(file, out) {
+            Ok(encoded) => {
+                self.counters
+                    .bytes_read
+                    .fetch_add(encoded, Ordering::Relaxed);
+                Ok(true)
+            }
+            Err(super::stream::ReadFailure::Io(message)) => Err(io(message)),
+            Err(super::stream::ReadFailure::Corrupt(reason)) => Err(StoreError::CorruptChunk {
+                key,
+                location: self.location.clone(),
+                reason,
+            }),
         }
     }
 
@@ -165,6 +202,23 @@ impl<T: Element> ZarrStore<T> {
         let size = std::mem::size_of::<T>();
         let idx: Vec<u64> = file_index.iter().map(|&i| i as u64).collect();
         let full = extent == cell;
+        if full
+            && self.shard_shape.is_none()
+            && let Some(codec) = self.stream
+        {
+            // a whole chunk of a streamable chain: encoded straight into its file
+            let path = self.root.join(self.file_key(file_index));
+            let written = super::atomic::write_atomically(&path, |file| codec.write(file, data))
+                .map_err(|e| StoreError::Io {
+                    location: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+            self.counters
+                .bytes_written
+                .fetch_add(written, Ordering::Relaxed);
+            self.chunks_written.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
         let padded;
         let bytes: &[u8] = if full {
             data

@@ -31,6 +31,7 @@
 mod atomic;
 mod io;
 mod metadata;
+mod stream;
 
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
 
@@ -127,6 +128,8 @@ pub struct ZarrStore<T: Element> {
     /// Whether shards end with the usual index (bytes + crc32c) that contains_chunk reads.
     standard_shard_index: bool,
     codec_options: CodecOptions,
+    /// The codec chain when whole chunks can be streamed (see `stream.rs`).
+    stream: Option<stream::StreamCodec>,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -464,6 +467,13 @@ impl<T: Element> ZarrStore<T> {
         };
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
         let standard_shard_index = standard_shard_index(&array);
+        let stream = match (&read_only, &shard_shape) {
+            (None, None) => std::fs::read(path.join("zarr.json"))
+                .ok()
+                .and_then(|text| serde_json::from_slice(&text).ok())
+                .and_then(|json| stream::StreamCodec::from_metadata(&json)),
+            _ => None,
+        };
         Ok(ZarrStore {
             array,
             storage,
@@ -480,6 +490,7 @@ impl<T: Element> ZarrStore<T> {
             shard_locks: (0..SHARD_LOCKS).map(|_| Mutex::new(())).collect(),
             standard_shard_index,
             codec_options,
+            stream,
             _element: PhantomData,
         })
     }
@@ -576,8 +587,18 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
     }
 
     /// The encoded bytes of one chunk (of one shard when writing whole shards): at most
-    /// the decoded size plus the codec's framing for data that does not compress.
+    /// the decoded size plus the codec's framing for data that does not compress. Stores
+    /// whose whole chunks stream (the default codecs, no shards) and that have no clipped
+    /// edge chunks need only the streaming buffers and the codec's state.
     fn io_scratch_bytes(&self) -> u64 {
+        let no_edges = self
+            .shape
+            .iter()
+            .zip(&self.chunk_shape)
+            .all(|(&n, &c)| n % c == 0);
+        if let (Some(codec), true) = (self.stream, no_edges) {
+            return codec.scratch_bytes();
+        }
         let granule: usize = self.write_granularity().iter().product();
         let bytes = (granule * std::mem::size_of::<T>()) as u64;
         bytes + bytes / 64 + 4096
