@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example transpose_sum_ooc -- [--path DIR] [--n 40000] [--chunk 4000]
-//!     [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep]
+//!     [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep] [--steps abcd]
 //! ```
 //!
 //! Creates (if missing) an N x N float64 zarr array of uniform random values in C x C
@@ -13,7 +13,8 @@
 //! With `--disk-bw` it first measures the disk's sequential write and read bandwidth in
 //! DIR (2 GiB, O_DIRECT, as shared/tools/disk_bw.sh) and prints, after each step, the
 //! time its bytes take at that bandwidth and the ratio. Files it makes are removed at the
-//! end unless `--keep` is given (x.zarr is kept when it already existed).
+//! end unless `--keep` is given (x.zarr is kept when it already existed). `--steps ac` runs
+//! only the steps named.
 
 use spillway::array::zarr::ToZarr;
 use spillway::util::size::parse_bytes;
@@ -29,6 +30,8 @@ struct Args {
     threads: usize,
     disk_bw: bool,
     keep: bool,
+    /// The steps to run, of "abcd".
+    steps: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
             .unwrap_or(1),
         disk_bw: false,
         keep: false,
+        steps: "abcd".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,8 +66,15 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => args.threads = number(value()?)?,
             "--disk-bw" => args.disk_bw = true,
             "--keep" => args.keep = true,
+            "--steps" => {
+                let v = value()?;
+                if v.is_empty() || !v.chars().all(|c| "abcd".contains(c)) {
+                    return Err(format!("--steps: got {v:?}; give some of the letters abcd, e.g. --steps ac"));
+                }
+                args.steps = v;
+            }
             "--help" | "-h" => {
-                return Err("usage: transpose_sum_ooc [--path DIR] [--n 40000] [--chunk 4000] [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep]".into())
+                return Err("usage: transpose_sum_ooc [--path DIR] [--n 40000] [--chunk 4000] [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep] [--steps abcd]".into())
             }
             other => return Err(format!("unknown flag {other}; see --help")),
         }
@@ -190,39 +201,48 @@ fn run(args: &Args) -> spillway::Result<()> {
     let x = from_zarr::<f64>(&x_path);
     println!("x = {x}");
 
+    let run = |step: char| args.steps.contains(step);
     // (a) (x + x.T).sum()
-    let t = Instant::now();
-    let (total, report) = (&x + &x.t()).sum().compute_with_report()?;
-    let seconds = t.elapsed().as_secs_f64();
-    println!("  (x + x.T).sum() = {}", total[[]]);
-    print_step("a", seconds, &report, disk);
+    if run('a') {
+        let t = Instant::now();
+        let (total, report) = (&x + &x.t()).sum().compute_with_report()?;
+        let seconds = t.elapsed().as_secs_f64();
+        println!("  (x + x.T).sum() = {}", total[[]]);
+        print_step("a", seconds, &report, disk);
+    }
 
     // (b) (x + x.T).to_zarr(..)
     let y_path = args.path.join("x_plus_xt.zarr");
-    let t = Instant::now();
-    let written = (&x + &x.t()).to_zarr_with(&y_path, &ToZarr::default().overwrite(true))?;
-    print_step("b", t.elapsed().as_secs_f64(), &written.run, disk);
+    if run('b') {
+        let t = Instant::now();
+        let written = (&x + &x.t()).to_zarr_with(&y_path, &ToZarr::default().overwrite(true))?;
+        print_step("b", t.elapsed().as_secs_f64(), &written.run, disk);
+    }
 
     // (c) x.mean(axis=0) and x.std() in one compute
-    let t = Instant::now();
-    let (results, report) = spillway::compute_all_with_report(&[x.mean_axis(0), x.std(0.0)])?;
-    let seconds = t.elapsed().as_secs_f64();
-    println!(
-        "  x.mean(axis=0)[:3] = {:?}, x.std() = {}",
-        results[0].iter().take(3).collect::<Vec<_>>(),
-        results[1].iter().next().copied().unwrap_or(f64::NAN)
-    );
-    print_step("c", seconds, &report, disk);
+    if run('c') {
+        let t = Instant::now();
+        let (results, report) = spillway::compute_all_with_report(&[x.mean_axis(0), x.std(0.0)])?;
+        let seconds = t.elapsed().as_secs_f64();
+        println!(
+            "  x.mean(axis=0)[:3] = {:?}, x.std() = {}",
+            results[0].iter().take(3).collect::<Vec<_>>(),
+            results[1].iter().next().copied().unwrap_or(f64::NAN)
+        );
+        print_step("c", seconds, &report, disk);
+    }
 
     // (d) x.matmul(x[:, :1000]).sum()
-    let t = Instant::now();
-    let (total, report) = x
-        .matmul(&x.index(s![.., ..1000]))
-        .sum()
-        .compute_with_report()?;
-    let seconds = t.elapsed().as_secs_f64();
-    println!("  x.matmul(x[:, :1000]).sum() = {}", total[[]]);
-    print_step("d", seconds, &report, disk);
+    if run('d') {
+        let t = Instant::now();
+        let (total, report) = x
+            .matmul(&x.index(s![.., ..1000]))
+            .sum()
+            .compute_with_report()?;
+        let seconds = t.elapsed().as_secs_f64();
+        println!("  x.matmul(x[:, :1000]).sum() = {}", total[[]]);
+        print_step("d", seconds, &report, disk);
+    }
 
     if !args.keep {
         let _ = std::fs::remove_dir_all(&y_path);

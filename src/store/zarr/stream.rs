@@ -100,23 +100,7 @@ impl StreamCodec {
                 let mut file = file;
                 file.read_exact(out).map_err(ReadFailure::decoding)?;
             }
-            StreamCodec::Zstd { .. } => {
-                let reader = std::io::BufReader::with_capacity(BUFFER, file);
-                let mut decoder =
-                    zstd::stream::read::Decoder::with_buffer(reader).map_err(ReadFailure::io)?;
-                decoder.read_exact(out).map_err(ReadFailure::decoding)?;
-                let mut extra = [0u8; 1];
-                match decoder.read(&mut extra) {
-                    Ok(0) => {}
-                    Ok(_) => {
-                        return Err(ReadFailure::Corrupt(format!(
-                            "it decodes to more than the chunk's {} bytes",
-                            out.len()
-                        )));
-                    }
-                    Err(e) => return Err(ReadFailure::decoding(e)),
-                }
-            }
+            StreamCodec::Zstd { .. } => decode_zstd_into(file, out)?,
         }
         Ok(encoded)
     }
@@ -139,6 +123,64 @@ impl StreamCodec {
             }
         }
         file.metadata().map(|m| m.len())
+    }
+}
+
+/// Decodes the single zstd frame in `file` straight into `out` (zstd's stable output
+/// buffer: no window copy), reading the file a buffer at a time.
+fn decode_zstd_into(mut file: std::fs::File, out: &mut [u8]) -> Result<(), ReadFailure> {
+    use zstd::zstd_safe::{DCtx, DParameter, InBuffer, OutBuffer};
+    let corrupt = |e: zstd::zstd_safe::ErrorCode| {
+        ReadFailure::Corrupt(zstd::zstd_safe::get_error_name(e).to_string())
+    };
+    let mut dctx = DCtx::create();
+    dctx.set_parameter(DParameter::StableOutBuffer(true))
+        .map_err(corrupt)?;
+    let capacity = out.len();
+    let mut output = OutBuffer::around(out);
+    let mut input = vec![0u8; BUFFER];
+    loop {
+        let filled = file.read(&mut input).map_err(ReadFailure::io)?;
+        if filled == 0 {
+            return Err(ReadFailure::Corrupt(format!(
+                "the file ends early (after {} of the chunk's {capacity} bytes)",
+                output.pos()
+            )));
+        }
+        let mut source = InBuffer::around(&input[..filled]);
+        loop {
+            let before = (source.pos(), output.pos());
+            let hint = dctx
+                .decompress_stream(&mut output, &mut source)
+                .map_err(corrupt)?;
+            if hint == 0 {
+                // the frame is complete: it must fill the chunk and be all the file holds
+                let mut probe = [0u8; 1];
+                let more =
+                    filled - source.pos() + file.read(&mut probe).map_err(ReadFailure::io)?;
+                if output.pos() != capacity || more != 0 {
+                    return Err(ReadFailure::Corrupt(format!(
+                        "it decodes to {} bytes{}; the chunk has {capacity}",
+                        output.pos(),
+                        if more != 0 {
+                            " followed by more data"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                return Ok(());
+            }
+            if source.pos() == filled {
+                break; // read on
+            }
+            if (source.pos(), output.pos()) == before {
+                // input left that cannot go anywhere: the chunk is full
+                return Err(ReadFailure::Corrupt(format!(
+                    "it decodes to more than the chunk's {capacity} bytes"
+                )));
+            }
+        }
     }
 }
 
