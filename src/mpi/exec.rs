@@ -11,6 +11,7 @@
 //! same error on every rank, naming the failed rank, its host and its tasks.
 
 use super::MpiError;
+use super::shared;
 use super::world::World;
 use crate::error::{Error, Result};
 use crate::exec::budget::MemoryBudget;
@@ -74,7 +75,9 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         budget_bytes: client.budget().limit(),
         ..RunReport::default()
     };
-    for stage in stages {
+    shared::start_run(world);
+    for (index, stage) in stages.iter().enumerate() {
+        shared::enter_stage(world, index);
         let stage_started = Instant::now();
         let n = stage.num_tasks();
         let Some(x) = stage.exchange() else {
@@ -108,6 +111,7 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         });
         report.tasks += n;
     }
+    shared::end_run(world)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -123,7 +127,7 @@ fn fingerprint(stages: &[Box<dyn Stage>]) -> Vec<u8> {
 
 /// A rank's share on the wire: 0 and the bytes, or 1, the rank's `tasks`, a newline and
 /// the error's text.
-fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
+pub(super) fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
     match outcome {
         Ok(mut bytes) => {
             bytes.insert(0, 0);
@@ -139,7 +143,12 @@ fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
 
 /// Gathers every rank's encoded share on rank 0 and broadcasts them all; returns the
 /// shares in rank order, or the first rank's error (the same on every rank).
-fn exchange(world: &World, stage: &str, n: usize, mine: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+pub(super) fn exchange(
+    world: &World,
+    stage: &str,
+    n: usize,
+    mine: Vec<u8>,
+) -> Result<Vec<Vec<u8>>> {
     let (_guard, comm) = world.comm();
     let size = world.ranks.len();
     let combined = if world.rank == 0 {

@@ -577,6 +577,10 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
 
     /// The encoded bytes of one chunk (of one shard when writing whole shards): at most
     /// the decoded size plus the codec's framing for data that does not compress.
+    fn shared_between_processes(&self) -> bool {
+        true
+    }
+
     fn io_scratch_bytes(&self) -> u64 {
         let granule: usize = self.write_granularity().iter().product();
         let bytes = (granule * std::mem::size_of::<T>()) as u64;
