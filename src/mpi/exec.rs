@@ -12,6 +12,7 @@
 
 use super::MpiError;
 use super::shared;
+use super::tasklog;
 use super::world::World;
 use crate::error::{Error, Result};
 use crate::exec::budget::MemoryBudget;
@@ -23,6 +24,7 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const TAG_HEAD: i32 = 7001;
@@ -92,8 +94,11 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         let part = RangeStage {
             inner: stage.as_ref(),
             range: range.clone(),
+            slots: AtomicUsize::new(0),
         };
-        let local = run_validated(&[&part], client).map(|r| {
+        let ran = run_validated(&[&part], client);
+        tasklog::idle();
+        let local = ran.map(|r| {
             report.peak_reserved_bytes = report.peak_reserved_bytes.max(r.peak_reserved_bytes);
             x.export(range.clone())
         });
@@ -189,6 +194,7 @@ pub(super) fn exchange(
                     };
                     // the other ranks wait in the broadcast: end the job
                     eprintln!("error: {error}");
+                    tasklog::aborting();
                     comm.abort(3);
                 }
                 std::thread::sleep(std::time::Duration::from_millis(1));
@@ -296,6 +302,8 @@ fn broadcast(comm: &SimpleCommunicator, bytes: Vec<u8>, root: bool) -> Vec<u8> {
 struct RangeStage<'a> {
     inner: &'a dyn Stage,
     range: Range<usize>,
+    /// Worker threads so far: each records its task on a line of its own.
+    slots: AtomicUsize,
 }
 
 impl Stage for RangeStage<'_> {
@@ -332,6 +340,7 @@ impl Stage for RangeStage<'_> {
             inner: self.inner.worker(),
             label: self.inner.label(),
             offset: self.range.start,
+            slot: self.slots.fetch_add(1, Ordering::Relaxed),
         })
     }
     fn finish(&self) -> Result<()> {
@@ -344,11 +353,13 @@ struct RangeWorker<'a> {
     inner: Box<dyn StageWorker + 'a>,
     label: String,
     offset: usize,
+    slot: usize,
 }
 
 impl StageWorker for RangeWorker<'_> {
     fn run(&mut self, index: usize) -> Result<()> {
         let task = self.offset + index;
+        tasklog::running(self.slot, &self.label, task);
         // name the stage's own task index, not the index within this rank's range
         match catch_unwind(AssertUnwindSafe(|| self.inner.run(task))) {
             Ok(outcome) => outcome,

@@ -33,6 +33,7 @@
 mod error;
 mod exec;
 mod shared;
+mod tasklog;
 pub(crate) mod wire;
 mod world;
 

@@ -423,6 +423,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
         }
         .into());
     }
+    super::tasklog::start(WORLD.get().expect("set above"), is_client);
     if !is_client {
         silence_stdout();
     }

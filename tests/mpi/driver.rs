@@ -226,8 +226,21 @@ fn check_kill() {
     assert_ne!(run.code, Some(0), "{}", run.dump());
     assert!(run.seconds < 60.0, "{}", run.dump());
     let all = format!("{}{}", run.stdout, run.stderr);
-    assert!(all.contains("rank 3"), "{}", run.dump());
     assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
+    // the client names the rank and the task it was running (one of its range 10..20)
+    let named = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("error: rank 3 (on "))
+        .and_then(|l| l.split_once(") died while running task "))
+        .and_then(|(_, rest)| rest.split_once(" of stage sum"))
+        .and_then(|(task, _)| task.parse::<usize>().ok());
+    assert!(
+        named.is_some_and(|t| (10..20).contains(&t)),
+        "{}",
+        run.dump()
+    );
+    assert!(all.contains("rank 3"), "{}", run.dump());
 }
 
 /// A rank that stops answering: rank 0 gives up after the timeout and ends the job,
