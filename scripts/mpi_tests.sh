@@ -2,8 +2,11 @@
 # The MPI feature end to end: builds with --features mpi and runs, under
 # `mpirun --allow-run-as-root --oversubscribe`:
 #   1. tests/mpi_ranks.rs, which starts itself under mpirun for each check (pi and
-#      (x + x.T) bit-identical to one process, tasks only on worker ranks, a panicking and
-#      a killed rank, too few ranks, a plan refused on every rank), with timeouts;
+#      (x + x.T) bit-identical to one process, (x + x.T) of a zarr array and a staged
+#      rechunk through the shared work directory, to_zarr on 4 ranks writing the same
+#      files as one process, tasks only on worker ranks, a panicking rank and a killed
+#      rank named with their task, too few ranks, a plan refused on every rank), with
+#      timeouts;
 #   2. examples/mpi_pi on 4 ranks against examples/pi_100gb in one process: the pi on the
 #      last line must be the same bits.
 #
@@ -26,7 +29,9 @@ echo "== mpi_pi on 4 ranks against pi_100gb in one process ($size)"
 cargo build --release --features mpi --example mpi_pi --example pi_100gb
 flags=(--size "$size" --chunks 12 --threads-per-worker 1 --memory-limit 256MB --seed 7)
 single="$(target/release/examples/pi_100gb "${flags[@]}" --no-progress | tail -n 1)"
-many="$(SPILLWAY_MPI_TIMEOUT=60 timeout 300 mpirun --allow-run-as-root --oversubscribe -n 4 \
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+many="$(SPILLWAY_WORK_DIR="$work" SPILLWAY_MPI_TIMEOUT=60 timeout 300 mpirun --allow-run-as-root --oversubscribe -n 4 \
     target/release/examples/mpi_pi "${flags[@]}" | tail -n 1)"
 echo "one process: $single"
 echo "4 MPI ranks: $many"

@@ -10,6 +10,8 @@
 mod driver;
 #[path = "mpi/scenarios.rs"]
 mod scenarios;
+#[path = "mpi/zarr.rs"]
+mod zarr;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

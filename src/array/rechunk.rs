@@ -9,7 +9,8 @@
 //! once and writes an intermediate store whose chunks are the elementwise minimum of the
 //! old and new chunk shapes (in memory under the budget, spilled to disk when it does not
 //! fit), and the output reads the intermediate. The choice is made by counting the bytes
-//! each way reads.
+//! each way reads. Under MPI the intermediate is a zarr store in the job's shared work
+//! directory instead: each worker rank writes its share of it, and every rank reads it.
 
 use super::chunks::{ChunkSpec, normalize_chunks};
 use super::{Array, ArrayError};
@@ -23,7 +24,7 @@ use crate::graph::node::{
 };
 use crate::graph::region::Region;
 use crate::graph::write::WriteStage;
-use crate::store::intermediate::intermediate_store;
+use crate::store::intermediate::{intermediate_store, shared_intermediate_store};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -272,17 +273,27 @@ impl<T: Element> Node for RechunkExpr<T> {
         let reader = self.meta.id;
         let publish_to = ctx.clone();
         let settings_from = ctx.clone();
+        // under MPI the intermediate is a zarr store in the job's work directory: each
+        // rank writes its share of it and every rank reads it
+        let shared = crate::exec::collective::spread();
         let stage = WriteStage::deferred(
             self.input.clone(),
             middle.clone(),
-            Box::new(move |budget| {
-                let settings = settings_from.spill_settings();
-                let (store, meter) =
-                    intermediate_store::<T>(budget, &settings, &shape, &middle, &label)?;
-                settings_from.add_late_meter(meter);
-                Ok(store)
-            }),
-            Box::new(move |store| publish_to.set_intermediate(reader, store)),
+            (
+                Box::new(move |budget| {
+                    let (store, meter) = match crate::exec::collective::scratch_path(&label) {
+                        Some(path) => shared_intermediate_store::<T>(&path, &shape, &middle)?,
+                        None => {
+                            let settings = settings_from.spill_settings();
+                            intermediate_store::<T>(budget, &settings, &shape, &middle, &label)?
+                        }
+                    };
+                    settings_from.add_late_meter(meter);
+                    Ok(store)
+                }),
+                Box::new(move |store| publish_to.set_intermediate(reader, store)),
+            ),
+            shared,
             ctx.clone(),
             input_scratch,
         );

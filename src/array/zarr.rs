@@ -12,6 +12,7 @@ use super::Array;
 use super::stored::{StoreOptions, StoreReport, from_store};
 use crate::dtype::Element;
 use crate::error::Result;
+use crate::exec::collective;
 use crate::exec::report::{IoCounts, IoMeter};
 use crate::store::zarr::{ZarrOptions, ZarrStore};
 use crate::store::{ChunkStore, StoreError};
@@ -154,27 +155,13 @@ impl<T: Element> Array<T> {
             return Err(e);
         }
         let path: PathBuf = path.as_ref().to_path_buf();
-        let store = if how.resume {
-            let store = ZarrStore::<T>::resume(&path)?;
-            if store.shape() != self.shape() {
-                return Err(StoreError::Shape {
-                    location: store.location(),
-                    message: format!(
-                        "the store has shape {:?} but the array has shape {:?}; resume writes the same array",
-                        store.shape(),
-                        self.shape()
-                    ),
-                }
-                .into());
-            }
-            store
-        } else {
-            let chunk_shape = how
-                .chunk_shape
-                .clone()
-                .unwrap_or_else(|| self.chunksize().iter().map(|&c| c.max(1)).collect());
-            ZarrStore::<T>::create(&path, self.shape(), &chunk_shape, &how.options)?
-        };
+        // under MPI one rank creates (or resumes) the store and the others open it; each
+        // worker rank then writes its share of the chunks (the store is shared)
+        let store = collective::made_once(
+            &format!("making the zarr store {}", path.display()),
+            || self.zarr_target(&path, how),
+            || Ok(ZarrStore::<T>::open(&path)?),
+        )?;
         let store = Arc::new(store);
         let meter: Arc<dyn IoMeter> = store.clone();
         let target: Arc<dyn ChunkStore<T>> = match store.shard_shape() {
@@ -187,10 +174,78 @@ impl<T: Element> Array<T> {
         let options = StoreOptions {
             skip_existing: how.resume,
         };
-        let report = self.store_metered(target, options, Some(meter))?;
-        store.mark_complete()?;
+        let report = self.store_metered(target.clone(), options, Some(meter))?;
+        // once every rank has written its share: one rank checks that it sees them all
+        // (a store on a disk that only some ranks see loses chunks) and marks the store
+        collective::on_one_rank(
+            &format!("marking the zarr store {} complete", path.display()),
+            || {
+                if collective::spread() {
+                    check_every_chunk(target.as_ref())?;
+                }
+                Ok(store.mark_complete()?)
+            },
+        )?;
         Ok(report)
     }
+
+    /// The store `to_zarr_with` writes: created, or reopened to resume.
+    fn zarr_target(&self, path: &Path, how: &ToZarr) -> Result<ZarrStore<T>> {
+        if how.resume {
+            let store = ZarrStore::<T>::resume(path)?;
+            if store.shape() != self.shape() {
+                return Err(StoreError::Shape {
+                    location: store.location(),
+                    message: format!(
+                        "the store has shape {:?} but the array has shape {:?}; resume writes the same array",
+                        store.shape(),
+                        self.shape()
+                    ),
+                }
+                .into());
+            }
+            return Ok(store);
+        }
+        let chunk_shape = how
+            .chunk_shape
+            .clone()
+            .unwrap_or_else(|| self.chunksize().iter().map(|&c| c.max(1)).collect());
+        Ok(ZarrStore::<T>::create(
+            path,
+            self.shape(),
+            &chunk_shape,
+            &how.options,
+        )?)
+    }
+}
+
+/// Fails, naming the first chunk missing and the fix, unless `store` holds every chunk:
+/// after an MPI write, a chunk that another rank wrote but this one does not see means
+/// the store is not on a file system every rank shares.
+fn check_every_chunk<T: Element>(store: &dyn ChunkStore<T>) -> Result<()> {
+    let grid = crate::store::grid_shape(store.shape(), store.chunk_shape());
+    if grid.contains(&0) {
+        return Ok(());
+    }
+    let count: usize = grid.iter().product();
+    let mut index = vec![0; grid.len()];
+    for flat in 0..count {
+        let mut rest = flat;
+        for axis in (0..grid.len()).rev() {
+            index[axis] = rest % grid[axis];
+            rest /= grid[axis];
+        }
+        if !store.contains_chunk(&index)? {
+            return Err(StoreError::Io {
+                location: store.location(),
+                message: format!(
+                    "chunk {index:?} (task {flat} of {count}) is missing after every MPI rank finished writing: the rank that wrote it sees a different directory; write to a file system that every rank shares (Lustre, GPFS, NFS), not a node-local disk"
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Presents a sharded zarr array as a store of whole shards, so each write task encodes
@@ -232,5 +287,9 @@ impl<T: Element> ChunkStore<T> for ShardWriter<T> {
 
     fn io_scratch_bytes(&self) -> u64 {
         self.store.io_scratch_bytes()
+    }
+
+    fn shared_between_processes(&self) -> bool {
+        self.store.shared_between_processes()
     }
 }

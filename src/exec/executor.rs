@@ -60,7 +60,11 @@ pub fn run_stages_completing(
 ) -> Result<RunReport> {
     #[cfg(feature = "mpi")]
     if let Some(outcome) = crate::mpi::run_distributed(stages, client) {
-        return outcome;
+        // this rank's share of the bytes moved, and the planning time
+        return outcome.map(|mut report| {
+            complete(&mut report);
+            report
+        });
     }
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());

@@ -2,6 +2,7 @@
 //! and the runner of stages of tasks.
 
 pub mod budget;
+pub(crate) mod collective;
 pub mod dashboard;
 pub mod error;
 pub mod executor;

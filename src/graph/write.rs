@@ -3,6 +3,10 @@
 //! Each worker evaluates its chunk tile by tile into one reused buffer (fresh pages are
 //! slow to touch on these machines) and hands the whole chunk to the store, which
 //! replaces the chunk atomically. A resumed write skips chunks the store already holds.
+//!
+//! Under MPI a stage whose store every process sees (a zarr store on a shared file
+//! system) is split over the worker ranks like a reduction: each writes its share of
+//! the chunks, and only the counts travel (`write/exchange.rs`).
 
 use super::block::eval_by_input_blocks;
 use super::chunks::{BlockGrid, Chunks};
@@ -17,6 +21,9 @@ use crate::store::ChunkStore;
 use crate::util::size::format_bytes;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+
+#[cfg(feature = "mpi")]
+mod exchange;
 
 /// Makes a stage's target store once the budget it runs under is known (an intermediate
 /// store charges its chunks to that budget).
@@ -39,6 +46,8 @@ pub struct WriteStage<T: Element> {
     order: Option<Vec<usize>>,
     scratch: u64,
     skip_existing: bool,
+    /// Every process sees the store's chunks: MPI ranks split the writes.
+    shared: bool,
     written: AtomicUsize,
     skipped: AtomicUsize,
 }
@@ -55,23 +64,25 @@ impl<T: Element> WriteStage<T> {
         skip_existing: bool,
     ) -> Self {
         let (shape, chunk_shape) = (store.shape().to_vec(), store.chunk_shape().to_vec());
-        let stage = Self::build(root, shape, chunk_shape, None, ctx, scratch, skip_existing);
+        let mut stage = Self::build(root, shape, chunk_shape, None, ctx, scratch, skip_existing);
+        stage.shared = store.shared_between_processes();
         let _ = stage.store.set(store);
         stage
     }
 
     /// A stage writing `root` into a store of `chunk_shape` that `factory` makes when the
-    /// stage is prepared; `ready` is then told about it.
+    /// stage is prepared; `ready` is then told about it. `shared` says whether that store
+    /// will be seen by every process ([`ChunkStore::shared_between_processes`]).
     pub fn deferred(
         root: ExprRef<T>,
         chunk_shape: Vec<usize>,
-        factory: StoreFactory<T>,
-        ready: StoreReady<T>,
+        (factory, ready): (StoreFactory<T>, StoreReady<T>),
+        shared: bool,
         ctx: Arc<EvalContext>,
         scratch: u64,
     ) -> Self {
         let shape = root.meta().shape.clone();
-        Self::build(
+        let mut stage = Self::build(
             root,
             shape,
             chunk_shape,
@@ -79,7 +90,9 @@ impl<T: Element> WriteStage<T> {
             ctx,
             scratch,
             false,
-        )
+        );
+        stage.shared = shared;
+        stage
     }
 
     fn build(
@@ -107,6 +120,7 @@ impl<T: Element> WriteStage<T> {
             ctx,
             scratch,
             skip_existing,
+            shared: false,
             written: AtomicUsize::new(0),
             skipped: AtomicUsize::new(0),
         }
@@ -186,6 +200,11 @@ impl<T: Element> Stage for Arc<WriteStage<T>> {
     }
     fn finish(&self) -> Result<()> {
         Ok(())
+    }
+    #[cfg(feature = "mpi")]
+    fn exchange(&self) -> Option<&dyn crate::exec::stage::Exchange> {
+        self.shared
+            .then_some(self as &dyn crate::exec::stage::Exchange)
     }
 }
 

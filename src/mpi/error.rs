@@ -42,6 +42,19 @@ pub enum MpiError {
         /// What went wrong there (names the task when a task failed).
         message: String,
     },
+    /// A step that one rank takes for all (creating a zarr store, marking it complete)
+    /// failed there.
+    #[error("rank {rank} (on {host}) failed {what}: {message}")]
+    OnRank {
+        /// The rank.
+        rank: usize,
+        /// Its host name.
+        host: String,
+        /// The step, such as `creating the zarr store /data/x.zarr`.
+        what: String,
+        /// What went wrong there.
+        message: String,
+    },
     /// Ranks did not report within the timeout.
     #[error(
         "stage {stage}: no answer within {seconds} s from {missing}; set SPILLWAY_MPI_TIMEOUT (seconds) to wait longer"

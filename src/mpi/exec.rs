@@ -11,6 +11,8 @@
 //! same error on every rank, naming the failed rank, its host and its tasks.
 
 use super::MpiError;
+use super::shared;
+use super::tasklog;
 use super::world::World;
 use crate::error::{Error, Result};
 use crate::exec::budget::MemoryBudget;
@@ -22,6 +24,7 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const TAG_HEAD: i32 = 7001;
@@ -74,7 +77,9 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         budget_bytes: client.budget().limit(),
         ..RunReport::default()
     };
-    for stage in stages {
+    shared::start_run(world);
+    for (index, stage) in stages.iter().enumerate() {
+        shared::enter_stage(world, index);
         let stage_started = Instant::now();
         let n = stage.num_tasks();
         let Some(x) = stage.exchange() else {
@@ -89,8 +94,11 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         let part = RangeStage {
             inner: stage.as_ref(),
             range: range.clone(),
+            slots: AtomicUsize::new(0),
         };
-        let local = run_validated(&[&part], client).map(|r| {
+        let ran = run_validated(&[&part], client);
+        tasklog::idle();
+        let local = ran.map(|r| {
             report.peak_reserved_bytes = report.peak_reserved_bytes.max(r.peak_reserved_bytes);
             x.export(range.clone())
         });
@@ -108,6 +116,7 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
         });
         report.tasks += n;
     }
+    shared::end_run(world)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -123,7 +132,7 @@ fn fingerprint(stages: &[Box<dyn Stage>]) -> Vec<u8> {
 
 /// A rank's share on the wire: 0 and the bytes, or 1, the rank's `tasks`, a newline and
 /// the error's text.
-fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
+pub(super) fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
     match outcome {
         Ok(mut bytes) => {
             bytes.insert(0, 0);
@@ -139,7 +148,12 @@ fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
 
 /// Gathers every rank's encoded share on rank 0 and broadcasts them all; returns the
 /// shares in rank order, or the first rank's error (the same on every rank).
-fn exchange(world: &World, stage: &str, n: usize, mine: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+pub(super) fn exchange(
+    world: &World,
+    stage: &str,
+    n: usize,
+    mine: Vec<u8>,
+) -> Result<Vec<Vec<u8>>> {
     let (_guard, comm) = world.comm();
     let size = world.ranks.len();
     let combined = if world.rank == 0 {
@@ -180,6 +194,7 @@ fn exchange(world: &World, stage: &str, n: usize, mine: Vec<u8>) -> Result<Vec<V
                     };
                     // the other ranks wait in the broadcast: end the job
                     eprintln!("error: {error}");
+                    tasklog::aborting();
                     comm.abort(3);
                 }
                 std::thread::sleep(std::time::Duration::from_millis(1));
@@ -287,6 +302,8 @@ fn broadcast(comm: &SimpleCommunicator, bytes: Vec<u8>, root: bool) -> Vec<u8> {
 struct RangeStage<'a> {
     inner: &'a dyn Stage,
     range: Range<usize>,
+    /// Worker threads so far: each records its task on a line of its own.
+    slots: AtomicUsize,
 }
 
 impl Stage for RangeStage<'_> {
@@ -323,6 +340,7 @@ impl Stage for RangeStage<'_> {
             inner: self.inner.worker(),
             label: self.inner.label(),
             offset: self.range.start,
+            slot: self.slots.fetch_add(1, Ordering::Relaxed),
         })
     }
     fn finish(&self) -> Result<()> {
@@ -335,11 +353,13 @@ struct RangeWorker<'a> {
     inner: Box<dyn StageWorker + 'a>,
     label: String,
     offset: usize,
+    slot: usize,
 }
 
 impl StageWorker for RangeWorker<'_> {
     fn run(&mut self, index: usize) -> Result<()> {
         let task = self.offset + index;
+        tasklog::running(self.slot, &self.label, task);
         // name the stage's own task index, not the index within this rank's range
         match catch_unwind(AssertUnwindSafe(|| self.inner.run(task))) {
             Ok(outcome) => outcome,

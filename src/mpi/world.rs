@@ -9,6 +9,8 @@ use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -49,6 +51,7 @@ pub struct Options {
     memory_limit: MemoryLimit,
     scheduler_in_client: bool,
     timeout: Option<Duration>,
+    work_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -64,6 +67,7 @@ impl Options {
             memory_limit: memory_limit.into(),
             scheduler_in_client: false,
             timeout: None,
+            work_dir: None,
         }
     }
 
@@ -91,6 +95,39 @@ impl Options {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// The directory, seen by every rank, where the job keeps what ranks share through
+    /// the file system: intermediate zarr stores (a staged rechunk's), and each rank's
+    /// record of the task it runs. On a cluster: a directory on Lustre or GPFS. Default:
+    /// `SPILLWAY_WORK_DIR` when set, else the current directory. The job works in a
+    /// directory of its own inside it (`spillway-job-<id>`), removed when the job ends.
+    ///
+    /// ```
+    /// let options = spillway::mpi::Options::new(1, "1GB").work_dir("/lustre/scratch/me");
+    /// assert_eq!(options.work_dir_or_default(), std::path::PathBuf::from("/lustre/scratch/me"));
+    /// ```
+    #[must_use]
+    pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.work_dir = Some(dir.into());
+        self
+    }
+
+    /// The work directory these options give: [`work_dir`](Self::work_dir) when set,
+    /// else `SPILLWAY_WORK_DIR`, else the current directory.
+    ///
+    /// ```
+    /// let options = spillway::mpi::Options::new(1, "1GB");
+    /// assert!(!options.work_dir_or_default().as_os_str().is_empty());
+    /// ```
+    pub fn work_dir_or_default(&self) -> PathBuf {
+        if let Some(dir) = &self.work_dir {
+            return dir.clone();
+        }
+        match std::env::var_os("SPILLWAY_WORK_DIR") {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
     }
 
     /// The fewest ranks these roles need: scheduler, client and one worker (two when the
@@ -214,6 +251,14 @@ pub(crate) struct World {
     pub(crate) workers: Vec<usize>,
     pub(crate) options: Options,
     pub(crate) timeout: Duration,
+    /// The job's own directory inside the work directory (the same path on every rank).
+    pub(crate) job_dir: PathBuf,
+    /// Computations run so far (every rank counts the same: `compute()` is collective).
+    pub(crate) runs: AtomicU64,
+    /// The running computation and stage, naming the intermediate stores it makes.
+    pub(crate) position: Mutex<(u64, usize)>,
+    /// Intermediate stores the running computation made, removed when it ends.
+    pub(crate) scratch: Mutex<Vec<PathBuf>>,
     /// MPI calls are serialized through this lock (MPI is initialised `Serialized`).
     lock: Mutex<()>,
 }
@@ -318,15 +363,18 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
         .memory_limit(options.memory_limit.clone())
         .build()?;
     let host = mpi::environment::processor_name().unwrap_or_else(|_| "?".into());
-    // every rank's (threads, memory, host) in fixed-size records
+    // every rank's (threads, memory, job id, host) in fixed-size records; rank 0's job id
+    // names the job's directory
     const RECORD: usize = 256;
+    const HOST: usize = 25;
     let mut mine = [0u8; RECORD];
     mine[..8].copy_from_slice(&(options.nthreads as u64).to_le_bytes());
     mine[8..16].copy_from_slice(&client.memory_limit_per_worker().to_le_bytes());
+    mine[16..24].copy_from_slice(&job_id().to_le_bytes());
     let name = host.as_bytes();
-    let n = name.len().min(RECORD - 17);
-    mine[16] = n as u8;
-    mine[17..17 + n].copy_from_slice(&name[..n]);
+    let n = name.len().min(RECORD - HOST);
+    mine[HOST - 1] = n as u8;
+    mine[HOST..HOST + n].copy_from_slice(&name[..n]);
     let mut all = vec![0u8; RECORD * size];
     comm.all_gather_into(&mine[..], &mut all[..]);
     let ranks: Vec<RankInfo> = all
@@ -336,7 +384,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
             rank: r,
             threads: u64::from_le_bytes(rec[..8].try_into().expect("8 bytes")) as usize,
             memory_bytes: u64::from_le_bytes(rec[8..16].try_into().expect("8 bytes")),
-            host: String::from_utf8_lossy(&rec[17..17 + rec[16] as usize]).into_owned(),
+            host: String::from_utf8_lossy(&rec[HOST..HOST + rec[HOST - 1] as usize]).into_owned(),
             role: options.role_of(r),
         })
         .collect();
@@ -353,12 +401,20 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
         Duration::from_secs(secs)
     });
     let is_client = matches!(ranks[rank].role, Role::Client | Role::ClientScheduler);
+    let job = u64::from_le_bytes(all[16..24].try_into().expect("8 bytes"));
+    let job_dir = options
+        .work_dir_or_default()
+        .join(format!("spillway-job-{job:016x}"));
     let world = World {
         rank,
         ranks,
         workers,
         options,
         timeout,
+        job_dir,
+        runs: AtomicU64::new(0),
+        position: Mutex::new((0, 0)),
+        scratch: Mutex::new(Vec::new()),
         lock: Mutex::new(()),
     };
     if WORLD.set(world).is_err() {
@@ -367,12 +423,21 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
         }
         .into());
     }
+    super::tasklog::start(WORLD.get().expect("set above"), is_client);
     if !is_client {
         silence_stdout();
     }
     Ok(Mpi {
         world: WORLD.get().expect("set above"),
     })
+}
+
+/// An id for this job, as rank 0 makes it: its process id and the clock's nanoseconds.
+fn job_id() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (u64::from(std::process::id()) << 40) ^ nanos
 }
 
 /// Points file descriptor 1 at /dev/null (dask-mpi's non-client ranks print nothing).
@@ -389,6 +454,14 @@ fn silence_stdout() {
 }
 
 extern "C" fn finalize_at_exit() {
+    if let Some(world) = WORLD.get() {
+        {
+            // every rank is done with the job's directory once all got here
+            let (_guard, comm) = world.comm();
+            comm.barrier();
+        }
+        super::shared::remove_job_dir_at_exit(world);
+    }
     let universe = UNIVERSE.lock().unwrap_or_else(|e| e.into_inner()).take();
     // dropping the universe calls MPI_Finalize
     drop(universe);

@@ -48,6 +48,14 @@ pub trait ChunkStore<T: Element>: Send + Sync {
     fn io_scratch_bytes(&self) -> u64 {
         0
     }
+    /// True when another process that opens the store at the same
+    /// [`location`](Self::location) sees the chunks this one wrote (a store on a file
+    /// system, such as [`ZarrStore`]): under MPI the ranks then split writes to it,
+    /// each writing its share of the chunks. False (the default) for stores that live in
+    /// one process; every rank then writes every chunk into its own copy.
+    fn shared_between_processes(&self) -> bool {
+        false
+    }
 }
 
 /// The number of chunks along each axis of a grid.

@@ -4,8 +4,10 @@ use super::scenarios::{
     PI_CHUNK, PI_POINTS, SPLIT_CHUNK, SPLIT_POINTS, SYM_CHUNK, SYM_N, hash_bits, pi_array,
     sym_results,
 };
+use super::zarr;
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -39,6 +41,16 @@ impl Run {
             .collect()
     }
 
+    /// Bytes each rank wrote to stores (from the `WROTE` lines on stderr).
+    fn wrote(&self) -> BTreeMap<usize, u64> {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("WROTE "))
+            .filter_map(|l| l.split_once(' '))
+            .filter_map(|(r, n)| Some((r.parse().ok()?, n.trim().parse().ok()?)))
+            .collect()
+    }
+
     fn error(&self) -> String {
         self.stdout
             .lines()
@@ -61,6 +73,12 @@ fn mpirun(ranks: usize, args: &[&str]) -> Run {
 
 /// [`mpirun`] with rank 0 waiting at most `timeout` seconds for a rank's share.
 fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
+    let work = tempfile::tempdir().expect("a temporary work directory");
+    mpirun_in(ranks, args, timeout, work.path())
+}
+
+/// [`mpirun_with_timeout`] with `work` as the job's work directory.
+fn mpirun_in(ranks: usize, args: &[&str], timeout: u64, work: &Path) -> Run {
     let me = std::env::current_exe().expect("the test binary's path");
     let started = Instant::now();
     let mut child = Command::new("mpirun")
@@ -70,6 +88,7 @@ fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
         .arg("--child")
         .args(args)
         .env("SPILLWAY_MPI_TIMEOUT", timeout.to_string())
+        .env("SPILLWAY_WORK_DIR", work)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,8 +226,21 @@ fn check_kill() {
     assert_ne!(run.code, Some(0), "{}", run.dump());
     assert!(run.seconds < 60.0, "{}", run.dump());
     let all = format!("{}{}", run.stdout, run.stderr);
-    assert!(all.contains("rank 3"), "{}", run.dump());
     assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
+    // the client names the rank and the task it was running (one of its range 10..20)
+    let named = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("error: rank 3 (on "))
+        .and_then(|l| l.split_once(") died while running task "))
+        .and_then(|(_, rest)| rest.split_once(" of stage sum"))
+        .and_then(|(task, _)| task.parse::<usize>().ok());
+    assert!(
+        named.is_some_and(|t| (10..20).contains(&t)),
+        "{}",
+        run.dump()
+    );
+    assert!(all.contains("rank 3"), "{}", run.dump());
 }
 
 /// A rank that stops answering: rank 0 gives up after the timeout and ends the job,
@@ -246,6 +278,86 @@ fn check_refusal() {
     assert!(run.error().contains("memory limit"), "{}", run.dump());
 }
 
+/// Inputs written once in this process; `(x + x.T).sum()` and friends from them on 4
+/// ranks equal this process's bit for bit, the rows-to-columns rechunk is staged through
+/// an intermediate zarr store in the work directory, and the work directory is left
+/// empty.
+fn check_zarr_read() {
+    let dir = tempfile::tempdir().unwrap();
+    zarr::write_inputs(dir.path());
+    let (expected, stages, _) = zarr::read_results(dir.path());
+    assert!(stages.contains("store from-zarr"), "not staged: {stages}");
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let run = mpirun_in(
+        4,
+        &["zarr_read", &dir.path().display().to_string()],
+        60,
+        &work,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    let got = run.results();
+    for (name, hash) in expected {
+        assert_eq!(got.get(&name), Some(&hash), "{name}\n{}", run.dump());
+    }
+    let line = run.stdout.lines().find_map(|l| l.strip_prefix("STAGES "));
+    assert_eq!(line, Some(stages.as_str()), "{}", run.dump());
+    // the worker ranks wrote the intermediate into the work directory, the others not
+    let wrote = run.wrote();
+    let grid = zarr::N * zarr::N * 8 / 4; // a quarter of the array each, at least
+    assert_eq!(wrote.get(&0), Some(&0), "{}", run.dump());
+    for rank in [2, 3] {
+        assert!(wrote[&rank] > grid as u64, "rank {rank}\n{}", run.dump());
+    }
+    let left: Vec<_> = std::fs::read_dir(&work).unwrap().collect();
+    assert!(left.is_empty(), "left in the work directory: {left:?}");
+}
+
+/// `to_zarr` on 4 ranks (plain, sharded, and through a staged rechunk) writes the same
+/// files, byte for byte, as one process; the worker ranks write the chunks, the
+/// scheduler none.
+fn check_zarr_write() {
+    let dir = tempfile::tempdir().unwrap();
+    zarr::write_inputs(dir.path());
+    let (one, mpi) = (dir.path().join("one"), dir.path().join("mpi"));
+    let (expected, _) = zarr::write_outputs(dir.path(), &one);
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let args = [
+        "zarr_write".to_string(),
+        dir.path().display().to_string(),
+        mpi.display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mpirun_in(4, &args, 60, &work);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    let got = run.results();
+    for (name, count) in expected {
+        assert_eq!(got.get(&name), Some(&count), "{name}\n{}", run.dump());
+    }
+    let (a, b) = (zarr::files(&one), zarr::files(&mpi));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{}",
+        run.dump()
+    );
+    for (name, bytes) in &a {
+        assert!(&b[name] == bytes, "{name} differs\n{}", run.dump());
+    }
+    let wrote = run.wrote();
+    assert_eq!(wrote.get(&0), Some(&0), "{}", run.dump());
+    let chunk_bytes = 64 * 64 * 8 / 2; // at least half a chunk each, compressed
+    for rank in [2, 3] {
+        assert!(
+            wrote[&rank] > chunk_bytes,
+            "rank {rank} wrote little\n{}",
+            run.dump()
+        );
+    }
+    assert!(std::fs::read_dir(&work).unwrap().next().is_none());
+}
+
 /// A named check; it panics when it fails.
 type Check = Box<dyn Fn()>;
 
@@ -270,6 +382,8 @@ pub fn run_all() {
             "sym_scheduler_in_client_3_ranks",
             Box::new(|| check_sym(3, true)),
         ),
+        ("zarr_sym_4_ranks_bit_identical", Box::new(check_zarr_read)),
+        ("to_zarr_4_ranks_same_files", Box::new(check_zarr_write)),
         ("panicking_rank_names_rank_and_task", Box::new(check_panic)),
         ("killed_rank_ends_the_job", Box::new(check_kill)),
         ("silent_rank_times_out", Box::new(check_hang)),

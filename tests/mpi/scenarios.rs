@@ -115,6 +115,24 @@ pub fn run(args: &[String]) {
                 .compute_scalar()
                 .map(|v| vec![("sum".into(), hash_bits([v.to_bits()]))])
         }
+        "zarr_read" => {
+            let (results, stages, staged) =
+                super::zarr::read_results(std::path::Path::new(&args[1]));
+            println!("STAGES {stages}");
+            let line = format!("WROTE {rank} {staged}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            Ok(results)
+        }
+        "zarr_write" => {
+            let (dir, out) = (
+                std::path::Path::new(&args[1]),
+                std::path::Path::new(&args[2]),
+            );
+            let (results, bytes) = super::zarr::write_outputs(dir, out);
+            let line = format!("WROTE {rank} {bytes}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            Ok(results)
+        }
         "refuse" => spillway::random::default_rng(2)
             .random([1000, 1000], 100)
             .compute()

@@ -586,6 +586,11 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
         self.location.clone()
     }
 
+    /// Files on a file system: every process that sees the path sees the chunks.
+    fn shared_between_processes(&self) -> bool {
+        true
+    }
+
     /// The encoded bytes of one chunk (of one shard when writing whole shards): at most
     /// the decoded size plus the codec's framing for data that does not compress. Stores
     /// whose whole chunks stream (the default codecs, no shards) and that have no clipped
