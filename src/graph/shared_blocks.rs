@@ -18,10 +18,10 @@
 //! let (mut a, mut b) = (SharedBlocks::join(&pool), SharedBlocks::join(&pool));
 //! let mut reads = 0;
 //! let block = a.get(&[3], 4, |buf| { reads += 1; buf.fill(3.0) });
-//! assert_eq!(&block[..], &[3.0; 4]);
+//! assert_eq!(block, &[3.0; 4]);
 //! // the other evaluator finds block 3 in the pool: no second read
 //! let again = b.get(&[3], 4, |_| unreachable!());
-//! assert_eq!(&again[..], &[3.0; 4]);
+//! assert_eq!(again, &[3.0; 4]);
 //! assert_eq!(reads, 1);
 //! ```
 
@@ -150,21 +150,26 @@ pub struct BlockHandle<T: Element> {
 
 impl<T: Element> BlockHandle<T> {
     /// Block `block` (`len` elements), from the pool when present, else filled by `load`
-    /// into a pooled buffer. The block stays held by this handle until the next `get`.
-    pub fn get(&mut self, block: &[usize], len: usize, load: impl FnOnce(&mut [T])) -> Arc<Vec<T>> {
+    /// into a pooled buffer. The block stays held by this handle until the next `get` (or
+    /// [`release`](Self::release)). The handle is the block's only holder outside the
+    /// pool, so every release happens here, under the pool's lock, and wakes the members
+    /// waiting for a buffer (a release outside the lock could be missed by a waiter).
+    pub fn get(&mut self, block: &[usize], len: usize, load: impl FnOnce(&mut [T])) -> &[T] {
         let mut key = [0usize; MAX_NDIM];
         key[..block.len()].copy_from_slice(block);
-        self.held = None; // release the previous block first: it may be the one evicted
-        let pool = &self.pool;
+        let pool = self.pool.clone();
         let mut state = pool.lock();
+        // release the previous block first: it may be the one evicted
+        if self.held.take().is_some() {
+            pool.changed.notify_all();
+        }
         let mut buffer = loop {
             state.clock += 1;
             let now = state.clock;
             if let Some(entry) = state.cached.iter_mut().find(|c| c.block == key) {
                 entry.last_used = now;
-                let data = entry.data.clone();
-                self.held = Some(data.clone());
-                return data;
+                let data = self.held.insert(entry.data.clone());
+                return &data[..len];
             }
             if state.loading.contains(&key) {
                 state = pool.changed.wait(state).unwrap_or_else(|e| e.into_inner());
@@ -179,7 +184,7 @@ impl<T: Element> BlockHandle<T> {
         drop(state);
         // if `load` panics, the guard returns the buffer's slot and wakes the waiters
         let mut guard = LoadGuard {
-            pool,
+            pool: &pool,
             key,
             done: false,
         };
@@ -197,15 +202,28 @@ impl<T: Element> BlockHandle<T> {
         guard.done = true;
         drop(state);
         pool.changed.notify_all();
-        self.held = Some(data.clone());
-        data
+        &self.held.insert(data)[..len]
+    }
+
+    /// The block this handle holds, if any.
+    pub fn held(&self) -> Option<&[T]> {
+        self.held.as_deref().map(|v| &v[..])
+    }
+
+    /// Gives the held block back to the pool (it stays cached until evicted).
+    pub fn release(&mut self) {
+        let pool = self.pool.clone();
+        let _state = pool.lock();
+        if self.held.take().is_some() {
+            pool.changed.notify_all();
+        }
     }
 }
 
 impl<T: Element> Drop for BlockHandle<T> {
     fn drop(&mut self) {
-        self.held = None;
         let mut state = self.pool.lock();
+        self.held = None;
         state.members -= 1;
         state.trim();
         drop(state);
@@ -248,7 +266,8 @@ pub struct SharedBlockEval<T: Element, C> {
     grid: super::chunks::BlockGrid,
     handle: BlockHandle<T>,
     compute: C,
-    held: Option<(BlockKey, super::region::Region, Arc<Vec<T>>)>,
+    /// The block the handle holds, and its box.
+    held: Option<(BlockKey, super::region::Region)>,
 }
 
 impl<T: Element, C: super::block::BlockCompute<T>> SharedBlockEval<T, C> {
@@ -272,15 +291,16 @@ impl<T: Element, C: super::block::BlockCompute<T>> super::node::Eval<T> for Shar
         });
         let ndim = region.ndim();
         for (block, block_region) in blocks {
-            if self.held.as_ref().is_none_or(|(b, _, _)| *b != block) {
+            if self.held.as_ref().is_none_or(|(b, _)| *b != block) {
                 self.held = None;
                 let compute = &mut self.compute;
-                let data = self.handle.get(&block[..ndim], block_region.size(), |buf| {
+                self.handle.get(&block[..ndim], block_region.size(), |buf| {
                     compute.compute_block(&block[..ndim], &block_region, buf)
                 });
-                self.held = Some((block, block_region, data));
+                self.held = Some((block, block_region));
             }
-            let (_, held_region, data) = self.held.as_ref().expect("a block is held");
+            let (_, held_region) = self.held.as_ref().expect("a block is held");
+            let data = self.handle.held().expect("the handle holds the block");
             if let Some(part) = held_region.intersect(region) {
                 super::region::copy_between_boxes(
                     &data[..held_region.size()],
@@ -393,6 +413,39 @@ mod tests {
         // 25 distinct blocks, each read at least once
         assert!(reads.into_inner() >= 25);
         assert_eq!(pool.buffers(), 0);
+    }
+
+    #[test]
+    fn a_member_leaving_while_sharing_a_block_does_not_strand_the_other() {
+        // two evaluators hold the same block; one leaves; the other moves on to a new
+        // block, which needs the shared block's buffer (the pool may keep only one)
+        use crate::graph::block::BlockCompute;
+        use crate::graph::node::Eval;
+        use crate::graph::region::Region;
+        struct Fill;
+        impl BlockCompute<u32> for Fill {
+            fn compute_block(&mut self, block: &[usize], _r: &Region, out: &mut [u32]) {
+                out.fill(block[0] as u32);
+            }
+        }
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let chunks = crate::Chunks::from_lengths(vec![vec![2, 2, 2]]);
+            let pool = Arc::new(SharedBlocks::default());
+            let mut a = SharedBlockEval::new(&chunks, &pool, Fill);
+            let mut b = SharedBlockEval::new(&chunks, &pool, Fill);
+            let mut out = [0u32; 2];
+            a.eval(&Region::new(&[0], &[2]), &mut out);
+            b.eval(&Region::new(&[0], &[2]), &mut out);
+            drop(a);
+            b.eval(&Region::new(&[4], &[2]), &mut out);
+            done.send((out, pool.buffers())).unwrap();
+        });
+        let (out, buffers) = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the remaining member gets its block");
+        assert_eq!(out, [2, 2]);
+        assert_eq!(buffers, 1);
     }
 
     #[test]
