@@ -84,15 +84,20 @@ impl<T> PoolState<T> {
             self.buffers += 1;
             return Some(Vec::new());
         }
-        let victim = self
-            .cached
+        let victim = self.least_recent_unheld()?;
+        let entry = self.cached.swap_remove(victim);
+        Arc::try_unwrap(entry.data).ok()
+    }
+
+    /// The position of the least recently used cached block that no handle holds (only
+    /// the pool's own reference is left, and handles clone only under the lock).
+    fn least_recent_unheld(&self) -> Option<usize> {
+        self.cached
             .iter()
             .enumerate()
             .filter(|(_, c)| Arc::strong_count(&c.data) == 1)
             .min_by_key(|(_, c)| c.last_used)
-            .map(|(i, _)| i)?;
-        let entry = self.cached.swap_remove(victim);
-        Arc::try_unwrap(entry.data).ok()
+            .map(|(i, _)| i)
     }
 
     /// Drops buffers beyond the member count: free ones first, then unheld cached blocks.
@@ -102,14 +107,7 @@ impl<T> PoolState<T> {
                 self.buffers -= 1;
                 continue;
             }
-            let victim = self
-                .cached
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| Arc::strong_count(&c.data) == 1)
-                .min_by_key(|(_, c)| c.last_used)
-                .map(|(i, _)| i);
-            match victim {
+            match self.least_recent_unheld() {
                 Some(i) => {
                     self.cached.swap_remove(i);
                     self.buffers -= 1;
@@ -354,7 +352,7 @@ mod tests {
                     reads += 1;
                     buf.fill(block[0] as u32)
                 });
-                assert_eq!(&data[..], &[block[0] as u32; 3]);
+                assert_eq!(data, &[block[0] as u32; 3]);
                 assert!(pool.buffers() <= 2);
             }
         }
@@ -458,6 +456,6 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(pool.buffers(), 0);
         let mut b = SharedBlocks::join(&pool);
-        assert_eq!(&b.get(&[1], 2, |buf| buf.fill(7))[..], &[7, 7]);
+        assert_eq!(b.get(&[1], 2, |buf| buf.fill(7)), &[7, 7]);
     }
 }
