@@ -1,27 +1,49 @@
 //! Multiplies two random N x N float64 arrays out of core, then (when the operands and
-//! the product fit in this machine's memory) with faer directly on the same values.
+//! the product fit comfortably in this machine's memory) with faer directly on the same
+//! values.
 //!
 //! ```text
-//! cargo run --release --example matmul_ooc -- [--n 2000] [--chunk 500] [--memory-limit 256MB] [--seed 42]
+//! cargo run --release --example matmul_ooc -- [--n 2000] [--chunk 500] [--memory-limit 256MB]
+//!     [--seed 42] [--path DIR] [--keep] [--no-faer]
 //! ```
 //!
 //! The N x N product would need N²·8 bytes (512 MB at N = 8000, more than a 256 MB
 //! budget), so spillway's side computes `(a @ b).sum()`: every output block is made
-//! (2·N³ flops either way) and folded into the sum, never stored. The faer side computes
-//! the full product in memory and sums it, so the two sums check each other.
-//! The last line is exactly
+//! (2·N³ flops either way) and folded into the sum, never stored. Only that compute is
+//! timed. The faer side computes the full product in memory and sums it, so the two sums
+//! check each other; it runs when a, b and the product take under a quarter of the
+//! machine's memory (N = 8000: 1.5 GB) and `--no-faer` is not given.
+//!
+//! With `--path DIR` the operands are zarr arrays (zstd, C x C chunks) at `DIR/a.zarr`
+//! and `DIR/b.zarr`, written first from the random values when missing; the product then
+//! reads them with `from_zarr`. They are removed at the end unless `--keep` is given or
+//! they existed before the run. Without `--path` the operands are random arrays made
+//! chunk by chunk as the product needs them.
+//!
+//! Prints the run's report: `read_bytes=<bytes read from the stores>
+//! spilled_bytes=<n> peak_reserved_bytes=<n> budget_bytes=<n>`. The last line is exactly
 //! `gflops=<spillway> faer_gflops=<faer or 0 when skipped> seconds=<spillway seconds>`.
+
+#[path = "common/zarr_input.rs"]
+mod zarr_input;
 
 use spillway::util::machine::total_memory_bytes;
 use spillway::util::size::parse_bytes;
 use spillway::{Array, Client, random};
+use std::path::PathBuf;
 use std::time::Instant;
+use zarr_input::{ZarrInput, ensure_zarr};
+
+const USAGE: &str = "usage: matmul_ooc [--n 2000] [--chunk 500] [--memory-limit 256MB] [--seed 42] [--path DIR] [--keep] [--no-faer]";
 
 struct Args {
     n: usize,
     chunk: usize,
     memory_limit: String,
     seed: u64,
+    path: Option<PathBuf>,
+    keep: bool,
+    no_faer: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +52,9 @@ fn parse_args() -> Result<Args, String> {
         chunk: 500,
         memory_limit: "256MB".to_string(),
         seed: 42,
+        path: None,
+        keep: false,
+        no_faer: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -39,12 +64,10 @@ fn parse_args() -> Result<Args, String> {
             "--chunk" => args.chunk = value()?.parse().map_err(|e| format!("--chunk: {e}"))?,
             "--memory-limit" => args.memory_limit = value()?,
             "--seed" => args.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            _ => {
-                return Err(
-                    "usage: matmul_ooc [--n 2000] [--chunk 500] [--memory-limit 256MB] [--seed 42]"
-                        .into(),
-                );
-            }
+            "--path" => args.path = Some(PathBuf::from(value()?)),
+            "--keep" => args.keep = true,
+            "--no-faer" => args.no_faer = true,
+            _ => return Err(USAGE.into()),
         }
     }
     if args.n == 0 || args.chunk == 0 {
@@ -54,9 +77,22 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn operands(n: usize, chunk: usize, seed: u64) -> (Array<f64>, Array<f64>) {
-    let rng = random::default_rng(seed);
-    (rng.random([n, n], chunk), rng.random([n, n], chunk))
+/// The two operands, random or (with `--path`) stored as zarr, and the stores to clean up.
+fn operands(args: &Args) -> spillway::Result<(Array<f64>, Array<f64>, Vec<ZarrInput>)> {
+    let (n, chunk) = (args.n, args.chunk);
+    let rng = random::default_rng(args.seed);
+    let (a, b) = (rng.random([n, n], chunk), rng.random([n, n], chunk));
+    let Some(dir) = &args.path else {
+        return Ok((a, b, Vec::new()));
+    };
+    let stores = vec![
+        ensure_zarr(&dir.join("a.zarr"), &[n, n], &[chunk, chunk], || a)?,
+        ensure_zarr(&dir.join("b.zarr"), &[n, n], &[chunk, chunk], || b)?,
+    ];
+    for s in &stores {
+        println!("{}: stored_bytes={}", s.path.display(), s.stored_bytes);
+    }
+    Ok((stores[0].array(), stores[1].array(), stores))
 }
 
 fn main() {
@@ -67,46 +103,46 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let (n, chunk) = (args.n, args.chunk);
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> spillway::Result<()> {
+    let n = args.n;
     let flops = 2.0 * (n as f64).powi(3);
-    let client = match Client::builder()
+    let client = Client::builder()
         .memory_limit(args.memory_limit.as_str())
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+        .build()?;
     println!("{client}");
-    let (a, b) = operands(n, chunk, args.seed);
+    let (a, b, stores) = operands(args)?;
     let product = a.matmul(&b);
     println!("a @ b = {product}");
-    let total = product.sum();
     let t0 = Instant::now();
-    let value = match total.compute_on(&client) {
-        Ok(v) => v.iter().copied().next().unwrap_or(0.0),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let (total, report) = product.sum().compute_with_report()?;
     let seconds = t0.elapsed().as_secs_f64();
+    let value = total.iter().copied().next().unwrap_or(0.0);
     let gflops = flops / seconds / 1e9;
     println!("spillway: sum(a @ b) = {value:.6e} in {seconds:.3} s ({gflops:.1} GFLOP/s)");
+    println!(
+        "read_bytes={} spilled_bytes={} peak_reserved_bytes={} budget_bytes={}",
+        report.io.read_bytes,
+        report.io.spilled_bytes,
+        report.peak_reserved_bytes,
+        report.budget_bytes
+    );
 
     // faer in memory, on the same values, when a, b and the product fit comfortably
     let needed = 3 * (n as u64) * (n as u64) * 8;
-    let fits = total_memory_bytes().is_some_and(|t| needed < t / 2);
+    let fits = total_memory_bytes().is_some_and(|t| needed < t / 4);
     let mut faer_gflops = 0.0;
-    if fits {
+    if fits && !args.no_faer {
         let big = Client::builder()
             .memory_limit(spillway::MemoryLimit::Bytes(needed * 2))
-            .build()
-            .expect("a client for the in-memory baseline");
-        let av = a.compute_on(&big).expect("operand a");
-        let bv = b.compute_on(&big).expect("operand b");
+            .build()?;
+        let av = a.compute_on(&big)?;
+        let bv = b.compute_on(&big)?;
         let av = av.as_slice().expect("standard layout");
         let bv = bv.as_slice().expect("standard layout");
         let mut c = vec![0.0f64; n * n];
@@ -120,8 +156,18 @@ fn main() {
             ((faer_sum - value) / faer_sum).abs()
         );
         println!("spillway / faer = {:.2}", gflops / faer_gflops);
+        big.close();
+    } else if args.no_faer {
+        println!("faer: skipped (--no-faer)");
     } else {
-        println!("faer: skipped (a, b and the product need {needed} bytes)");
+        println!(
+            "faer: skipped (a, b and the product need {needed} bytes, over a quarter of this machine's memory)"
+        );
     }
+    for s in &stores {
+        s.clean_up(args.keep);
+    }
+    client.close();
     println!("gflops={gflops:.2} faer_gflops={faer_gflops:.2} seconds={seconds:.3}");
+    Ok(())
 }

@@ -16,9 +16,14 @@
 //! end unless `--keep` is given (x.zarr is kept when it already existed). `--steps ac` runs
 //! only the steps named.
 
+#[path = "common/disk.rs"]
+mod disk;
+#[path = "common/zarr_input.rs"]
+mod zarr_input;
+
 use spillway::array::zarr::ToZarr;
 use spillway::util::size::parse_bytes;
-use spillway::{Client, RunReport, from_zarr, random, s};
+use spillway::{Client, RunReport, random, s};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -85,48 +90,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Sequential bandwidth of the disk under `dir` in GB/s, (write, read): 2 GiB in 4 MiB
-/// blocks with O_DIRECT, so the page cache does not flatter it.
-fn disk_bandwidth(dir: &std::path::Path) -> std::io::Result<(f64, f64)> {
-    use std::io::{Read, Write};
-    use std::os::unix::fs::OpenOptionsExt;
-    const O_DIRECT: i32 = 0o40000; // x86_64 and aarch64 Linux
-    const BLOCK: usize = 4 << 20;
-    const BLOCKS: usize = 512;
-    let file = dir.join(format!("disk_bw.{}", std::process::id()));
-    // O_DIRECT needs an aligned buffer
-    let mut raw = vec![1u8; BLOCK + 4096];
-    let offset = raw.as_ptr().align_offset(4096);
-    let buf = &mut raw[offset..offset + BLOCK];
-    let t = Instant::now();
-    {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(O_DIRECT)
-            .open(&file)?;
-        for _ in 0..BLOCKS {
-            f.write_all(buf)?;
-        }
-        f.sync_all()?;
-    }
-    let write = (BLOCK * BLOCKS) as f64 / t.elapsed().as_secs_f64() / 1e9;
-    let t = Instant::now();
-    {
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(O_DIRECT)
-            .open(&file)?;
-        for _ in 0..BLOCKS {
-            f.read_exact(buf)?;
-        }
-    }
-    let read = (BLOCK * BLOCKS) as f64 / t.elapsed().as_secs_f64() / 1e9;
-    std::fs::remove_file(&file)?;
-    Ok((write, read))
-}
-
 fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f64)>) {
     println!(
         "step={step} seconds={seconds:.3} read_bytes={} written_bytes={} spilled_bytes={} peak_reserved_bytes={}",
@@ -172,34 +135,18 @@ fn run(args: &Args) -> spillway::Result<()> {
         .build()?;
     println!("{client}");
     let disk = if args.disk_bw {
-        let (w, r) = disk_bandwidth(&args.path).map_err(|e| spillway::Error::Io {
-            path: args.path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        println!("disk write_gbs={w:.3} read_gbs={r:.3}");
-        Some((w, r))
+        Some(disk::measure(&args.path)?)
     } else {
         None
     };
 
-    let x_path = args.path.join("x.zarr");
-    let existed = spillway::from_zarr::<f64>(&x_path)
-        .check()
-        .is_ok_and(|x| x.shape() == [args.n, args.n] && x.chunksize() == [args.chunk, args.chunk]);
-    if !existed {
-        let x = random::uniform(0.0, 1.0, (args.n, args.n), args.chunk);
-        let t = Instant::now();
-        let written = x.to_zarr_with(&x_path, &ToZarr::default().overwrite(true))?;
-        println!(
-            "created {} ({} chunks) in {:.3} s, written_bytes={}",
-            x_path.display(),
-            written.chunks_written,
-            t.elapsed().as_secs_f64(),
-            written.run.io.written_bytes
-        );
-    }
-    let x = from_zarr::<f64>(&x_path);
-    println!("x = {x}");
+    let (n, chunk) = (args.n, args.chunk);
+    let input =
+        zarr_input::ensure_zarr(&args.path.join("x.zarr"), &[n, n], &[chunk, chunk], || {
+            random::uniform(0.0, 1.0, (n, n), chunk)
+        })?;
+    let x = input.array();
+    println!("x = {x} (stored_bytes={})", input.stored_bytes);
 
     let run = |step: char| args.steps.contains(step);
     // (a) (x + x.T).sum()
@@ -246,10 +193,8 @@ fn run(args: &Args) -> spillway::Result<()> {
 
     if !args.keep {
         let _ = std::fs::remove_dir_all(&y_path);
-        if !existed {
-            let _ = std::fs::remove_dir_all(&x_path);
-        }
     }
+    input.clean_up(args.keep);
     client.close();
     Ok(())
 }

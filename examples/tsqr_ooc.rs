@@ -2,90 +2,205 @@
 //!
 //! ```text
 //! cargo run --release --example tsqr_ooc -- [--rows 1000000] [--cols 100] [--chunk 100000]
-//!     [--memory-limit 512MB] [--cond 1]
+//!     [--memory-limit 512MB] [--cond 1] [--path DIR] [--keep] [--disk-bw]
 //! ```
 //!
 //! Column `j` of the uniform random array is scaled by `cond^(-j/(cols-1))` and the
 //! columns are then mixed by a random orthogonal matrix, so `--cond` sets the condition
-//! number roughly. Prints the time of `(q, r)` and then,
-//! computed out of core too, `||QR - A||_F / ||A||_F` and `max |QᵀQ - I|`. The last line is
-//! `seconds=<qr seconds> recon=<relative error> ortho=<orthogonality error>`.
+//! number roughly. Without `--path` the array is made on the fly in every pass; with
+//! `--path DIR` it is written first (when missing) as a zarr array (zstd, row blocks of
+//! `--chunk` rows) at `DIR/a.zarr` and the QR reads it with `from_zarr`; it is removed at
+//! the end unless `--keep` is given or it existed before the run.
+//!
+//! Prints the time of `(sum(Q), R)` (Q is reduced, not held: three streaming passes over
+//! the array) with the run's `read_bytes` and `peak_reserved_bytes`, and then, computed
+//! out of core too, `||QR - A||_F / ||A||_F` and `max |QᵀQ - I|`. With `--disk-bw` it
+//! first measures the disk's sequential bandwidth in DIR (2 GiB, O_DIRECT) and prints the
+//! QR time against the time one read of the array's stored bytes (`rows·cols·8` without
+//! `--path`) takes at that read bandwidth: `read_ratio`. The last line is
+//! `seconds=<qr seconds> recon=<relative error> ortho=<orthogonality error>`, followed by
+//! ` read_ratio=<qr seconds / one read's seconds>` with `--disk-bw`.
+
+#[path = "common/disk.rs"]
+mod disk;
+#[path = "common/zarr_input.rs"]
+mod zarr_input;
 
 use ndarray::Array1;
 use spillway::array::linalg::{NormOrd, norm, qr};
 use spillway::{Client, from_ndarray, random, tensordot};
+use std::path::PathBuf;
 use std::time::Instant;
 
-fn main() {
-    let mut rows = 1_000_000usize;
-    let mut cols = 100usize;
-    let mut chunk = 100_000usize;
-    let mut memory = "512MB".to_string();
-    let mut cond = 1.0f64;
+const USAGE: &str = "usage: tsqr_ooc [--rows M] [--cols N] [--chunk C] [--memory-limit 512MB] [--cond K] [--path DIR] [--keep] [--disk-bw]";
+
+struct Args {
+    rows: usize,
+    cols: usize,
+    chunk: usize,
+    memory: String,
+    cond: f64,
+    path: Option<PathBuf>,
+    keep: bool,
+    disk_bw: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        rows: 1_000_000,
+        cols: 100,
+        chunk: 100_000,
+        memory: "512MB".to_string(),
+        cond: 1.0,
+        path: None,
+        keep: false,
+        disk_bw: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_default();
-        let bad = || -> ! {
-            eprintln!(
-                "usage: tsqr_ooc [--rows M] [--cols N] [--chunk C] [--memory-limit 512MB] [--cond K]"
-            );
-            std::process::exit(2)
+        let mut value = || it.next().ok_or(format!("{flag} needs a value; {USAGE}"));
+        let number = |v: String| {
+            v.parse::<usize>()
+                .map_err(|_| format!("{flag}: cannot parse {v:?} as a count"))
         };
         match flag.as_str() {
-            "--rows" => rows = value.parse().unwrap_or_else(|_| bad()),
-            "--cols" => cols = value.parse().unwrap_or_else(|_| bad()),
-            "--chunk" => chunk = value.parse().unwrap_or_else(|_| bad()),
-            "--memory-limit" => memory = value,
-            "--cond" => cond = value.parse().unwrap_or_else(|_| bad()),
-            _ => bad(),
+            "--rows" => args.rows = number(value()?)?,
+            "--cols" => args.cols = number(value()?)?,
+            "--chunk" => args.chunk = number(value()?)?,
+            "--memory-limit" => args.memory = value()?,
+            "--cond" => {
+                let v = value()?;
+                args.cond = v
+                    .parse()
+                    .map_err(|_| format!("--cond: cannot parse {v:?} as a number"))?;
+            }
+            "--path" => args.path = Some(PathBuf::from(value()?)),
+            "--keep" => args.keep = true,
+            "--disk-bw" => args.disk_bw = true,
+            _ => return Err(USAGE.into()),
         }
     }
+    if args.rows == 0 || args.cols == 0 || args.chunk == 0 {
+        return Err("--rows, --cols and --chunk must be at least 1".into());
+    }
+    Ok(args)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> spillway::Result<()> {
+    let (rows, cols, chunk) = (args.rows, args.cols, args.chunk);
     let client = Client::builder()
-        .memory_limit(memory.as_str())
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            std::process::exit(2)
-        });
+        .memory_limit(args.memory.as_str())
+        .build()?;
     println!("{client}");
-    let scales = Array1::from_shape_fn(cols, |j| cond.powf(-(j as f64) / (cols.max(2) - 1) as f64));
+    let disk = if args.disk_bw {
+        let dir = args.path.clone().unwrap_or_else(std::env::temp_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| spillway::Error::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Some(disk::measure(&dir)?)
+    } else {
+        None
+    };
+
+    let scales = Array1::from_shape_fn(cols, |j| {
+        args.cond.powf(-(j as f64) / (cols.max(2) - 1) as f64)
+    });
     let scaled =
         &random::default_rng(7).random([rows, cols], [chunk, cols]) * &from_ndarray(scales, cols);
     // mix the scaled columns by a random orthogonal matrix, so the ill-conditioning is
     // not a mere column scaling (which Householder QR absorbs exactly)
     let mixer = qr(&random::default_rng(8).random([cols, cols], cols))
         .0
-        .compute()
-        .unwrap();
-    let a = scaled.matmul(&from_ndarray(mixer, cols));
+        .compute()?;
+    let made = scaled.matmul(&from_ndarray(mixer, cols));
+    let (a, input) = match &args.path {
+        Some(dir) => {
+            let input = zarr_input::ensure_zarr(
+                &dir.join("a.zarr"),
+                &[rows, cols],
+                &[chunk, cols],
+                || made,
+            )?;
+            println!(
+                "{}: stored_bytes={}",
+                input.path.display(),
+                input.stored_bytes
+            );
+            (input.array(), Some(input))
+        }
+        None => (made, None),
+    };
+    println!("a = {a}");
+
     let (q, r) = qr(&a);
     let t0 = Instant::now();
     // q is as large as a: reduce it rather than hold it, so the timing covers all passes
-    let (qsum, _r) = match spillway::compute((&q.sum(), &r)) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1)
-        }
-    };
+    let (values, report) = spillway::compute_all_with_report(&[q.sum(), r.clone()])?;
     let seconds = t0.elapsed().as_secs_f64();
     println!(
         "qr of {rows} x {cols} in {seconds:.3} s (sum of Q = {:.6})",
-        qsum.iter().next().unwrap()
+        values[0].iter().next().copied().unwrap_or(f64::NAN)
     );
-    let resid = norm(&(&q.matmul(&r) - &a), NormOrd::Fro);
-    let scale = norm(&a, NormOrd::Fro);
-    let recon = resid.compute_scalar().unwrap() / scale.compute_scalar().unwrap();
-    let qtq = tensordot(&q, &q, ([0], [0])).compute().unwrap();
+    println!(
+        "read_bytes={} spilled_bytes={} peak_reserved_bytes={} budget_bytes={}",
+        report.io.read_bytes,
+        report.io.spilled_bytes,
+        report.peak_reserved_bytes,
+        report.budget_bytes
+    );
+    let read_ratio = disk.map(|(_, read_gbs)| {
+        let bytes = input
+            .as_ref()
+            .map_or((rows * cols * 8) as u64, |i| i.stored_bytes);
+        let one_read = bytes as f64 / (read_gbs * 1e9);
+        let all_reads = report.io.read_bytes as f64 / (read_gbs * 1e9);
+        println!(
+            "one read of the array's {bytes} bytes at {read_gbs:.3} GB/s takes {one_read:.3} s: qr / one read = {:.2}; \
+             the qr's {} read bytes take {all_reads:.3} s",
+            seconds / one_read.max(1e-9),
+            report.io.read_bytes
+        );
+        seconds / one_read.max(1e-9)
+    });
+
+    // the checks in one plan: the R's are made once for all three
+    let t1 = Instant::now();
+    let checks = spillway::compute_all(&[
+        norm(&(&q.matmul(&r) - &a), NormOrd::Fro),
+        norm(&a, NormOrd::Fro),
+        tensordot(&q, &q, ([0], [0])),
+    ])?;
+    let first = |i: usize| checks[i].iter().next().copied().unwrap_or(f64::NAN);
+    let recon = first(0) / first(1);
     let mut ortho = 0.0f64;
-    for ((i, j), v) in qtq
-        .into_dimensionality::<ndarray::Ix2>()
-        .unwrap()
-        .indexed_iter()
-    {
-        let want = if i == j { 1.0 } else { 0.0 };
+    for (index, v) in checks[2].indexed_iter() {
+        let want = if index[0] == index[1] { 1.0 } else { 0.0 };
         ortho = ortho.max((v - want).abs());
     }
-    println!("||QR - A|| / ||A|| = {recon:.3e}, max |QtQ - I| = {ortho:.3e}");
-    println!("seconds={seconds:.3} recon={recon:.3e} ortho={ortho:.3e}");
+    println!(
+        "||QR - A|| / ||A|| = {recon:.3e}, max |QtQ - I| = {ortho:.3e} (checked in {:.3} s)",
+        t1.elapsed().as_secs_f64()
+    );
+    if let Some(input) = &input {
+        input.clean_up(args.keep);
+    }
+    client.close();
+    let ratio = read_ratio.map_or(String::new(), |r| format!(" read_ratio={r:.2}"));
+    println!("seconds={seconds:.3} recon={recon:.3e} ortho={ortho:.3e}{ratio}");
+    Ok(())
 }
