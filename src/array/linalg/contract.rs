@@ -140,6 +140,9 @@ impl<T: LinalgFloat> Node for ContractExpr<T> {
         }
         (elems * std::mem::size_of::<T>()) as u64
     }
+    fn computes_whole_blocks(&self) -> bool {
+        true // each output block is one kernel call over whole operand panels
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -51,6 +51,9 @@ impl<T: LinalgFloat> Node for RightSolveExpr<T> {
         let n = self.meta.shape[1];
         ((block + n * n + tile_elems) * std::mem::size_of::<T>()) as u64
     }
+    fn computes_whole_blocks(&self) -> bool {
+        true // each output block is one kernel call over whole operand panels
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
