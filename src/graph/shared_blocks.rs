@@ -121,6 +121,16 @@ impl<T> PoolState<T> {
 
 impl<T: Element> SharedBlocks<T> {
     /// Joins the pool as one more evaluator: the pool may then hold one more buffer.
+    ///
+    /// ```
+    /// use spillway::graph::shared_blocks::SharedBlocks;
+    /// let pool = std::sync::Arc::new(SharedBlocks::<u8>::default());
+    /// let mut member = SharedBlocks::join(&pool);
+    /// member.get(&[0], 3, |buf| buf.fill(1));
+    /// assert_eq!(pool.buffers(), 1);
+    /// drop(member); // leaving gives the buffer back
+    /// assert_eq!(pool.buffers(), 0);
+    /// ```
     pub fn join(pool: &Arc<Self>) -> BlockHandle<T> {
         pool.lock().members += 1;
         BlockHandle {
@@ -135,6 +145,11 @@ impl<T: Element> SharedBlocks<T> {
     }
 
     /// Buffers the pool holds now (for tests and reports).
+    ///
+    /// ```
+    /// let pool = spillway::graph::shared_blocks::SharedBlocks::<f32>::default();
+    /// assert_eq!(pool.buffers(), 0);
+    /// ```
     pub fn buffers(&self) -> usize {
         self.lock().buffers
     }
@@ -204,11 +219,31 @@ impl<T: Element> BlockHandle<T> {
     }
 
     /// The block this handle holds, if any.
+    ///
+    /// ```
+    /// use spillway::graph::shared_blocks::SharedBlocks;
+    /// let pool = std::sync::Arc::new(SharedBlocks::<i64>::default());
+    /// let mut member = SharedBlocks::join(&pool);
+    /// assert!(member.held().is_none());
+    /// member.get(&[2, 1], 2, |buf| buf.copy_from_slice(&[4, 5]));
+    /// assert_eq!(member.held(), Some(&[4i64, 5][..]));
+    /// ```
     pub fn held(&self) -> Option<&[T]> {
         self.held.as_deref().map(|v| &v[..])
     }
 
     /// Gives the held block back to the pool (it stays cached until evicted).
+    ///
+    /// ```
+    /// use spillway::graph::shared_blocks::SharedBlocks;
+    /// let pool = std::sync::Arc::new(SharedBlocks::<u8>::default());
+    /// let mut member = SharedBlocks::join(&pool);
+    /// member.get(&[0], 1, |buf| buf[0] = 9);
+    /// member.release();
+    /// assert!(member.held().is_none());
+    /// // still cached: getting it again does not load it
+    /// assert_eq!(member.get(&[0], 1, |_| unreachable!()), &[9]);
+    /// ```
     pub fn release(&mut self) {
         let pool = self.pool.clone();
         let _state = pool.lock();
@@ -270,7 +305,7 @@ pub struct SharedBlockEval<T: Element, C> {
 
 impl<T: Element, C: super::block::BlockCompute<T>> SharedBlockEval<T, C> {
     /// An evaluator of a node chunked as `chunks` whose blocks `compute` makes, sharing
-    /// them through `pool`.
+    /// them through `pool` (see the type's example).
     pub fn new(chunks: &super::chunks::Chunks, pool: &Arc<SharedBlocks<T>>, compute: C) -> Self {
         SharedBlockEval {
             grid: super::chunks::BlockGrid::new(chunks),
