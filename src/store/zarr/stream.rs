@@ -73,8 +73,9 @@ impl StreamCodec {
         }
     }
 
-    /// Memory one streamed read or write holds: its buffers and the zstd context (for
-    /// levels up to 19 the window is at most 8 MiB; the encoder's tables a few times that).
+    /// Memory one streamed read or write holds: its buffers and the zstd context (up to
+    /// level 9 the window is at most 8 MiB and the encoder's tables about as much again;
+    /// higher levels take far more).
     pub(crate) fn scratch_bytes(self) -> u64 {
         let buffers = 2 * BUFFER as u64;
         match self {
@@ -112,7 +113,9 @@ impl StreamCodec {
                 file.write_all(data)?;
             }
             StreamCodec::Zstd { level, checksum } => {
-                let writer = std::io::BufWriter::with_capacity(BUFFER, &mut *file);
+                // never more buffer than the chunk: the budget counts at most its size
+                let writer =
+                    std::io::BufWriter::with_capacity(BUFFER.min(data.len().max(1)), &mut *file);
                 let mut encoder = zstd::stream::write::Encoder::new(writer, level)?;
                 // the frame header records the decoded size, as one-shot zstd writes it
                 encoder.include_contentsize(true)?;
@@ -138,7 +141,9 @@ fn decode_zstd_into(mut file: std::fs::File, out: &mut [u8]) -> Result<(), ReadF
         .map_err(corrupt)?;
     let capacity = out.len();
     let mut output = OutBuffer::around(out);
-    let mut input = vec![0u8; BUFFER];
+    // never more buffer than the file: the budget counts at most a whole encoded chunk
+    let size = file.metadata().map_err(ReadFailure::io)?.len();
+    let mut input = vec![0u8; BUFFER.min(usize::try_from(size).unwrap_or(BUFFER).max(1))];
     loop {
         let filled = file.read(&mut input).map_err(ReadFailure::io)?;
         if filled == 0 {
