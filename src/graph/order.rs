@@ -55,6 +55,22 @@ pub fn pairing_order(root: &NodeRef, chunks: Chunks) -> Option<Vec<usize>> {
     Some(order)
 }
 
+/// The task order for a stage over the blocks of `chunks` computing `root`: the pairing
+/// order of [`pairing_order`] when `root` reads whole blocks somewhere below it, else
+/// `None` (block order). What the reduction, write and output stages call.
+///
+/// ```
+/// let x = spillway::random::random([4, 4], 2);
+/// let y = &x + &x.t();
+/// assert!(spillway::graph::order::task_order(&y.node(), y.node().meta().chunks.clone()).is_none());
+/// ```
+pub fn task_order(root: &NodeRef, chunks: Chunks) -> Option<Vec<usize>> {
+    if !super::node::reads_whole_blocks(root) {
+        return None;
+    }
+    pairing_order(root, chunks)
+}
+
 /// The permutation of a transpose under `root` whose input subgraph holds a whole-block
 /// node that `root` also reads without a transpose.
 fn transpose_of_shared_input(root: &NodeRef) -> Option<Vec<usize>> {

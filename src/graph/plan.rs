@@ -359,10 +359,7 @@ struct SharedOut<T> {
 impl<T: Element> MaterializeStage<T> {
     fn new(root: ExprRef<T>, ctx: Arc<EvalContext>, scratch: u64) -> Self {
         let grid = BlockGrid::new(&root.meta().chunks);
-        let node = root.clone().as_node();
-        let order = super::node::reads_whole_blocks(&node)
-            .then(|| super::order::pairing_order(&node, root.meta().chunks.clone()))
-            .flatten();
+        let order = super::order::task_order(&root.clone().as_node(), root.meta().chunks.clone());
         MaterializeStage {
             root,
             ctx,

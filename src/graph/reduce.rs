@@ -572,7 +572,7 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
         ctx: Arc<EvalContext>,
         worker_scratch: u64,
     ) -> Box<dyn Stage> {
-        let runs = runs_with_siblings(Box::new(self.run_state()), siblings);
+        let mut runs = runs_with_siblings(Box::new(self.run_state()), siblings);
         let chunks = &self.input.meta().chunks;
         let chunksize = chunks.chunksize();
         let block_elems: usize = chunksize.iter().product();
@@ -591,7 +591,6 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
             .then(|| super::order::pairing_order(&self.input.clone().as_node(), chunks.clone()))
             .flatten()
             .map(Arc::new);
-        let mut runs = runs;
         if let Some(order) = &block_order {
             for run in &mut runs {
                 run.set_block_order(order.clone());

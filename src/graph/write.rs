@@ -105,10 +105,7 @@ impl<T: Element> WriteStage<T> {
         skip_existing: bool,
     ) -> Self {
         let chunks = Chunks::regular(&shape, &chunk_shape);
-        let root_node = root.clone().as_node();
-        let order = super::node::reads_whole_blocks(&root_node)
-            .then(|| super::order::pairing_order(&root_node, chunks.clone()))
-            .flatten();
+        let order = super::order::task_order(&root.clone().as_node(), chunks.clone());
         WriteStage {
             input_grid: BlockGrid::new(&root.meta().chunks),
             root,

@@ -101,7 +101,7 @@ impl StreamCodec {
                 let mut file = file;
                 file.read_exact(out).map_err(ReadFailure::decoding)?;
             }
-            StreamCodec::Zstd { .. } => decode_zstd_into(file, out)?,
+            StreamCodec::Zstd { .. } => decode_zstd_into(file, encoded, out)?,
         }
         Ok(encoded)
     }
@@ -129,9 +129,9 @@ impl StreamCodec {
     }
 }
 
-/// Decodes the single zstd frame in `file` straight into `out` (zstd's stable output
-/// buffer: no window copy), reading the file a buffer at a time.
-fn decode_zstd_into(mut file: std::fs::File, out: &mut [u8]) -> Result<(), ReadFailure> {
+/// Decodes the single zstd frame in `file` (of `size` bytes) straight into `out` (zstd's
+/// stable output buffer: no window copy), reading the file a buffer at a time.
+fn decode_zstd_into(mut file: std::fs::File, size: u64, out: &mut [u8]) -> Result<(), ReadFailure> {
     use zstd::zstd_safe::{DCtx, DParameter, InBuffer, OutBuffer};
     let corrupt = |e: zstd::zstd_safe::ErrorCode| {
         ReadFailure::Corrupt(zstd::zstd_safe::get_error_name(e).to_string())
@@ -142,7 +142,6 @@ fn decode_zstd_into(mut file: std::fs::File, out: &mut [u8]) -> Result<(), ReadF
     let capacity = out.len();
     let mut output = OutBuffer::around(out);
     // never more buffer than the file: the budget counts at most a whole encoded chunk
-    let size = file.metadata().map_err(ReadFailure::io)?.len();
     let mut input = vec![0u8; BUFFER.min(usize::try_from(size).unwrap_or(BUFFER).max(1))];
     loop {
         let filled = file.read(&mut input).map_err(ReadFailure::io)?;
