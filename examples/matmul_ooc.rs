@@ -24,6 +24,8 @@
 //! spilled_bytes=<n> peak_reserved_bytes=<n> budget_bytes=<n>`. The last line is exactly
 //! `gflops=<spillway> faer_gflops=<faer or 0 when skipped> seconds=<spillway seconds>`.
 
+#[path = "common/report.rs"]
+mod report;
 #[path = "common/zarr_input.rs"]
 mod zarr_input;
 
@@ -125,13 +127,7 @@ fn run(args: &Args) -> spillway::Result<()> {
     let value = total.iter().copied().next().unwrap_or(0.0);
     let gflops = flops / seconds / 1e9;
     println!("spillway: sum(a @ b) = {value:.6e} in {seconds:.3} s ({gflops:.1} GFLOP/s)");
-    println!(
-        "read_bytes={} spilled_bytes={} peak_reserved_bytes={} budget_bytes={}",
-        report.io.read_bytes,
-        report.io.spilled_bytes,
-        report.peak_reserved_bytes,
-        report.budget_bytes
-    );
+    println!("{}", report::io_line(&report));
 
     // faer in memory, on the same values, when a, b and the product fit comfortably
     let needed = 3 * (n as u64) * (n as u64) * 8;

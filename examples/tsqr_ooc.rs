@@ -23,6 +23,8 @@
 
 #[path = "common/disk.rs"]
 mod disk;
+#[path = "common/report.rs"]
+mod report;
 #[path = "common/zarr_input.rs"]
 mod zarr_input;
 
@@ -156,13 +158,7 @@ fn run(args: &Args) -> spillway::Result<()> {
         "qr of {rows} x {cols} in {seconds:.3} s (sum of Q = {:.6})",
         values[0].iter().next().copied().unwrap_or(f64::NAN)
     );
-    println!(
-        "read_bytes={} spilled_bytes={} peak_reserved_bytes={} budget_bytes={}",
-        report.io.read_bytes,
-        report.io.spilled_bytes,
-        report.peak_reserved_bytes,
-        report.budget_bytes
-    );
+    println!("{}", report::io_line(&report));
     let read_ratio = disk.map(|(_, read_gbs)| {
         let bytes = input
             .as_ref()
