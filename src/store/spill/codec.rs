@@ -163,6 +163,22 @@ pub fn probe_pays(data: &[u8], elem_size: usize, scratch: &mut Scratch) -> bool 
     pays(packed, 3 * window)
 }
 
+/// The most bytes [`encode`] writes for `raw_len` bytes of `elem_size`-byte elements: a
+/// frame is kept compressed only when that is smaller, so the worst case is every frame
+/// raw, each behind its header.
+///
+/// ```
+/// use spillway::store::spill::codec::{encode, max_encoded_len, Scratch, FRAME_BYTES};
+/// assert_eq!(max_encoded_len(0, 8), 1);
+/// assert_eq!(max_encoded_len(FRAME_BYTES + 8, 8), 1 + FRAME_BYTES + 8 + 2 * 5);
+/// let data = vec![3u8; 100_000];
+/// let enc = encode(&data, 1, &mut Scratch::default(), &mut |_| Ok::<(), ()>(())).unwrap();
+/// assert!(enc.disk_bytes as usize <= max_encoded_len(data.len(), 1));
+/// ```
+pub fn max_encoded_len(raw_len: usize, elem_size: usize) -> usize {
+    1 + raw_len + raw_len.div_ceil(frame_len(elem_size)) * FRAME_HEADER
+}
+
 /// Encodes `data` (whole `elem_size`-byte elements) and hands the pieces of the encoded
 /// form, in order, to `sink`; stops at the sink's first error.
 ///

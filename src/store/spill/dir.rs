@@ -4,13 +4,13 @@
 //! builder's [`parent`](SpillDirBuilder::parent), else the `SPILLWAY_SPILL_DIR`
 //! environment variable, else the system temp dir) and removes it, with everything in
 //! it, when the last handle is dropped: after success, after an error, and while a panic
-//! unwinds. Each spilled chunk is one file named after its purpose
-//! (`spillable-x-chunk-3-4-17.spill`), written through the [codec](super::codec) and
-//! deleted when its [`SpillFile`] handle is dropped, so disk space is given back as soon
-//! as a chunk is no longer needed.
+//! unwinds. Spilled chunks are records in a few [arena](super::arena) files
+//! (`arena-0.spill`, one per writer thread the machine can run), written through the
+//! [codec](super::codec) at page-aligned offsets; a record's disk blocks are given back
+//! as soon as its [`SpillFile`] handle is dropped, so the disk holds only chunks that are
+//! still needed.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +19,7 @@ use crate::dtype::Element;
 use crate::store::StoreError;
 use crate::util::size::parse_bytes;
 
+use super::arena::{Arena, aligned};
 use super::bytes::{as_bytes, fill_bytes};
 use super::codec::{self, Scratch};
 
@@ -30,6 +31,9 @@ pub const SPILL_QUOTA_ENV: &str = "SPILLWAY_SPILL_QUOTA";
 pub const DEFAULT_QUOTA_PERCENT: u64 = 90;
 /// Scratch buffer sets kept for reuse by one spill directory.
 const MAX_POOLED_SCRATCH: usize = 16;
+/// Most arena files one spill directory writes to (writers of one file on ext4 share
+/// its inode lock, so there is one per thread the machine runs, up to this many).
+const MAX_ARENAS: usize = 16;
 
 /// Counters of one spill directory (all bytes are bytes on disk).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,11 +42,11 @@ pub struct SpillDirMetrics {
     pub bytes_written: u64,
     /// Bytes read back from spill files.
     pub bytes_read: u64,
-    /// Spill files written.
-    pub files_written: u64,
-    /// Spill files that exist now.
-    pub files_live: u64,
-    /// Bytes the existing spill files hold now (what counts against the quota).
+    /// Chunks spilled (each is one record in an arena file).
+    pub chunks_written: u64,
+    /// Spilled chunks on disk now.
+    pub chunks_live: u64,
+    /// Bytes the spilled chunks on disk hold now (what counts against the quota).
     pub disk_used: u64,
     /// The most [`disk_used`](Self::disk_used) ever was.
     pub peak_disk_used: u64,
@@ -124,10 +128,11 @@ impl SpillDirBuilder {
                 peak: AtomicU64::new(0),
                 bytes_written: AtomicU64::new(0),
                 bytes_read: AtomicU64::new(0),
-                files_written: AtomicU64::new(0),
-                files_live: AtomicU64::new(0),
+                chunks_written: AtomicU64::new(0),
+                chunks_live: AtomicU64::new(0),
                 seq: AtomicU64::new(0),
                 scratch: Mutex::new(Vec::new()),
+                arenas: (0..arena_count()).map(|_| Mutex::new(None)).collect(),
                 dir,
             }),
         })
@@ -161,16 +166,23 @@ fn free_space(_path: &Path) -> Option<u64> {
     None
 }
 
+/// Arena files per directory: one per thread the machine runs, at most [`MAX_ARENAS`].
+fn arena_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_ARENAS))
+}
+
 struct DirInner {
     quota: u64,
     used: AtomicU64,
     peak: AtomicU64,
     bytes_written: AtomicU64,
     bytes_read: AtomicU64,
-    files_written: AtomicU64,
-    files_live: AtomicU64,
+    chunks_written: AtomicU64,
+    chunks_live: AtomicU64,
     seq: AtomicU64,
     scratch: Mutex<Vec<Scratch>>,
+    /// Created on first use, so a directory that never spills holds no files.
+    arenas: Vec<Mutex<Option<Arc<Arena>>>>,
     /// Last field: removed after everything else is dropped.
     dir: tempfile::TempDir,
 }
@@ -208,6 +220,22 @@ impl DirInner {
 
     fn uncharge(&self, bytes: u64) {
         self.used.fetch_sub(bytes, Ordering::AcqRel);
+    }
+
+    /// The arena for the `seq`-th write (round robin, so concurrent writers mostly use
+    /// different files), created on first use.
+    fn arena(&self, seq: u64) -> Result<Arc<Arena>, StoreError> {
+        let slot = (seq % self.arenas.len() as u64) as usize;
+        let mut held = self.arenas[slot]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(arena) = held.as_ref() {
+            return Ok(Arc::clone(arena));
+        }
+        let path = self.dir.path().join(format!("arena-{slot}.spill"));
+        let arena =
+            Arena::create(&path).map_err(|e| write_error(&self.location(), &path, 0, &e))?;
+        Ok(Arc::clone(held.insert(Arc::new(arena))))
     }
 
     fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
@@ -349,23 +377,24 @@ impl SpillDir {
     /// let dir = spillway::store::spill::SpillDir::new().unwrap();
     /// let file = dir.write("a", &[1u8, 2, 3]).unwrap();
     /// let m = dir.metrics();
-    /// assert_eq!((m.files_written, m.files_live, m.bytes_written), (1, 1, 4));
+    /// assert_eq!((m.chunks_written, m.chunks_live, m.bytes_written), (1, 1, 4));
     /// ```
     pub fn metrics(&self) -> SpillDirMetrics {
         let i = &self.inner;
         SpillDirMetrics {
             bytes_written: i.bytes_written.load(Ordering::Relaxed),
             bytes_read: i.bytes_read.load(Ordering::Relaxed),
-            files_written: i.files_written.load(Ordering::Relaxed),
-            files_live: i.files_live.load(Ordering::Relaxed),
+            chunks_written: i.chunks_written.load(Ordering::Relaxed),
+            chunks_live: i.chunks_live.load(Ordering::Relaxed),
             disk_used: i.used.load(Ordering::Relaxed),
             peak_disk_used: i.peak.load(Ordering::Relaxed),
         }
     }
 
-    /// Writes `data` to a new spill file named after `purpose`, shuffled and compressed
-    /// where that pays. The bytes count against the quota as they are written; a write
-    /// that fails leaves no file and no charge behind.
+    /// Writes `data` as a new spilled chunk named after `purpose`, shuffled and
+    /// compressed where that pays, into one of the directory's arena files. The bytes
+    /// count against the quota as they are written; a write that fails leaves no charge
+    /// behind, and its extent's blocks are given back.
     ///
     /// # Errors
     ///
@@ -384,48 +413,52 @@ impl SpillDir {
         let bytes = as_bytes(data)?;
         let inner = &self.inner;
         let seq = inner.seq.fetch_add(1, Ordering::Relaxed);
-        let path = inner
-            .dir
-            .path()
-            .join(format!("{}-{seq}.spill", sanitize(purpose)));
+        let arena = inner.arena(seq)?;
+        let extent = codec::max_encoded_len(bytes.len(), size_of::<T>()) as u64;
+        let offset = arena.allocate(extent);
         let directory = inner.location();
-        let mut file =
-            File::create_new(&path).map_err(|e| write_error(&directory, &path, 0, &e))?;
-        let mut charged = 0u64;
+        let mut written = 0u64;
         let encoded = inner.with_scratch(|scratch| {
             codec::encode(bytes, size_of::<T>(), scratch, &mut |piece| {
                 let n = piece.len() as u64;
                 inner.charge(n)?;
-                charged += n;
-                file.write_all(piece)
-                    .map_err(|e| write_error(&directory, &path, n, &e))
+                written += n;
+                arena
+                    .write_at(piece, offset + written - n)
+                    .map_err(|e| write_error(&directory, arena.path(), n, &e))
             })
         });
-        drop(file);
         match encoded {
             Ok(enc) => {
-                inner.bytes_written.fetch_add(charged, Ordering::Relaxed);
-                inner.files_written.fetch_add(1, Ordering::Relaxed);
-                inner.files_live.fetch_add(1, Ordering::Relaxed);
+                // The record keeps the pages it wrote; the rest of the extent goes back.
+                let kept = aligned(enc.disk_bytes);
+                if kept < aligned(extent) {
+                    arena.release(offset + kept, aligned(extent) - kept);
+                }
+                inner.bytes_written.fetch_add(written, Ordering::Relaxed);
+                inner.chunks_written.fetch_add(1, Ordering::Relaxed);
+                inner.chunks_live.fetch_add(1, Ordering::Relaxed);
                 Ok(SpillFile {
                     dir: Arc::clone(inner),
-                    path,
+                    arena,
+                    purpose: sanitize(purpose),
+                    offset,
                     disk_bytes: enc.disk_bytes,
                     raw_bytes: bytes.len() as u64,
                     compressed: enc.compressed(),
                 })
             }
             Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                inner.uncharge(charged);
+                arena.release(offset, extent);
+                inner.uncharge(written);
                 Err(e)
             }
         }
     }
 }
 
-/// One spilled chunk on disk; the file is deleted (and its bytes leave the quota) when
-/// this handle is dropped.
+/// One spilled chunk on disk: a record in an arena file. Its disk blocks are given back
+/// (and its bytes leave the quota) when this handle is dropped.
 ///
 /// ```
 /// let dir = spillway::store::spill::SpillDir::new().unwrap();
@@ -435,7 +468,9 @@ impl SpillDir {
 /// ```
 pub struct SpillFile {
     dir: Arc<DirInner>,
-    path: PathBuf,
+    arena: Arc<Arena>,
+    purpose: String,
+    offset: u64,
     disk_bytes: u64,
     raw_bytes: u64,
     compressed: bool,
@@ -444,7 +479,9 @@ pub struct SpillFile {
 impl std::fmt::Debug for SpillFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpillFile")
-            .field("path", &self.path)
+            .field("purpose", &self.purpose)
+            .field("path", &self.arena.path())
+            .field("offset", &self.offset)
             .field("disk_bytes", &self.disk_bytes)
             .field("raw_bytes", &self.raw_bytes)
             .field("compressed", &self.compressed)
@@ -453,15 +490,36 @@ impl std::fmt::Debug for SpillFile {
 }
 
 impl SpillFile {
-    /// The file.
+    /// The arena file that holds the chunk.
     ///
     /// ```
     /// let dir = spillway::store::spill::SpillDir::new().unwrap();
     /// let file = dir.write("x-chunk-3-4", &[1i32]).unwrap();
-    /// assert!(file.path().file_name().unwrap().to_str().unwrap().starts_with("x-chunk-3-4-"));
+    /// assert!(file.path().starts_with(dir.path()));
     /// ```
     pub fn path(&self) -> &Path {
-        &self.path
+        self.arena.path()
+    }
+
+    /// Where in [`path`](Self::path) the chunk's record starts (a multiple of the page
+    /// size).
+    ///
+    /// ```
+    /// let dir = spillway::store::spill::SpillDir::new().unwrap();
+    /// assert_eq!(dir.write("a", &[1u8]).unwrap().offset() % 4096, 0);
+    /// ```
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// What the chunk was spilled as (`x-chunk-3-4`), for messages.
+    ///
+    /// ```
+    /// let dir = spillway::store::spill::SpillDir::new().unwrap();
+    /// assert_eq!(dir.write("x chunk [3]", &[1u8]).unwrap().purpose(), "x_chunk__3_");
+    /// ```
+    pub fn purpose(&self) -> &str {
+        &self.purpose
     }
 
     /// Bytes the file holds.
@@ -511,7 +569,14 @@ impl SpillFile {
     /// assert!(file.read_into(&mut [false; 2]).is_err());
     /// ```
     pub fn read_into<T: Element>(&self, out: &mut [T]) -> Result<(), StoreError> {
-        let location = || self.path.display().to_string();
+        let location = || {
+            format!(
+                "{} at offset {} of {}",
+                self.purpose,
+                self.offset,
+                self.arena.path().display()
+            )
+        };
         if size_of_val(out) as u64 != self.raw_bytes {
             return Err(StoreError::BadChunk {
                 location: location(),
@@ -524,10 +589,6 @@ impl SpillFile {
                 ),
             });
         }
-        let mut file = File::open(&self.path).map_err(|e| StoreError::Io {
-            location: location(),
-            message: format!("cannot open spill file: {e}"),
-        })?;
         let mut read = 0u64;
         let corrupt = |message: String| StoreError::CorruptSpill {
             file: location(),
@@ -540,7 +601,8 @@ impl SpillFile {
                     size_of::<T>(),
                     scratch,
                     &mut |buf: &mut [u8]| {
-                        file.read_exact(buf).map_err(|e| match e.kind() {
+                        let at = self.offset + read;
+                        self.arena.read_at(buf, at).map_err(|e| match e.kind() {
                             io::ErrorKind::UnexpectedEof => {
                                 corrupt(format!("truncated after {read} bytes"))
                             }
@@ -570,9 +632,9 @@ impl SpillFile {
 
 impl Drop for SpillFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        self.arena.release(self.offset, self.disk_bytes);
         self.dir.uncharge(self.disk_bytes);
-        self.dir.files_live.fetch_sub(1, Ordering::Relaxed);
+        self.dir.chunks_live.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -682,32 +744,73 @@ mod tests {
             "{err}"
         );
         assert_eq!(dir.metrics().disk_used, a.disk_bytes());
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no partial file left"
-        );
+        let on_disk: u64 = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert_eq!(on_disk, a.disk_bytes(), "no partial record left");
         drop(a);
         assert_eq!(dir.metrics().disk_used, 0);
         dir.write("b", &noise).unwrap();
     }
 
     #[test]
-    fn files_deleted_on_drop_and_corruption_reported() {
+    fn records_given_back_on_drop_and_corruption_reported() {
         let dir = SpillDir::new().unwrap();
         let data: Vec<f64> = (0..50_000).map(|i| (i as f64).sin()).collect();
         let file = dir.write("sin", &data).unwrap();
         let path = file.path().to_path_buf();
-        assert!(path.exists());
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(len, file.disk_bytes(), "the record is the whole file");
         // Truncate it behind the handle's back.
-        let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(len / 2)
+            .unwrap();
         let mut out = vec![0.0; data.len()];
         let err = file.read_into(&mut out).unwrap_err();
         assert!(matches!(err, StoreError::CorruptSpill { .. }), "{err}");
-        assert!(err.to_string().contains(&path.display().to_string()));
+        let text = err.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("sin at offset 0"), "{text}");
         drop(file);
-        assert!(!path.exists());
-        assert_eq!(dir.metrics().files_live, 0);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            0,
+            "blocks given back"
+        );
+        assert_eq!(dir.metrics().chunks_live, 0);
+    }
+
+    #[test]
+    fn concurrent_writers_read_back_their_own_chunks() {
+        let dir = SpillDir::new().unwrap();
+        std::thread::scope(|scope| {
+            for t in 0..4u64 {
+                let dir = dir.clone();
+                scope.spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..20u64 {
+                        let data: Vec<u64> =
+                            (0..3000 + i * 700).map(|k| k ^ (t << 40) ^ i).collect();
+                        let file = dir.write("c", &data).unwrap();
+                        if i % 3 == 0 {
+                            drop(file); // frees holes between live records
+                        } else {
+                            kept.push((file, data));
+                        }
+                    }
+                    for (file, data) in kept {
+                        let mut back = vec![0u64; data.len()];
+                        file.read_into(&mut back).unwrap();
+                        assert_eq!(back, data);
+                    }
+                });
+            }
+        });
+        let m = dir.metrics();
+        assert_eq!((m.chunks_written, m.chunks_live, m.disk_used), (80, 0, 0));
     }
 }

@@ -1,7 +1,8 @@
 //! Spilling: where intermediates go when the memory budget cannot hold them.
 //!
 //! * [`SpillDir`]: one temporary directory per computation with a disk quota, removed
-//!   when the computation ends (on success, error or panic); one file per spilled chunk.
+//!   when the computation ends (on success, error or panic); spilled chunks are records
+//!   in a few [`arena`] files.
 //! * [`codec`]: the spill file format, a byte shuffle plus LZ4 where it pays, raw where
 //!   it does not, in frames so the scratch memory is bounded.
 //! * [`SpillableStore`]: a [`ChunkStore`](crate::store::ChunkStore) for intermediates
@@ -10,6 +11,7 @@
 //!
 //! See `docs/spilling.md` for the whole story.
 
+pub mod arena;
 mod bytes;
 pub mod codec;
 pub mod dir;
