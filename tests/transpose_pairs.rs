@@ -24,6 +24,14 @@ fn stored(n: usize, c: usize, seed: u64) -> (Counted, Array<f64>, ArrayD<f64>) {
     (store, x, values.compute().unwrap())
 }
 
+/// The tests of this file one at a time: `store` runs on the current client, which is
+/// the one built last by any test.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn client(threads: usize) -> Client {
     Client::builder()
         .n_workers(1)
@@ -35,6 +43,7 @@ fn client(threads: usize) -> Client {
 
 #[test]
 fn each_chunk_is_read_once_by_sum_store_and_compute() {
+    let _alone = alone();
     let client = client(1);
     let (store, x, values) = stored(64, 8, 3); // 8 x 8 = 64 chunks
     let want = &values + &values.t();
@@ -78,6 +87,7 @@ fn each_chunk_is_read_once_by_sum_store_and_compute() {
 #[test]
 fn chunks_that_do_not_pair_still_give_the_right_values() {
     // x.T's chunks are (8, 4) where x's are (4, 8): no pairing, direct reads
+    let _alone = alone();
     let client = client(2);
     let values = random::default_rng(5).random([16, 16], [4, 8]);
     let store: Counted = Arc::new(MetricsStore::new(MemoryStore::new(&[16, 16], &[4, 8], 0.0)));
@@ -101,6 +111,7 @@ proptest! {
         threads in 1usize..4,
         seed in 0u64..1000,
     ) {
+        let _alone = alone();
         let client = client(threads);
         let (_store, x, values) = stored(n, c, seed);
         let y = &x + &x.t();

@@ -102,6 +102,9 @@ impl<T: Element> Node for StoreSource<T> {
     fn io_meter(&self) -> Option<Arc<dyn IoMeter>> {
         self.meter.clone()
     }
+    fn will_need_block(&self, block: &[usize]) {
+        self.store.will_need(block);
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -203,6 +203,10 @@ fn run_stage(
                     if index >= num_tasks {
                         return;
                     }
+                    // the task this worker takes next is about `workers` further on
+                    if index + workers < num_tasks {
+                        stage.prefetch(index + workers);
+                    }
                     let start = (!watch.monitors.is_empty()).then(|| watch.started.elapsed());
                     let outcome = catch_unwind(AssertUnwindSafe(|| worker.run(index)));
                     if let Some(start) = start {

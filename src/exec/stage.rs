@@ -32,6 +32,10 @@ pub trait Stage: Send + Sync {
     fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()>;
     /// A worker for one thread.
     fn worker(&self) -> Box<dyn StageWorker + '_>;
+    /// A hint that task `index` will run soon, so the data it reads can start loading
+    /// (read-ahead, see `graph::prefetch`); the default ignores it. The executor gives it
+    /// for the task a worker will most likely take next, as each task starts.
+    fn prefetch(&self, _index: usize) {}
     /// Called once after every task succeeded.
     fn finish(&self) -> Result<()>;
     /// How the results of this stage's tasks move between processes, for stages that

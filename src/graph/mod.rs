@@ -9,6 +9,7 @@ pub mod eval;
 pub mod node;
 pub mod order;
 pub mod plan;
+pub mod prefetch;
 pub mod reduce;
 pub mod region;
 pub mod shared_blocks;

@@ -93,6 +93,10 @@ pub trait Node: Send + Sync + std::fmt::Debug {
     fn axis_permutation(&self) -> Option<Vec<usize>> {
         None
     }
+    /// A hint that block `block` of this node will be evaluated soon (see
+    /// [`prefetch`](super::prefetch)): a stored source starts loading the chunk. Others
+    /// ignore it (the default).
+    fn will_need_block(&self, _block: &[usize]) {}
     /// The I/O counters of a node that reads or writes storage, so a run can report the
     /// bytes it moved.
     fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::exec::report::IoMeter>> {

@@ -346,6 +346,8 @@ pub struct MaterializeStage<T: Element> {
     grid: BlockGrid,
     /// The order blocks are computed in, when not block order (see `order.rs`).
     order: Option<Vec<usize>>,
+    /// Read-ahead of the stored chunks the next blocks are computed from.
+    prefetch: Option<super::prefetch::BlockPrefetch>,
     out: Mutex<Option<(Vec<T>, Reservation)>>,
     out_ptr: SharedOut<T>,
 }
@@ -360,7 +362,10 @@ impl<T: Element> MaterializeStage<T> {
     fn new(root: ExprRef<T>, ctx: Arc<EvalContext>, scratch: u64) -> Self {
         let grid = BlockGrid::new(&root.meta().chunks);
         let order = super::order::task_order(&root.clone().as_node(), root.meta().chunks.clone());
+        let prefetch =
+            super::prefetch::BlockPrefetch::new(&root.clone().as_node(), &root.meta().chunks);
         MaterializeStage {
+            prefetch,
             root,
             ctx,
             scratch,
@@ -450,6 +455,11 @@ impl<T: Element> Stage for Arc<MaterializeStage<T>> {
             eval: self.ctx.build(&self.root),
             scratch: Scratch::default(),
         })
+    }
+    fn prefetch(&self, index: usize) {
+        if let Some(prefetch) = &self.prefetch {
+            prefetch.hint(self.task_block(index));
+        }
     }
     fn finish(&self) -> Result<()> {
         Ok(())

@@ -596,8 +596,10 @@ impl<T: Element, R: Reducer<T>> ReductionNode for ReduceExpr<T, R> {
                 run.set_block_order(order.clone());
             }
         }
+        let prefetch = super::prefetch::BlockPrefetch::new(&self.input.clone().as_node(), chunks);
         Box::new(ReduceStage {
             block_order,
+            prefetch,
             input: self.input.clone(),
             ctx,
             grid: BlockGrid::new(chunks),
@@ -983,6 +985,8 @@ struct ReduceStage<T: Element> {
     split_axis: Option<usize>,
     /// The order blocks are handed out in, when not block order.
     block_order: Option<Arc<Vec<usize>>>,
+    /// Read-ahead of the stored chunks the next blocks read.
+    prefetch: Option<super::prefetch::BlockPrefetch>,
     runs: Vec<Box<dyn ReductionRun<T>>>,
 }
 
@@ -1051,6 +1055,14 @@ impl<T: Element> Stage for ReduceStage<T> {
             input: self.ctx.build(&self.input),
             scratch: Scratch::default(),
         })
+    }
+    fn prefetch(&self, index: usize) {
+        if let Some(prefetch) = &self.prefetch
+            && index.is_multiple_of(self.splits)
+        {
+            let block = index / self.splits;
+            prefetch.hint(self.block_order.as_ref().map_or(block, |o| o[block]));
+        }
     }
     fn finish(&self) -> Result<()> {
         for run in &self.runs {
@@ -1137,6 +1149,7 @@ pub fn fold_stage<T: Element>(
     Box::new(ReduceStage {
         grid: BlockGrid::new(chunks),
         chunksize: chunks.chunksize(),
+        prefetch: super::prefetch::BlockPrefetch::new(&input.clone().as_node(), chunks),
         input,
         ctx,
         worker_scratch,

@@ -42,6 +42,8 @@ pub struct WriteStage<T: Element> {
     input_grid: BlockGrid,
     ctx: Arc<EvalContext>,
     grid: BlockGrid,
+    /// Read-ahead of the stored chunks the next chunks are computed from.
+    prefetch: Option<super::prefetch::BlockPrefetch>,
     /// The order chunks are written in, when not chunk order (see `order.rs`).
     order: Option<Vec<usize>>,
     scratch: u64,
@@ -106,7 +108,9 @@ impl<T: Element> WriteStage<T> {
     ) -> Self {
         let chunks = Chunks::regular(&shape, &chunk_shape);
         let order = super::order::task_order(&root.clone().as_node(), chunks.clone());
+        let prefetch = super::prefetch::BlockPrefetch::new(&root.clone().as_node(), &chunks);
         WriteStage {
+            prefetch,
             input_grid: BlockGrid::new(&root.meta().chunks),
             root,
             grid: BlockGrid::new(&chunks),
@@ -194,6 +198,11 @@ impl<T: Element> Stage for Arc<WriteStage<T>> {
             tile: Scratch::default(),
             chunk: Scratch::default(),
         })
+    }
+    fn prefetch(&self, index: usize) {
+        if let Some(prefetch) = &self.prefetch {
+            prefetch.hint(self.order.as_ref().map_or(index, |o| o[index]));
+        }
     }
     fn finish(&self) -> Result<()> {
         Ok(())

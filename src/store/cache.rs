@@ -373,4 +373,8 @@ impl<T: Element> ChunkStore<T> for ChunkCache<T> {
     fn io_scratch_bytes(&self) -> u64 {
         self.inner.store.io_scratch_bytes()
     }
+
+    fn will_need(&self, index: &[usize]) {
+        self.inner.store.will_need(index);
+    }
 }

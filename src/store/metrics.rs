@@ -125,4 +125,8 @@ impl<T: Element, S: ChunkStore<T>> ChunkStore<T> for MetricsStore<S> {
     fn io_scratch_bytes(&self) -> u64 {
         self.inner.io_scratch_bytes()
     }
+
+    fn will_need(&self, index: &[usize]) {
+        self.inner.will_need(index);
+    }
 }

@@ -48,6 +48,11 @@ pub trait ChunkStore<T: Element>: Send + Sync {
     fn io_scratch_bytes(&self) -> u64 {
         0
     }
+    /// A hint that chunk `index` will be read soon. A store on files may have the
+    /// operating system start reading it in the background (into its page cache, not
+    /// this process's memory); the default ignores it. Never fails: a hint that cannot
+    /// be taken is dropped.
+    fn will_need(&self, _index: &[usize]) {}
     /// True when another process that opens the store at the same
     /// [`location`](Self::location) sees the chunks this one wrote (a store on a file
     /// system, such as [`ZarrStore`]): under MPI the ranks then split writes to it,

@@ -19,7 +19,7 @@ use crate::store::{StoreError, checked_extent, grid_shape};
 
 impl<T: Element> ZarrStore<T> {
     /// The key of the file holding chunk `index` (its shard's, when sharded).
-    fn file_key(&self, index: &[usize]) -> String {
+    pub(super) fn file_key(&self, index: &[usize]) -> String {
         let file_index: Vec<u64> = match &self.shard_shape {
             None => index.iter().map(|&i| i as u64).collect(),
             Some(shard) => index

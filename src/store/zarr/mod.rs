@@ -31,6 +31,7 @@
 mod atomic;
 mod io;
 mod metadata;
+mod readahead;
 mod stream;
 
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
@@ -584,6 +585,14 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+
+    /// Hands the chunk's file to the read-ahead thread ([`readahead`]), for unsharded
+    /// stores (a shard can be much larger than the chunk asked for).
+    fn will_need(&self, index: &[usize]) {
+        if self.shard_shape.is_none() && index.len() == self.shape.len() {
+            readahead::hint(self.root.join(self.file_key(index)));
+        }
     }
 
     /// Files on a file system: every process that sees the path sees the chunks.
