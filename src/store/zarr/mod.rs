@@ -29,6 +29,7 @@
 //! ```
 
 mod atomic;
+mod direct;
 mod io;
 mod metadata;
 mod readahead;
@@ -588,10 +589,14 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
     }
 
     /// Hands the chunk's file to the read-ahead thread ([`readahead`]), for unsharded
-    /// stores (a shard can be much larger than the chunk asked for).
+    /// stores (a shard can be much larger than the chunk asked for). Large chunks of the
+    /// streamed codecs are left out: they are read directly, past the page cache.
     fn will_need(&self, index: &[usize]) {
         if self.shard_shape.is_none() && index.len() == self.shape.len() {
-            readahead::hint(self.root.join(self.file_key(index)));
+            readahead::hint(readahead::Hint {
+                path: self.root.join(self.file_key(index)),
+                unless_at_least: self.stream.map(|_| direct::MIN_FILE),
+            });
         }
     }
 

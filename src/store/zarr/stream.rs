@@ -77,7 +77,8 @@ impl StreamCodec {
     /// level 9 the window is at most 8 MiB and the encoder's tables about as much again;
     /// higher levels take far more).
     pub(crate) fn scratch_bytes(self) -> u64 {
-        let buffers = 2 * BUFFER as u64;
+        // a direct read's two blocks, or a buffered read's and a write's buffers
+        let buffers = super::direct::SCRATCH_BYTES.max(2 * BUFFER as u64);
         match self {
             StreamCodec::Raw => buffers,
             StreamCodec::Zstd { level, .. } if level <= 9 => buffers + (16 << 20),
@@ -87,27 +88,104 @@ impl StreamCodec {
 
     /// Decodes the chunk file `file` into `out`, which must be exactly the chunk's decoded
     /// size: `Ok(encoded bytes)`, or the failure as text with whether it is corruption
-    /// (wrong size, undecodable) rather than an I/O failure.
-    pub(crate) fn read(self, file: std::fs::File, out: &mut [u8]) -> Result<u64, ReadFailure> {
+    /// (wrong size, undecodable) rather than an I/O failure. A file of at least
+    /// [`direct::MIN_FILE`](super::direct::MIN_FILE) bytes at `path` is read directly
+    /// (see [`direct`](super::direct)) where the file system allows it.
+    pub(crate) fn read(
+        self,
+        file: std::fs::File,
+        path: &Path,
+        out: &mut [u8],
+    ) -> Result<u64, ReadFailure> {
         let encoded = file.metadata().map_err(ReadFailure::io)?.len();
-        match self {
-            StreamCodec::Raw => {
-                if encoded != out.len() as u64 {
-                    return Err(ReadFailure::Corrupt(format!(
-                        "the file has {encoded} bytes, the chunk {}",
-                        out.len()
-                    )));
-                }
+        if let StreamCodec::Raw = self
+            && encoded != out.len() as u64
+        {
+            return Err(ReadFailure::Corrupt(format!(
+                "the file has {encoded} bytes, the chunk {}",
+                out.len()
+            )));
+        }
+        let direct = (encoded >= super::direct::MIN_FILE)
+            .then(|| super::direct::open(path))
+            .flatten();
+        match (self, direct) {
+            (StreamCodec::Raw, None) => {
                 let mut file = file;
                 file.read_exact(out).map_err(ReadFailure::decoding)?;
             }
-            StreamCodec::Zstd { .. } => decode_zstd_into(file, encoded, out)?,
+            (StreamCodec::Raw, Some(direct)) => {
+                let mut at = 0;
+                super::direct::read_blocks(&direct, &mut |block| {
+                    let end = at + block.len();
+                    let Some(dest) = out.get_mut(at..end) else {
+                        return Err(ReadFailure::Corrupt("the file grew while read".into()));
+                    };
+                    dest.copy_from_slice(block);
+                    at = end;
+                    Ok(true)
+                })?;
+                if at != out.len() {
+                    return Err(ReadFailure::Corrupt(format!(
+                        "the file ends early (after {at} of {} bytes)",
+                        out.len()
+                    )));
+                }
+            }
+            (StreamCodec::Zstd { .. }, None) => {
+                let mut decoder = ZstdInto::new(out, encoded)?;
+                let mut file = file;
+                // never more buffer than the file: the budget counts at most a whole
+                // encoded chunk
+                let mut input =
+                    vec![0u8; BUFFER.min(usize::try_from(encoded).unwrap_or(BUFFER).max(1))];
+                loop {
+                    let filled = file.read(&mut input).map_err(ReadFailure::io)?;
+                    if filled == 0 || !decoder.feed(&input[..filled])? {
+                        break;
+                    }
+                }
+                decoder.finish()?;
+            }
+            (StreamCodec::Zstd { .. }, Some(direct)) => {
+                let mut decoder = ZstdInto::new(out, encoded)?;
+                super::direct::read_blocks(&direct, &mut |block| decoder.feed(block))?;
+                decoder.finish()?;
+            }
         }
         Ok(encoded)
     }
 
-    /// Encodes `data` (a whole chunk's bytes) into `file`; returns the encoded size.
+    /// Encodes `data` (a whole chunk's bytes) into `file` (new and empty); returns the
+    /// encoded size. A chunk of at least [`direct::MIN_FILE`](super::direct::MIN_FILE)
+    /// bytes is written directly (see [`direct`](super::direct)) where the file system
+    /// allows it.
     pub(crate) fn write(self, file: &mut std::fs::File, data: &[u8]) -> std::io::Result<u64> {
+        if data.len() as u64 >= super::direct::MIN_FILE
+            && let Some(written) =
+                super::direct::write_blocks(file, |sink| self.encode_into(sink, data))?
+        {
+            return Ok(written);
+        }
+        self.encode_buffered(file, data)?;
+        file.metadata().map(|m| m.len())
+    }
+
+    /// Encodes `data` into `sink`, which buffers it.
+    fn encode_into(self, sink: &mut impl Write, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            StreamCodec::Raw => sink.write_all(data),
+            StreamCodec::Zstd { level, checksum } => {
+                let mut encoder = zstd_encoder(sink, level, checksum, data.len())?;
+                encoder.write_all(data)?;
+                encoder.finish()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Encodes `data` into `file` through a buffer of at most the chunk's size.
+    fn encode_buffered(self, file: &mut std::fs::File, data: &[u8]) -> std::io::Result<()> {
         match self {
             StreamCodec::Raw => {
                 file.write_all(data)?;
@@ -116,76 +194,116 @@ impl StreamCodec {
                 // never more buffer than the chunk: the budget counts at most its size
                 let writer =
                     std::io::BufWriter::with_capacity(BUFFER.min(data.len().max(1)), &mut *file);
-                let mut encoder = zstd::stream::write::Encoder::new(writer, level)?;
-                // the frame header records the decoded size, as one-shot zstd writes it
-                encoder.include_contentsize(true)?;
-                encoder.set_pledged_src_size(Some(data.len() as u64))?;
-                encoder.include_checksum(checksum)?;
+                let mut encoder = zstd_encoder(writer, level, checksum, data.len())?;
                 encoder.write_all(data)?;
                 encoder.finish()?.flush()?;
             }
         }
-        file.metadata().map(|m| m.len())
+        Ok(())
     }
 }
 
-/// Decodes the single zstd frame in `file` (of `size` bytes) straight into `out` (zstd's
-/// stable output buffer: no window copy), reading the file a buffer at a time.
-fn decode_zstd_into(mut file: std::fs::File, size: u64, out: &mut [u8]) -> Result<(), ReadFailure> {
-    use zstd::zstd_safe::{DCtx, DParameter, InBuffer, OutBuffer};
-    let corrupt = |e: zstd::zstd_safe::ErrorCode| {
-        ReadFailure::Corrupt(zstd::zstd_safe::get_error_name(e).to_string())
-    };
-    let mut dctx = DCtx::create();
-    dctx.set_parameter(DParameter::StableOutBuffer(true))
-        .map_err(corrupt)?;
-    let capacity = out.len();
-    let mut output = OutBuffer::around(out);
-    // never more buffer than the file: the budget counts at most a whole encoded chunk
-    let mut input = vec![0u8; BUFFER.min(usize::try_from(size).unwrap_or(BUFFER).max(1))];
-    loop {
-        let filled = file.read(&mut input).map_err(ReadFailure::io)?;
-        if filled == 0 {
-            return Err(ReadFailure::Corrupt(format!(
-                "the file ends early (after {} of the chunk's {capacity} bytes)",
-                output.pos()
-            )));
-        }
-        let mut source = InBuffer::around(&input[..filled]);
+/// A zstd encoder into `sink` for a chunk of `len` bytes whose frame header records the
+/// decoded size, as one-shot zstd writes it (one-shot decoders such as numcodecs need it).
+fn zstd_encoder<W: Write>(
+    sink: W,
+    level: i32,
+    checksum: bool,
+    len: usize,
+) -> std::io::Result<zstd::stream::write::Encoder<'static, W>> {
+    let mut encoder = zstd::stream::write::Encoder::new(sink, level)?;
+    encoder.include_contentsize(true)?;
+    encoder.set_pledged_src_size(Some(len as u64))?;
+    encoder.include_checksum(checksum)?;
+    Ok(encoder)
+}
+
+/// Decodes the single zstd frame of a file, fed in pieces, straight into a chunk's
+/// buffer (zstd's stable output buffer: no window copy).
+struct ZstdInto<'a> {
+    dctx: zstd::zstd_safe::DCtx<'static>,
+    output: zstd::zstd_safe::OutBuffer<'a, [u8]>,
+    capacity: usize,
+    /// The file's size, and how much of it was fed.
+    size: u64,
+    fed: u64,
+    finished: bool,
+}
+
+impl<'a> ZstdInto<'a> {
+    fn new(out: &'a mut [u8], size: u64) -> Result<Self, ReadFailure> {
+        use zstd::zstd_safe::{DCtx, DParameter, OutBuffer};
+        let mut dctx = DCtx::create();
+        dctx.set_parameter(DParameter::StableOutBuffer(true))
+            .map_err(corrupt)?;
+        Ok(ZstdInto {
+            dctx,
+            capacity: out.len(),
+            output: OutBuffer::around(out),
+            size,
+            fed: 0,
+            finished: false,
+        })
+    }
+
+    /// Decodes the next piece of the file; returns whether more is wanted (false once the
+    /// frame is complete, which must be at the end of the file with the chunk full).
+    fn feed(&mut self, piece: &[u8]) -> Result<bool, ReadFailure> {
+        let mut source = zstd::zstd_safe::InBuffer::around(piece);
         loop {
-            let before = (source.pos(), output.pos());
-            let hint = dctx
-                .decompress_stream(&mut output, &mut source)
+            let before = (source.pos(), self.output.pos());
+            let hint = self
+                .dctx
+                .decompress_stream(&mut self.output, &mut source)
                 .map_err(corrupt)?;
             if hint == 0 {
                 // the frame is complete: it must fill the chunk and be all the file holds
-                let mut probe = [0u8; 1];
-                let more =
-                    filled - source.pos() + file.read(&mut probe).map_err(ReadFailure::io)?;
-                if output.pos() != capacity || more != 0 {
+                let end = self.fed + source.pos() as u64;
+                if self.output.pos() != self.capacity || end != self.size {
                     return Err(ReadFailure::Corrupt(format!(
-                        "it decodes to {} bytes{}; the chunk has {capacity}",
-                        output.pos(),
-                        if more != 0 {
+                        "it decodes to {} bytes{}; the chunk has {}",
+                        self.output.pos(),
+                        if end != self.size {
                             " followed by more data"
                         } else {
                             ""
-                        }
+                        },
+                        self.capacity
                     )));
                 }
-                return Ok(());
+                self.finished = true;
+                return Ok(false);
             }
-            if source.pos() == filled {
-                break; // read on
+            if source.pos() == piece.len() {
+                self.fed += piece.len() as u64;
+                return Ok(true);
             }
-            if (source.pos(), output.pos()) == before {
+            if (source.pos(), self.output.pos()) == before {
                 // input left that cannot go anywhere: the chunk is full
                 return Err(ReadFailure::Corrupt(format!(
-                    "it decodes to more than the chunk's {capacity} bytes"
+                    "it decodes to more than the chunk's {} bytes",
+                    self.capacity
                 )));
             }
         }
     }
+
+    /// Checks that the frame was complete when the file ended.
+    fn finish(self) -> Result<(), ReadFailure> {
+        if self.finished {
+            Ok(())
+        } else {
+            Err(ReadFailure::Corrupt(format!(
+                "the file ends early (after {} of the chunk's {} bytes)",
+                self.output.pos(),
+                self.capacity
+            )))
+        }
+    }
+}
+
+fn corrupt(e: zstd::zstd_safe::ErrorCode) -> ReadFailure {
+    ReadFailure::Corrupt(zstd::zstd_safe::get_error_name(e).to_string())
 }
 
 /// Why a streamed read failed.
@@ -265,40 +383,61 @@ mod tests {
         assert_eq!(StreamCodec::from_metadata(&transformed), None);
     }
 
+    /// Bytes that zstd cannot shrink much, so a large chunk stays a large file.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    }
+
     #[test]
     fn round_trips_and_detects_damage() {
         let dir = tempfile::tempdir().unwrap();
-        let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        for codec in [
-            StreamCodec::Raw,
-            StreamCodec::Zstd {
-                level: 0,
-                checksum: true,
-            },
-        ] {
-            let path = dir.path().join(format!("{codec:?}"));
-            let mut file = std::fs::File::create(&path).unwrap();
-            let size = codec.write(&mut file, &data).unwrap();
-            drop(file);
-            assert_eq!(size, std::fs::metadata(&path).unwrap().len());
-            let mut out = vec![0u8; data.len()];
-            let file = open_existing(&path).unwrap().unwrap();
-            assert_eq!(codec.read(file, &mut out).unwrap(), size);
-            assert_eq!(out, data);
-            // a buffer larger than the chunk: the file ends early
-            let mut long = vec![0u8; data.len() + 1];
-            let file = open_existing(&path).unwrap().unwrap();
-            assert!(matches!(
-                codec.read(file, &mut long),
-                Err(ReadFailure::Corrupt(_))
-            ));
-            // a buffer smaller than the chunk: more data than the chunk
-            let mut short = vec![0u8; data.len() - 1];
-            let file = open_existing(&path).unwrap().unwrap();
-            assert!(matches!(
-                codec.read(file, &mut short),
-                Err(ReadFailure::Corrupt(_))
-            ));
+        // read through the page cache, and directly (a file of at least MIN_FILE bytes,
+        // not a whole number of blocks)
+        let small: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let large = noise(super::super::direct::MIN_FILE as usize + 12_345);
+        for data in [small, large] {
+            for codec in [
+                StreamCodec::Raw,
+                StreamCodec::Zstd {
+                    level: 0,
+                    checksum: true,
+                },
+            ] {
+                let path = dir.path().join(format!("{codec:?}-{}", data.len()));
+                let mut file = std::fs::File::create(&path).unwrap();
+                let size = codec.write(&mut file, &data).unwrap();
+                drop(file);
+                assert_eq!(size, std::fs::metadata(&path).unwrap().len());
+                let read = |out: &mut [u8]| {
+                    let file = open_existing(&path).unwrap().unwrap();
+                    codec.read(file, &path, out)
+                };
+                let mut out = vec![0u8; data.len()];
+                assert_eq!(read(&mut out).unwrap(), size);
+                assert!(out == data, "{codec:?}, {} bytes", data.len());
+                // a buffer larger than the chunk: the file ends early
+                let mut long = vec![0u8; data.len() + 1];
+                assert!(matches!(read(&mut long), Err(ReadFailure::Corrupt(_))));
+                // a buffer smaller than the chunk: more data than the chunk
+                let mut short = vec![0u8; data.len() - 1];
+                assert!(matches!(read(&mut short), Err(ReadFailure::Corrupt(_))));
+                // a truncated file
+                let whole = std::fs::read(&path).unwrap();
+                std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+                assert!(
+                    matches!(read(&mut out), Err(ReadFailure::Corrupt(_))),
+                    "{codec:?}, {} bytes, truncated",
+                    data.len()
+                );
+            }
         }
         assert!(open_existing(&dir.path().join("none")).unwrap().is_none());
     }
