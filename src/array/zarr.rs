@@ -119,8 +119,9 @@ impl ToZarr {
 }
 
 impl<T: Element> Array<T> {
-    /// Writes the array to a new zarr v3 store at `path` with zarr-python's defaults (zstd,
-    /// chunks = the array's `chunksize()`), as Dask's `x.to_zarr(path)`. Fails if a store
+    /// Writes the array to a new zarr v3 store at `path` with the default codec (zstd level
+    /// 1, see [`Codec::default`](crate::store::zarr::Codec::default); chunks = the array's
+    /// `chunksize()`), as Dask's `x.to_zarr(path)`. Fails if a store
     /// already exists there (see [`to_zarr_with`](Self::to_zarr_with) to overwrite or
     /// resume).
     ///

@@ -9,7 +9,7 @@ use crate::dtype::DType;
 ///
 /// ```
 /// use spillway::store::zarr::{BloscShuffle, Codec};
-/// assert_eq!(Codec::default(), Codec::Zstd { level: 0 });
+/// assert_eq!(Codec::default(), Codec::Zstd { level: 1 });
 /// let lz4 = Codec::BloscLz4 { clevel: 5, shuffle: BloscShuffle::Shuffle };
 /// assert_ne!(lz4, Codec::None);
 /// ```
@@ -17,7 +17,8 @@ use crate::dtype::DType;
 pub enum Codec {
     /// Raw little-endian bytes.
     None,
-    /// zstd at `level` without checksum (zarr-python 3's default, level 0).
+    /// zstd at `level` without checksum. zarr-python 3 writes level 0 (zstd's default,
+    /// 3); spillway's default is level 1 (see [`Codec::default`]).
     Zstd {
         /// zstd level (0 is zstd's default, 3; negative levels are faster).
         level: i32,
@@ -39,8 +40,15 @@ pub enum Codec {
 }
 
 impl Default for Codec {
+    /// zstd level 1, without checksum. zarr-python 3 uses level 0 (zstd's 3), which
+    /// compresses floating-point data about half as fast for sizes within a few percent
+    /// (measured here on 64 MB of f64: uniform noise 0.939 of raw at 0.57 GB/s against
+    /// 0.937 at 1.05 GB/s; a sine 0.909 at 0.46 GB/s against 0.931 at 0.91 GB/s). Writing
+    /// is on the critical path of an out-of-core computation, so spillway takes the faster
+    /// level; zarr-python and Dask read either. Ask for `Codec::Zstd { level: 0 }` for
+    /// zarr-python's exact choice.
     fn default() -> Self {
-        Codec::Zstd { level: 0 }
+        Codec::Zstd { level: 1 }
     }
 }
 
@@ -70,7 +78,7 @@ impl BloscShuffle {
 /// ```
 /// use spillway::store::zarr::{Codec, ZarrOptions};
 /// let o = ZarrOptions::default();
-/// assert_eq!(o.codec, Codec::Zstd { level: 0 });
+/// assert_eq!(o.codec, Codec::Zstd { level: 1 });
 /// assert!(o.shard_shape.is_none() && !o.overwrite);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]

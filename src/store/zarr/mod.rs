@@ -1,8 +1,8 @@
 //! Zarr arrays on a local or shared file system, through the `zarrs` crate.
 //!
 //! [`ZarrStore::open`] opens a zarr v3 array for reading and writing (zarr v2 arrays open
-//! read-only); [`ZarrStore::create`] makes a v3 array with zarr-python 3's defaults
-//! (little-endian bytes + zstd level 0), optionally sharded. Every chunk (or shard) is
+//! read-only); [`ZarrStore::create`] makes a v3 array with zarr-python 3's layout
+//! (little-endian bytes + zstd, at level 1 where zarr-python uses 0), optionally sharded. Every chunk (or shard) is
 //! written to a temporary file beside its key and renamed into place, so a reader never
 //! sees half a chunk. A store made by `create` says it is incomplete until
 //! [`ZarrStore::mark_complete`]; [`ZarrStore::resume`] reopens such a store for writing
