@@ -31,6 +31,74 @@ const ALIGN: usize = 4096;
 /// Memory one direct read or write holds: two blocks and their alignment slack.
 pub(crate) const SCRATCH_BYTES: u64 = 2 * (BLOCK + ALIGN) as u64;
 
+/// Whether an array of `array_bytes` (decoded) should move its large chunks past the page
+/// cache: when it is at least half the machine's memory. The cache could not keep much of
+/// it for a second read, and filling it costs system time that direct transfers do not;
+/// a smaller array is read and written through the cache, which then serves re-reads at
+/// memory speed. False where the machine's memory is unknown.
+///
+/// ```ignore
+/// assert!(!worth_it(1 << 20));
+/// assert!(worth_it(u64::MAX));
+/// ```
+pub(crate) fn worth_it(array_bytes: u64) -> bool {
+    crate::util::machine::total_memory_bytes().is_some_and(|memory| array_bytes >= memory / 2)
+}
+
+/// Whether at least half of `file`'s `len` bytes are in the page cache (`mincore` over a
+/// mapping of it): such a file is read through the cache, which is faster than the disk,
+/// and direct reads are kept for files the cache does not hold. False where it cannot
+/// tell.
+#[cfg(unix)]
+pub(crate) fn mostly_cached(file: &File, len: u64) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(len) = usize::try_from(len) else {
+        return false;
+    };
+    if len == 0 {
+        return false;
+    }
+    let mut resident = vec![0u8; len.div_ceil(ALIGN)];
+    // SAFETY: a read-only shared mapping of `len` bytes of an open file, never read
+    // through and unmapped before return; mincore writes one byte per page of the mapping
+    // into `resident`, which has one per 4096 bytes (the page size here, and a multiple
+    // of it elsewhere, so never too few).
+    let counted = unsafe {
+        let map = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        );
+        if map == libc::MAP_FAILED {
+            return false;
+        }
+        let rc = libc::mincore(map, len, resident.as_mut_ptr());
+        libc::munmap(map, len);
+        rc == 0
+    };
+    if !counted {
+        return false;
+    }
+    let pages = len.div_ceil(page_size());
+    let cached = resident[..pages].iter().filter(|&&v| v & 1 == 1).count();
+    2 * cached >= pages
+}
+
+#[cfg(not(unix))]
+pub(crate) fn mostly_cached(_file: &File, _len: u64) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size).unwrap_or(ALIGN).max(1)
+}
+
 /// Opens `path` for direct reads, or `None` where that is not possible (the file system
 /// refuses `O_DIRECT`, or the platform has no such flag); the caller then reads it
 /// normally.
@@ -294,6 +362,24 @@ mod tests {
             .unwrap();
             assert_eq!(back.len(), len);
             assert!(back == data, "length {len}");
+        }
+    }
+
+    #[test]
+    fn cached_files_are_told_apart_from_uncached_ones() {
+        use rustix::fs::{Advice, fadvise};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, pattern(2 * BLOCK)).unwrap();
+        let file = File::open(&path).unwrap();
+        let len = 2 * BLOCK as u64;
+        std::fs::read(&path).unwrap();
+        assert!(mostly_cached(&file, len), "just written and read");
+        file.sync_all().unwrap();
+        fadvise(&file, 0, None, Advice::DontNeed).unwrap();
+        if open(&path).is_some() {
+            // a file system with a page cache to drop from (not tmpfs)
+            assert!(!mostly_cached(&file, len), "dropped from the cache");
         }
     }
 

@@ -174,7 +174,7 @@ impl<T: Element> ZarrStore<T> {
         let Some(file) = super::stream::open_existing(&path).map_err(|e| io(e.to_string()))? else {
             return Ok(false);
         };
-        match codec.read(file, &path, out) {
+        match codec.read(file, &path, out, self.direct_io) {
             Ok(encoded) => {
                 self.counters
                     .bytes_read
@@ -208,11 +208,13 @@ impl<T: Element> ZarrStore<T> {
         {
             // a whole chunk of a streamable chain: encoded straight into its file
             let path = self.root.join(self.file_key(file_index));
-            let written = super::atomic::write_atomically(&path, |file| codec.write(file, data))
-                .map_err(|e| StoreError::Io {
-                    location: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+            let written = super::atomic::write_atomically(&path, |file| {
+                codec.write(file, data, self.direct_io)
+            })
+            .map_err(|e| StoreError::Io {
+                location: path.display().to_string(),
+                message: e.to_string(),
+            })?;
             self.counters
                 .bytes_written
                 .fetch_add(written, Ordering::Relaxed);

@@ -132,6 +132,8 @@ pub struct ZarrStore<T: Element> {
     codec_options: CodecOptions,
     /// The codec chain when whole chunks can be streamed (see `stream.rs`).
     stream: Option<stream::StreamCodec>,
+    /// Whether large streamed chunks may move past the page cache (see `direct.rs`).
+    direct_io: bool,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -476,7 +478,9 @@ impl<T: Element> ZarrStore<T> {
                 .and_then(|json| stream::StreamCodec::from_metadata(&json)),
             _ => None,
         };
+        let direct_io = direct::worth_it(shape_bytes::<T>(&shape));
         Ok(ZarrStore {
+            direct_io,
             array,
             storage,
             root: path.to_path_buf(),
@@ -589,13 +593,16 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
     }
 
     /// Hands the chunk's file to the read-ahead thread ([`readahead`]), for unsharded
-    /// stores (a shard can be much larger than the chunk asked for). Large chunks of the
-    /// streamed codecs are left out: they are read directly, past the page cache.
+    /// stores (a shard can be much larger than the chunk asked for). Large chunks that
+    /// are read directly, past the page cache, are left out.
     fn will_need(&self, index: &[usize]) {
         if self.shard_shape.is_none() && index.len() == self.shape.len() {
             readahead::hint(readahead::Hint {
                 path: self.root.join(self.file_key(index)),
-                unless_at_least: self.stream.map(|_| direct::MIN_FILE),
+                unless_at_least: self
+                    .stream
+                    .filter(|_| self.direct_io)
+                    .map(|_| direct::MIN_FILE),
             });
         }
     }
@@ -624,4 +631,11 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
             _ => encoded,
         }
     }
+}
+
+/// Bytes of an array of `shape` decoded (saturating).
+fn shape_bytes<T: Element>(shape: &[usize]) -> u64 {
+    shape.iter().fold(size_of::<T>() as u64, |bytes, &n| {
+        bytes.saturating_mul(n as u64)
+    })
 }

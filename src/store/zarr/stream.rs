@@ -89,13 +89,15 @@ impl StreamCodec {
     /// Decodes the chunk file `file` into `out`, which must be exactly the chunk's decoded
     /// size: `Ok(encoded bytes)`, or the failure as text with whether it is corruption
     /// (wrong size, undecodable) rather than an I/O failure. A file of at least
-    /// [`direct::MIN_FILE`](super::direct::MIN_FILE) bytes at `path` is read directly
-    /// (see [`direct`](super::direct)) where the file system allows it.
+    /// [`direct::MIN_FILE`](super::direct::MIN_FILE) bytes at `path` that is not mostly in
+    /// the page cache is read directly (see [`direct`](super::direct)) where the file
+    /// system allows it and `allow_direct` says the array is worth it.
     pub(crate) fn read(
         self,
         file: std::fs::File,
         path: &Path,
         out: &mut [u8],
+        allow_direct: bool,
     ) -> Result<u64, ReadFailure> {
         let encoded = file.metadata().map_err(ReadFailure::io)?.len();
         if let StreamCodec::Raw = self
@@ -106,9 +108,12 @@ impl StreamCodec {
                 out.len()
             )));
         }
-        let direct = (encoded >= super::direct::MIN_FILE)
-            .then(|| super::direct::open(path))
-            .flatten();
+        // large files the page cache does not hold are read past it
+        let direct = (allow_direct
+            && encoded >= super::direct::MIN_FILE
+            && !super::direct::mostly_cached(&file, encoded))
+        .then(|| super::direct::open(path))
+        .flatten();
         match (self, direct) {
             (StreamCodec::Raw, None) => {
                 let mut file = file;
@@ -159,9 +164,15 @@ impl StreamCodec {
     /// Encodes `data` (a whole chunk's bytes) into `file` (new and empty); returns the
     /// encoded size. A chunk of at least [`direct::MIN_FILE`](super::direct::MIN_FILE)
     /// bytes is written directly (see [`direct`](super::direct)) where the file system
-    /// allows it.
-    pub(crate) fn write(self, file: &mut std::fs::File, data: &[u8]) -> std::io::Result<u64> {
-        if data.len() as u64 >= super::direct::MIN_FILE
+    /// allows it and `allow_direct` says the array is worth it.
+    pub(crate) fn write(
+        self,
+        file: &mut std::fs::File,
+        data: &[u8],
+        allow_direct: bool,
+    ) -> std::io::Result<u64> {
+        if allow_direct
+            && data.len() as u64 >= super::direct::MIN_FILE
             && let Some(written) =
                 super::direct::write_blocks(file, |sink| self.encode_into(sink, data))?
         {
@@ -403,7 +414,7 @@ mod tests {
         // not a whole number of blocks)
         let small: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let large = noise(super::super::direct::MIN_FILE as usize + 12_345);
-        for data in [small, large] {
+        for (data, direct) in [(&small, false), (&large, false), (&large, true)] {
             for codec in [
                 StreamCodec::Raw,
                 StreamCodec::Zstd {
@@ -411,18 +422,20 @@ mod tests {
                     checksum: true,
                 },
             ] {
-                let path = dir.path().join(format!("{codec:?}-{}", data.len()));
+                let path = dir
+                    .path()
+                    .join(format!("{codec:?}-{}-{direct}", data.len()));
                 let mut file = std::fs::File::create(&path).unwrap();
-                let size = codec.write(&mut file, &data).unwrap();
+                let size = codec.write(&mut file, data, direct).unwrap();
                 drop(file);
                 assert_eq!(size, std::fs::metadata(&path).unwrap().len());
                 let read = |out: &mut [u8]| {
                     let file = open_existing(&path).unwrap().unwrap();
-                    codec.read(file, &path, out)
+                    codec.read(file, &path, out, direct)
                 };
                 let mut out = vec![0u8; data.len()];
                 assert_eq!(read(&mut out).unwrap(), size);
-                assert!(out == data, "{codec:?}, {} bytes", data.len());
+                assert!(&out == data, "{codec:?}, {} bytes", data.len());
                 // a buffer larger than the chunk: the file ends early
                 let mut long = vec![0u8; data.len() + 1];
                 assert!(matches!(read(&mut long), Err(ReadFailure::Corrupt(_))));
@@ -452,7 +465,7 @@ mod tests {
             level: 0,
             checksum: false,
         };
-        codec.write(&mut file, &data).unwrap();
+        codec.write(&mut file, &data, false).unwrap();
         let encoded = std::fs::read(&path).unwrap();
         // the content size is in the header: a one-shot decoder (as numcodecs uses) needs it
         assert_eq!(
