@@ -2,3 +2,5 @@
 
 pub mod machine;
 pub mod size;
+#[cfg(test)]
+pub(crate) mod test_noise;

@@ -45,24 +45,32 @@ pub(crate) fn worth_it(array_bytes: u64) -> bool {
     crate::util::machine::total_memory_bytes().is_some_and(|memory| array_bytes >= memory / 2)
 }
 
-/// Whether at least half of `file`'s `len` bytes are in the page cache (`mincore` over a
-/// mapping of it): such a file is read through the cache, which is faster than the disk,
-/// and direct reads are kept for files the cache does not hold. False where it cannot
-/// tell.
-#[cfg(unix)]
+/// Whether at least half of `file`'s `len` bytes are in the page cache: such a file is
+/// read through the cache, which is faster than the disk, and direct reads are kept for
+/// files the cache does not hold. False where it cannot tell.
 pub(crate) fn mostly_cached(file: &File, len: u64) -> bool {
-    use std::os::fd::AsRawFd;
     let Ok(len) = usize::try_from(len) else {
         return false;
     };
+    resident_pages(file, len).is_some_and(|(cached, pages)| 2 * cached >= pages)
+}
+
+/// How many of the pages holding `file`'s first `len` bytes are in the page cache, and
+/// how many pages those are (`mincore` over a mapping of them); `None` where it cannot
+/// tell.
+#[cfg(unix)]
+pub(crate) fn resident_pages(file: &File, len: usize) -> Option<(usize, usize)> {
+    use std::os::fd::AsRawFd;
     if len == 0 {
-        return false;
+        return None;
     }
-    let mut resident = vec![0u8; len.div_ceil(ALIGN)];
+    // SAFETY: sysconf has no preconditions
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
+    let pages = len.div_ceil(page.max(1));
+    let mut resident = vec![0u8; pages];
     // SAFETY: a read-only shared mapping of `len` bytes of an open file, never read
     // through and unmapped before return; mincore writes one byte per page of the mapping
-    // into `resident`, which has one per 4096 bytes (the page size here, and a multiple
-    // of it elsewhere, so never too few).
+    // into `resident`, which has that many.
     let counted = unsafe {
         let map = libc::mmap(
             std::ptr::null_mut(),
@@ -73,30 +81,18 @@ pub(crate) fn mostly_cached(file: &File, len: u64) -> bool {
             0,
         );
         if map == libc::MAP_FAILED {
-            return false;
+            return None;
         }
         let rc = libc::mincore(map, len, resident.as_mut_ptr());
         libc::munmap(map, len);
         rc == 0
     };
-    if !counted {
-        return false;
-    }
-    let pages = len.div_ceil(page_size());
-    let cached = resident[..pages].iter().filter(|&&v| v & 1 == 1).count();
-    2 * cached >= pages
+    counted.then(|| (resident.iter().filter(|&&v| v & 1 == 1).count(), pages))
 }
 
 #[cfg(not(unix))]
-pub(crate) fn mostly_cached(_file: &File, _len: u64) -> bool {
-    false
-}
-
-#[cfg(unix)]
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).unwrap_or(ALIGN).max(1)
+pub(crate) fn resident_pages(_file: &File, _len: usize) -> Option<(usize, usize)> {
+    None
 }
 
 /// Opens `path` for direct reads, or `None` where that is not possible (the file system

@@ -92,40 +92,17 @@ mod tests {
     use rustix::fs::{Advice, fadvise};
     use std::time::{Duration, Instant};
 
-    /// Pages of `file` in the page cache, by `mincore` over a mapping of it.
+    /// Pages of `file` in the page cache.
     fn resident_pages(file: &std::fs::File, len: usize) -> usize {
-        use std::os::fd::AsRawFd;
-        let page = 4096;
-        let mut vec = vec![0u8; len.div_ceil(page)];
-        // SAFETY: a private read-only mapping of `len` bytes of an open file, unmapped
-        // before return; mincore writes one byte per page into `vec`, which has that many.
-        unsafe {
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE,
-                file.as_raw_fd(),
-                0,
-            );
-            assert_ne!(map, libc::MAP_FAILED, "{}", std::io::Error::last_os_error());
-            let rc = libc::mincore(map, len, vec.as_mut_ptr());
-            libc::munmap(map, len);
-            assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
-        }
-        vec.iter().filter(|&&v| v & 1 == 1).count()
+        super::super::direct::resident_pages(file, len)
+            .expect("mincore works on this file system")
+            .0
     }
 
     /// Noise that no codec shrinks much.
     fn noise(len: usize) -> Vec<f64> {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                f64::from_bits(state)
-            })
+        crate::util::test_noise::noise_words(len, 0x9E37_79B9_7F4A_7C15)
+            .map(f64::from_bits)
             .collect()
     }
 

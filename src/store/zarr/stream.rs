@@ -396,15 +396,7 @@ mod tests {
 
     /// Bytes that zstd cannot shrink much, so a large chunk stays a large file.
     fn noise(len: usize) -> Vec<u8> {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 24) as u8
-            })
-            .collect()
+        crate::util::test_noise::noise_bytes(len, 0x9E37_79B9_7F4A_7C15)
     }
 
     #[test]
