@@ -96,17 +96,22 @@ pub(crate) fn resident_pages(_file: &File, _len: usize) -> Option<(usize, usize)
 }
 
 /// Opens `path` for direct reads, or `None` where that is not possible (the file system
-/// refuses `O_DIRECT`, or the platform has no such flag); the caller then reads it
-/// normally.
+/// refuses `O_DIRECT` when opening or on a first aligned read, or the platform has no such
+/// flag); the caller then reads it normally.
 #[cfg(target_os = "linux")]
 pub(crate) fn open(path: &Path) -> Option<File> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
     let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
-    File::options()
+    let file = File::options()
         .read(true)
         .custom_flags(direct)
         .open(path)
-        .ok()
+        .ok()?;
+    // some file systems accept the flag and refuse the reads
+    let mut probe = vec![0u8; 2 * ALIGN];
+    let start = probe.as_ptr().align_offset(ALIGN);
+    file.read_at(&mut probe[start..start + ALIGN], 0).ok()?;
+    Some(file)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -220,14 +225,27 @@ pub(crate) fn read_blocks(
     })
 }
 
-/// Switches `file` (open for writing) to direct writes; false where the file system or
-/// platform refuses.
+/// Switches `file` (new, empty and open for writing) to direct writes; false, with the
+/// file as it was, where the file system or platform refuses (some file systems accept
+/// the flag and refuse the writes: one aligned block is written to find out).
 #[cfg(target_os = "linux")]
 fn make_direct(file: &File) -> bool {
     use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
-    fcntl_getfl(file)
-        .and_then(|flags| fcntl_setfl(file, flags | OFlags::DIRECT))
-        .is_ok()
+    use std::os::unix::fs::FileExt;
+    let Ok(flags) = fcntl_getfl(file) else {
+        return false;
+    };
+    if fcntl_setfl(file, flags | OFlags::DIRECT).is_err() {
+        return false;
+    }
+    let probe = vec![0u8; 2 * ALIGN];
+    let start = probe.as_ptr().align_offset(ALIGN);
+    if file.write_all_at(&probe[start..start + ALIGN], 0).is_ok() {
+        return true;
+    }
+    let _ = fcntl_setfl(file, flags);
+    let _ = file.set_len(0);
+    false
 }
 
 #[cfg(not(target_os = "linux"))]
