@@ -24,6 +24,8 @@
 //! spilled_bytes=<n> peak_reserved_bytes=<n> budget_bytes=<n>`. The last line is exactly
 //! `gflops=<spillway> faer_gflops=<faer or 0 when skipped> seconds=<spillway seconds>`.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/report.rs"]
 mod report;
 #[path = "common/zarr_input.rs"]
@@ -98,17 +100,7 @@ fn operands(args: &Args) -> spillway::Result<(Array<f64>, Array<f64>, Vec<ZarrIn
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    cli::run_main(parse_args, run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {

@@ -17,6 +17,8 @@
 //! only the steps named. `--zstd-level L` writes (b) at zstd level L rather than the
 //! default 1 (zarr-python and Dask write level 0, zstd's 3).
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/disk.rs"]
 mod disk;
 #[path = "common/zarr_input.rs"]
@@ -122,17 +124,7 @@ fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    cli::run_main(parse_args, run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {

@@ -21,6 +21,8 @@
 //! `seconds=<qr seconds> recon=<relative error> ortho=<orthogonality error>`, followed by
 //! ` read_ratio=<qr seconds / one read's seconds>` with `--disk-bw`.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/disk.rs"]
 mod disk;
 #[path = "common/report.rs"]
@@ -89,17 +91,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    cli::run_main(parse_args, run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {
