@@ -200,7 +200,7 @@ impl Arena {
     /// assert_eq!(&back, b"abc");
     /// ```
     pub fn write_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
-        positional::write_all_at(&self.file, bytes, offset)
+        crate::util::positional::write_all_at(&self.file, bytes, offset)
     }
 
     /// Fills `buf` from `offset`.
@@ -217,7 +217,7 @@ impl Arena {
     /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     /// ```
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        positional::read_exact_at(&self.file, buf, offset)
+        crate::util::positional::read_exact_at(&self.file, buf, offset)
     }
 
     fn lock(&self) -> MutexGuard<'_, Extents> {
@@ -242,54 +242,6 @@ fn punch_hole(file: &File, offset: u64, len: u64) {
 /// Elsewhere the blocks stay until the file is cut short or removed.
 #[cfg(not(target_os = "linux"))]
 fn punch_hole(_file: &File, _offset: u64, _len: u64) {}
-
-#[cfg(unix)]
-mod positional {
-    use std::fs::File;
-    use std::io;
-    use std::os::unix::fs::FileExt;
-
-    pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-        file.write_all_at(bytes, offset)
-    }
-
-    pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        file.read_exact_at(buf, offset)
-    }
-}
-
-#[cfg(windows)]
-mod positional {
-    use std::fs::File;
-    use std::io;
-    use std::os::windows::fs::FileExt;
-
-    pub fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
-        while !bytes.is_empty() {
-            match file.seek_write(bytes, offset)? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => {
-                    bytes = &bytes[n..];
-                    offset += n as u64;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-        while !buf.is_empty() {
-            match file.seek_read(buf, offset)? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => {
-                    buf = &mut buf[n..];
-                    offset += n as u64;
-                }
-            }
-        }
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -11,13 +11,12 @@
 //! the same the other way round (writing the 12 GB result of `(x + x.T).to_zarr` through
 //! the page cache cost 29 s of system time): the encoder fills one block while the helper
 //! writes the other, the last block is padded to the alignment and the file is then cut
-//! to its length. The file system may refuse `O_DIRECT` (tmpfs): [`open`] and
-//! [`write_blocks`] then say so and the caller goes through the page cache.
+//! to its length. The file system may refuse `O_DIRECT` (tmpfs): [`make_direct`] then says
+//! so and the caller goes through the page cache on the same file.
 
 use super::stream::ReadFailure;
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Bytes per direct read.
@@ -36,11 +35,6 @@ pub(crate) const SCRATCH_BYTES: u64 = 2 * (BLOCK + ALIGN) as u64;
 /// it for a second read, and filling it costs system time that direct transfers do not;
 /// a smaller array is read and written through the cache, which then serves re-reads at
 /// memory speed. False where the machine's memory is unknown.
-///
-/// ```ignore
-/// assert!(!worth_it(1 << 20));
-/// assert!(worth_it(u64::MAX));
-/// ```
 pub(crate) fn worth_it(array_bytes: u64) -> bool {
     crate::util::machine::total_memory_bytes().is_some_and(|memory| array_bytes >= memory / 2)
 }
@@ -95,30 +89,6 @@ pub(crate) fn resident_pages(_file: &File, _len: usize) -> Option<(usize, usize)
     None
 }
 
-/// Opens `path` for direct reads, or `None` where that is not possible (the file system
-/// refuses `O_DIRECT` when opening or on a first aligned read, or the platform has no such
-/// flag); the caller then reads it normally.
-#[cfg(target_os = "linux")]
-pub(crate) fn open(path: &Path) -> Option<File> {
-    use std::os::unix::fs::{FileExt, OpenOptionsExt};
-    let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
-    let file = File::options()
-        .read(true)
-        .custom_flags(direct)
-        .open(path)
-        .ok()?;
-    // some file systems accept the flag and refuse the reads
-    let mut probe = vec![0u8; 2 * ALIGN];
-    let start = probe.as_ptr().align_offset(ALIGN);
-    file.read_at(&mut probe[start..start + ALIGN], 0).ok()?;
-    Some(file)
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn open(_path: &Path) -> Option<File> {
-    None
-}
-
 /// A buffer whose usable part starts on an [`ALIGN`] boundary.
 struct AlignedBlock {
     backing: Vec<u8>,
@@ -156,10 +126,13 @@ impl AlignedBlock {
 /// Fills `block` from `offset` of `file`; the filled length is short only at the end of
 /// the file.
 fn fill(file: &File, block: &mut AlignedBlock, offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
     let mut filled = 0;
     while filled < BLOCK {
-        let n = file.read_at(&mut block.space()[filled..], offset + filled as u64)?;
+        let n = crate::util::positional::read_at(
+            file,
+            &mut block.space()[filled..],
+            offset + filled as u64,
+        )?;
         filled += n;
         // a direct read stops short of an aligned length only at the end of the file
         if n == 0 || !n.is_multiple_of(ALIGN) {
@@ -170,7 +143,7 @@ fn fill(file: &File, block: &mut AlignedBlock, offset: u64) -> std::io::Result<(
     Ok(())
 }
 
-/// Reads `file` (opened by [`open`]) from its start, a [`BLOCK`] at a time on a helper
+/// Reads `file` (switched by [`make_direct`]) from its start, a [`BLOCK`] at a time on a helper
 /// thread that reads the next block while `consume` handles the current one. `consume`
 /// gets the blocks in order and returns whether it wants more; reading stops there, at
 /// the end of the file, or at the first error (a read error is an I/O failure).
@@ -225,31 +198,48 @@ pub(crate) fn read_blocks(
     })
 }
 
-/// Switches `file` (new, empty and open for writing) to direct writes; false, with the
-/// file as it was, where the file system or platform refuses (some file systems accept
-/// the flag and refuse the writes: one aligned block is written to find out).
+/// What [`make_direct`] tries once to see that direct transfers work: some file systems
+/// accept `O_DIRECT` and then refuse the reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// Read the first aligned block (the file is to be read).
+    Read,
+    /// Write a zeroed aligned block at the start (the file is new, empty and to be
+    /// written; the block is overwritten or cut off later).
+    Write,
+}
+
+/// Switches the open `file` to direct transfers and checks them with `probe`; false, with
+/// the file as it was, where the file system or platform refuses. The caller then goes
+/// through the page cache on the same file.
 #[cfg(target_os = "linux")]
-fn make_direct(file: &File) -> bool {
+pub(crate) fn make_direct(file: &File, probe: Probe) -> bool {
+    use crate::util::positional::{read_at, write_all_at};
     use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
-    use std::os::unix::fs::FileExt;
     let Ok(flags) = fcntl_getfl(file) else {
         return false;
     };
     if fcntl_setfl(file, flags | OFlags::DIRECT).is_err() {
         return false;
     }
-    let probe = vec![0u8; 2 * ALIGN];
-    let start = probe.as_ptr().align_offset(ALIGN);
-    if file.write_all_at(&probe[start..start + ALIGN], 0).is_ok() {
-        return true;
+    let mut page = vec![0u8; 2 * ALIGN];
+    let start = page.as_ptr().align_offset(ALIGN);
+    let page = &mut page[start..start + ALIGN];
+    let works = match probe {
+        Probe::Read => read_at(file, page, 0).is_ok(),
+        Probe::Write => write_all_at(file, page, 0).is_ok(),
+    };
+    if !works {
+        let _ = fcntl_setfl(file, flags);
+        if probe == Probe::Write {
+            let _ = file.set_len(0);
+        }
     }
-    let _ = fcntl_setfl(file, flags);
-    let _ = file.set_len(0);
-    false
+    works
 }
 
 #[cfg(not(target_os = "linux"))]
-fn make_direct(_file: &File) -> bool {
+pub(crate) fn make_direct(_file: &File, _probe: Probe) -> bool {
     false
 }
 
@@ -306,7 +296,7 @@ pub(crate) fn write_blocks(
     file: &File,
     produce: impl FnOnce(&mut BlockSink) -> std::io::Result<()>,
 ) -> std::io::Result<Option<u64>> {
-    if !make_direct(file) {
+    if !make_direct(file, Probe::Write) {
         return Ok(None);
     }
     let (to_writer, full) = sync_channel::<(AlignedBlock, u64)>(2);
@@ -321,9 +311,8 @@ pub(crate) fn write_blocks(
         .expect("the channel has room for the second block");
     let length = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            use std::os::unix::fs::FileExt;
             for (mut block, offset) in full {
-                file.write_all_at(block.padded(), offset)?;
+                crate::util::positional::write_all_at(file, block.padded(), offset)?;
                 block.filled = 0;
                 // the producer may be done: a block it no longer wants is dropped
                 let _ = give.send(block);
@@ -357,6 +346,21 @@ mod tests {
         (0..len).map(|i| (i * 7 % 251) as u8).collect()
     }
 
+    /// `path` opened and switched to direct reads, or `None` where the file system
+    /// refuses them.
+    fn direct_reader(path: &std::path::Path) -> Option<File> {
+        let file = File::open(path).unwrap();
+        make_direct(&file, Probe::Read).then_some(file)
+    }
+
+    #[test]
+    fn only_arrays_of_half_the_memory_move_directly() {
+        let memory = crate::util::machine::total_memory_bytes().expect("Linux reports it");
+        assert!(!worth_it(memory / 2 - 1));
+        assert!(worth_it(memory / 2));
+        assert!(!worth_it(1 << 20));
+    }
+
     #[test]
     fn blocks_arrive_whole_and_in_order_for_any_length() {
         let dir = tempfile::tempdir().unwrap();
@@ -364,7 +368,7 @@ mod tests {
             let path = dir.path().join(format!("f{len}"));
             let data = pattern(len);
             std::fs::write(&path, &data).unwrap();
-            let Some(file) = open(&path) else {
+            let Some(file) = direct_reader(&path) else {
                 return; // this file system refuses O_DIRECT: nothing to test here
             };
             let mut back = Vec::new();
@@ -391,7 +395,7 @@ mod tests {
         assert!(mostly_cached(&file, len), "just written and read");
         file.sync_all().unwrap();
         fadvise(&file, 0, None, Advice::DontNeed).unwrap();
-        if open(&path).is_some() {
+        if direct_reader(&path).is_some() {
             // a file system with a page cache to drop from (not tmpfs)
             assert!(!mostly_cached(&file, len), "dropped from the cache");
         }
@@ -402,7 +406,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, pattern(3 * BLOCK)).unwrap();
-        let Some(file) = open(&path) else {
+        let Some(file) = direct_reader(&path) else {
             return;
         };
         let mut calls = 0;

@@ -174,7 +174,7 @@ impl<T: Element> ZarrStore<T> {
         let Some(file) = super::stream::open_existing(&path).map_err(|e| io(e.to_string()))? else {
             return Ok(false);
         };
-        match codec.read(file, &path, out, self.direct_io) {
+        match codec.read(file, out, self.direct_io) {
             Ok(encoded) => {
                 self.counters
                     .bytes_read

@@ -89,13 +89,12 @@ impl StreamCodec {
     /// Decodes the chunk file `file` into `out`, which must be exactly the chunk's decoded
     /// size: `Ok(encoded bytes)`, or the failure as text with whether it is corruption
     /// (wrong size, undecodable) rather than an I/O failure. A file of at least
-    /// [`direct::MIN_FILE`](super::direct::MIN_FILE) bytes at `path` that is not mostly in
-    /// the page cache is read directly (see [`direct`](super::direct)) where the file
-    /// system allows it and `allow_direct` says the array is worth it.
+    /// [`direct::MIN_FILE`](super::direct::MIN_FILE) bytes that is not mostly in the page
+    /// cache is read directly (see [`direct`](super::direct)) where the file system allows
+    /// it and `allow_direct` says the array is worth it.
     pub(crate) fn read(
         self,
-        file: std::fs::File,
-        path: &Path,
+        mut file: std::fs::File,
         out: &mut [u8],
         allow_direct: bool,
     ) -> Result<u64, ReadFailure> {
@@ -109,19 +108,17 @@ impl StreamCodec {
             )));
         }
         // large files the page cache does not hold are read past it
-        let direct = (allow_direct
+        let direct = allow_direct
             && encoded >= super::direct::MIN_FILE
-            && !super::direct::mostly_cached(&file, encoded))
-        .then(|| super::direct::open(path))
-        .flatten();
+            && !super::direct::mostly_cached(&file, encoded)
+            && super::direct::make_direct(&file, super::direct::Probe::Read);
         match (self, direct) {
-            (StreamCodec::Raw, None) => {
-                let mut file = file;
+            (StreamCodec::Raw, false) => {
                 file.read_exact(out).map_err(ReadFailure::decoding)?;
             }
-            (StreamCodec::Raw, Some(direct)) => {
+            (StreamCodec::Raw, true) => {
                 let mut at = 0;
-                super::direct::read_blocks(&direct, &mut |block| {
+                super::direct::read_blocks(&file, &mut |block| {
                     let end = at + block.len();
                     let Some(dest) = out.get_mut(at..end) else {
                         return Err(ReadFailure::Corrupt("the file grew while read".into()));
@@ -137,24 +134,14 @@ impl StreamCodec {
                     )));
                 }
             }
-            (StreamCodec::Zstd { .. }, None) => {
+            (StreamCodec::Zstd { .. }, direct) => {
                 let mut decoder = ZstdInto::new(out, encoded)?;
-                let mut file = file;
-                // never more buffer than the file: the budget counts at most a whole
-                // encoded chunk
-                let mut input =
-                    vec![0u8; BUFFER.min(usize::try_from(encoded).unwrap_or(BUFFER).max(1))];
-                loop {
-                    let filled = file.read(&mut input).map_err(ReadFailure::io)?;
-                    if filled == 0 || !decoder.feed(&input[..filled])? {
-                        break;
-                    }
+                let mut feed = |piece: &[u8]| decoder.feed(piece);
+                if direct {
+                    super::direct::read_blocks(&file, &mut feed)?;
+                } else {
+                    read_buffered(&mut file, encoded, &mut feed)?;
                 }
-                decoder.finish()?;
-            }
-            (StreamCodec::Zstd { .. }, Some(direct)) => {
-                let mut decoder = ZstdInto::new(out, encoded)?;
-                super::direct::read_blocks(&direct, &mut |block| decoder.feed(block))?;
                 decoder.finish()?;
             }
         }
@@ -211,6 +198,23 @@ impl StreamCodec {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads `file` (of `size` bytes) from its position a buffer at a time, handing each piece
+/// to `consume` until it wants no more or the file ends. The buffer is never larger than
+/// the file: the budget counts at most a whole encoded chunk.
+fn read_buffered(
+    file: &mut std::fs::File,
+    size: u64,
+    consume: &mut dyn FnMut(&[u8]) -> Result<bool, ReadFailure>,
+) -> Result<(), ReadFailure> {
+    let mut input = vec![0u8; BUFFER.min(usize::try_from(size).unwrap_or(BUFFER).max(1))];
+    loop {
+        let filled = file.read(&mut input).map_err(ReadFailure::io)?;
+        if filled == 0 || !consume(&input[..filled])? {
+            return Ok(());
+        }
     }
 }
 
@@ -423,7 +427,7 @@ mod tests {
                 assert_eq!(size, std::fs::metadata(&path).unwrap().len());
                 let read = |out: &mut [u8]| {
                     let file = open_existing(&path).unwrap().unwrap();
-                    codec.read(file, &path, out, direct)
+                    codec.read(file, out, direct)
                 };
                 let mut out = vec![0u8; data.len()];
                 assert_eq!(read(&mut out).unwrap(), size);
