@@ -9,7 +9,9 @@ use crate::dtype::Element;
 use crate::exec::stage::Stage;
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_meta,
+};
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 
@@ -71,9 +73,7 @@ impl<T: Element, R: Reducer<T>> ReduceExpr<T, R> {
 }
 
 impl<T: Element, R: Reducer<T>> Node for ReduceExpr<T, R> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -88,9 +88,6 @@ impl<T: Element, R: Reducer<T>> Node for ReduceExpr<T, R> {
     fn as_reduction(&self) -> Option<&dyn ReductionNode> {
         Some(self)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element, R: Reducer<T>> Expr<R::Out> for ReduceExpr<T, R> {
@@ -104,9 +101,6 @@ impl<T: Element, R: Reducer<T>> Expr<R::Out> for ReduceExpr<T, R> {
             tile_elems: ctx.tile_elems(),
             reduced: self.reduced_mask(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 
