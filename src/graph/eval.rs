@@ -3,7 +3,7 @@
 use super::node::{Eval, ExprRef, NodeId};
 use super::region::Region;
 use crate::dtype::Element;
-use crate::exec::budget::Reservation;
+use crate::memory::Reservation;
 use ndarray::ArrayD;
 use std::any::Any;
 use std::collections::HashMap;

@@ -13,8 +13,8 @@ use super::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef
 use super::region::{MAX_NDIM, Region};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::stage::{Stage, StageWorker};
+use crate::memory::{MemoryBudget, Reservation};
 use ndarray::{ArrayD, IxDyn};
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};

@@ -145,7 +145,7 @@ pub enum ReclaimOrder {
 /// reservation may hold (use `try_lock` and return 0 when busy).
 ///
 /// ```
-/// use spillway::exec::budget::{MemoryBudget, ReclaimOrder, Reclaimer, Reservation};
+/// use spillway::memory::{MemoryBudget, ReclaimOrder, Reclaimer, Reservation};
 /// use std::sync::{Arc, Mutex};
 ///
 /// struct Cache(Mutex<Reservation>);
