@@ -19,12 +19,12 @@ use crate::exec::stage::Stage;
 use crate::graph::block::{BlockCompute, BlockEval, eval_by_input_blocks};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
+use crate::graph::intermediate::{intermediate_store, shared_intermediate_store};
 use crate::graph::node::{
     Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, reads_whole_blocks,
 };
 use crate::graph::region::Region;
 use crate::graph::write::WriteStage;
-use crate::store::intermediate::{intermediate_store, shared_intermediate_store};
 use std::any::Any;
 use std::sync::Arc;
 
