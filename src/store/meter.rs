@@ -120,7 +120,7 @@ mod tests {
     fn a_zarr_store_counts_what_it_reads_and_writes() {
         let dir = tempfile::tempdir().unwrap();
         let store = ZarrStore::<f64>::create(
-            &dir.path().join("m.zarr"),
+            dir.path().join("m.zarr"),
             &[4],
             &[2],
             &ZarrOptions::default(),
