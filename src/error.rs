@@ -3,9 +3,9 @@
 use crate::array::ArrayError;
 use crate::array::linalg::LinalgError;
 use crate::delayed::DelayedError;
-use crate::exec::budget::MemoryError;
 use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
+use crate::memory::MemoryError;
 use crate::store::StoreError;
 use crate::util::size::SizeError;
 

@@ -49,6 +49,7 @@ pub mod error;
 pub mod exec;
 pub mod graph;
 pub mod kernels;
+pub mod memory;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod store;
@@ -71,8 +72,8 @@ pub use array::{Array, ArrayError};
 pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
-pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
 pub use exec::dashboard::Dashboard;
 pub use exec::error::PlanError;
 pub use exec::report::RunReport;
 pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
+pub use memory::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};

@@ -19,13 +19,13 @@ use crate::exec::stage::Stage;
 use crate::graph::block::{BlockCompute, BlockEval, eval_by_input_blocks};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
+use crate::graph::intermediate::{intermediate_store, shared_intermediate_store};
 use crate::graph::node::{
     Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
     reads_whole_blocks,
 };
 use crate::graph::region::Region;
 use crate::graph::write::WriteStage;
-use crate::store::intermediate::{intermediate_store, shared_intermediate_store};
 use std::sync::Arc;
 
 /// Input reads of one way of rechunking, in units of the input's size.

@@ -9,7 +9,6 @@
 
 use super::Array;
 use crate::dtype::Element;
-use crate::exec::report::IoMeter;
 use crate::graph::block::BlockCompute;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{ErrorSlot, EvalContext};
@@ -19,6 +18,7 @@ use crate::graph::region::Region;
 use crate::graph::shared_blocks::SharedBlockEval;
 use crate::graph::write::WriteStage;
 use crate::store::ChunkStore;
+use crate::store::IoMeter;
 use std::sync::Arc;
 
 /// The node of an array read from a store.
@@ -272,7 +272,7 @@ impl<T: Element> Array<T> {
         }
         let chunk_shape: Vec<usize> = self.chunksize().iter().map(|&c| c.max(1)).collect();
         let client = crate::exec::runtime::Client::current();
-        let (store, _meter) = crate::store::intermediate::intermediate_store::<T>(
+        let (store, _meter) = crate::graph::intermediate::intermediate_store::<T>(
             client.budget(),
             client.spill_settings(),
             self.shape(),

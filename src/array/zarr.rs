@@ -13,22 +13,10 @@ use super::stored::{StoreOptions, StoreReport, from_store};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::collective;
-use crate::exec::report::{IoCounts, IoMeter};
 use crate::store::zarr::{ZarrOptions, ZarrStore};
-use crate::store::{ChunkStore, StoreError};
+use crate::store::{ChunkStore, IoMeter, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-impl<T: Element> IoMeter for ZarrStore<T> {
-    fn io_counts(&self) -> IoCounts {
-        let c = self.io_counters();
-        IoCounts {
-            read_bytes: c.bytes_read,
-            written_bytes: c.bytes_written,
-            ..IoCounts::default()
-        }
-    }
-}
 
 /// Opens the zarr array at `path` (v3, or v2 read-only) as a lazy array of `T`, as Dask's
 /// `da.from_zarr(path)`; `path` may name an array inside a group (`data.zarr/x`). A path

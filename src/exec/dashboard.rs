@@ -103,10 +103,10 @@
 //! client at the same time, a record is counted for the most recently started running
 //! computation whose stage has the record's label.
 
-use super::budget::MemoryBudget;
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::RunReport;
 use super::runtime::{Client, RuntimeError, WeakClient};
+use crate::memory::MemoryBudget;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::fmt;
@@ -928,8 +928,8 @@ fn send(request: tiny_http::Request, response: tiny_http::Response<std::io::Curs
 
 #[cfg(test)]
 mod tests {
-    use super::super::budget::Reservation;
     use super::*;
+    use crate::memory::Reservation;
 
     fn shared() -> Shared {
         Shared {

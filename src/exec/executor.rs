@@ -6,13 +6,13 @@
 //! the reserved total never exceeds the limit. Tasks are handed out in index order
 //! through one atomic counter: the per-task cost is a `fetch_add` and a virtual call.
 
-use super::budget::{MemoryBudget, Reservation};
 use super::error::PlanError;
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
 use super::runtime::{Client, RuntimeError};
 use super::stage::Stage;
 use crate::error::{Error, Result};
+use crate::memory::{MemoryBudget, Reservation};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,6 @@
-//! The executor layer: the client (workers, threads, memory limit), the memory budget,
-//! and the runner of stages of tasks.
+//! The executor layer: the client (workers, threads, memory limit) and the runner of
+//! stages of tasks. The memory budget they charge lives below, in [`crate::memory`].
 
-pub mod budget;
 pub(crate) mod collective;
 pub mod dashboard;
 pub mod error;

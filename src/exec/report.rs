@@ -3,54 +3,9 @@
 use crate::util::size::format_bytes;
 use std::fmt;
 
-/// Bytes moved to and from storage, as counted by stores and spill files.
-///
-/// ```
-/// use spillway::exec::report::IoCounts;
-/// let a = IoCounts { read_bytes: 10, written_bytes: 4, spilled_bytes: 0, reread_bytes: 0 };
-/// let b = IoCounts { read_bytes: 25, written_bytes: 4, spilled_bytes: 8, reread_bytes: 8 };
-/// assert_eq!(b.since(&a), IoCounts { read_bytes: 15, written_bytes: 0, spilled_bytes: 8, reread_bytes: 8 });
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IoCounts {
-    /// Bytes read from stores (as stored, i.e. compressed when the store compresses).
-    pub read_bytes: u64,
-    /// Bytes written to stores (as stored).
-    pub written_bytes: u64,
-    /// Bytes of intermediates written to spill files (as written to disk).
-    pub spilled_bytes: u64,
-    /// Bytes of spill files read back.
-    pub reread_bytes: u64,
-}
-
-impl IoCounts {
-    /// The counts accumulated since `earlier` (saturating).
-    pub fn since(&self, earlier: &IoCounts) -> IoCounts {
-        IoCounts {
-            read_bytes: self.read_bytes.saturating_sub(earlier.read_bytes),
-            written_bytes: self.written_bytes.saturating_sub(earlier.written_bytes),
-            spilled_bytes: self.spilled_bytes.saturating_sub(earlier.spilled_bytes),
-            reread_bytes: self.reread_bytes.saturating_sub(earlier.reread_bytes),
-        }
-    }
-
-    /// The sum of two counts.
-    pub fn plus(&self, other: &IoCounts) -> IoCounts {
-        IoCounts {
-            read_bytes: self.read_bytes + other.read_bytes,
-            written_bytes: self.written_bytes + other.written_bytes,
-            spilled_bytes: self.spilled_bytes + other.spilled_bytes,
-            reread_bytes: self.reread_bytes + other.reread_bytes,
-        }
-    }
-}
-
-/// Something that counts the bytes it moves (a store, a spill directory); a run reads
-/// each meter before and after and reports the difference.
-pub trait IoMeter: Send + Sync {
-    /// The totals so far.
-    fn io_counts(&self) -> IoCounts;
-}
+/// The byte counts a run collects from its stores, defined by the store layer that
+/// counts them (re-exported here, where the report uses them).
+pub use crate::store::meter::{IoCounts, IoMeter};
 
 /// One stage of a finished computation.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,7 +6,7 @@
 //! tasks by index.
 
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
+use crate::memory::MemoryBudget;
 
 /// A set of independent tasks the executor runs in index order on worker threads.
 pub trait Stage: Send + Sync {

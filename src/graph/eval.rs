@@ -3,7 +3,7 @@
 use super::node::{Eval, ExprRef, NodeId};
 use super::region::Region;
 use crate::dtype::Element;
-use crate::exec::budget::Reservation;
+use crate::memory::Reservation;
 use ndarray::ArrayD;
 use std::any::Any;
 use std::collections::HashMap;
@@ -103,7 +103,7 @@ pub struct EvalContext {
     /// The running client's spill settings (set when the plan starts running).
     spill: std::sync::OnceLock<crate::exec::spill_settings::SpillSettings>,
     /// Counters of stores made while running (intermediates), for the run's report.
-    late_meters: Mutex<Vec<Arc<dyn crate::exec::report::IoMeter>>>,
+    late_meters: Mutex<Vec<Arc<dyn crate::store::IoMeter>>>,
     /// Block pools shared by the evaluators of one node, by node id; each is an
     /// `Arc<SharedBlocks<T>>`.
     block_pools: Mutex<HashMap<NodeId, Arc<dyn Any + Send + Sync>>>,
@@ -134,7 +134,7 @@ impl EvalContext {
     }
 
     /// Counts a store made while running (an intermediate) in the run's report.
-    pub fn add_late_meter(&self, meter: Arc<dyn crate::exec::report::IoMeter>) {
+    pub fn add_late_meter(&self, meter: Arc<dyn crate::store::IoMeter>) {
         self.late_meters
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -142,7 +142,7 @@ impl EvalContext {
     }
 
     /// The stores made while running.
-    pub fn late_meters(&self) -> Vec<Arc<dyn crate::exec::report::IoMeter>> {
+    pub fn late_meters(&self) -> Vec<Arc<dyn crate::store::IoMeter>> {
         self.late_meters
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -6,6 +6,7 @@ pub mod chunks;
 pub mod diagram;
 pub mod dot;
 pub mod eval;
+pub mod intermediate;
 pub mod node;
 pub mod order;
 pub mod plan;

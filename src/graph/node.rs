@@ -109,7 +109,7 @@ pub trait Node: Any + Send + Sync + std::fmt::Debug {
     fn will_need_block(&self, _block: &[usize]) {}
     /// The I/O counters of a node that reads or writes storage, so a run can report the
     /// bytes it moved.
-    fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::exec::report::IoMeter>> {
+    fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::store::IoMeter>> {
         None
     }
     /// True when the node reads its input from an intermediate store written by its

@@ -10,10 +10,13 @@ use super::node::{ExprRef, NodeId, NodeKind, NodeRef};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::executor::run_stages_completing;
-use crate::exec::report::{IoCounts, IoMeter, RunReport};
+use crate::exec::report::RunReport;
 use crate::exec::runtime::Client;
-use crate::exec::stage::Stage;
-use ndarray::ArrayD;
+use crate::exec::stage::{Stage, StageWorker};
+use crate::memory::{MemoryBudget, Reservation};
+use crate::store::{IoCounts, IoMeter};
+use crate::util::size::format_bytes;
+use ndarray::{ArrayD, IxDyn};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 

@@ -4,7 +4,7 @@
 //! Numbers that are close to one another share their high bytes, so after a shuffle
 //! those bytes form long runs that a byte-oriented compressor such as LZ4 finds at once
 //! (the idea of HDF5's and Blosc's shuffle filter). The spill codec
-//! ([`crate::store::spill`]) shuffles every block before it compresses it.
+//! (`store::spill::codec`) shuffles every block before it compresses it.
 //!
 //! Elements of 8 and 4 bytes are transposed 8 (or 4) at a time in registers with a
 //! three-stage (two-stage) mask-and-shift byte-matrix transpose; other sizes use a plain

@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::{ChunkStore, StoreError};
 use crate::dtype::Element;
-use crate::exec::budget::{
-    MemoryBudget, ReclaimOrder, Reclaimer, ReclaimerRegistration, Reservation,
-};
+use crate::memory::{MemoryBudget, ReclaimOrder, Reclaimer, ReclaimerRegistration, Reservation};
 
 /// What a [`ChunkCache`] has done so far.
 ///

@@ -165,7 +165,7 @@ pub enum StoreError {
     /// A store that holds chunks in memory could not reserve them from the memory budget
     /// (and could not spill them, because spilling is disabled).
     #[error(transparent)]
-    Memory(#[from] crate::exec::budget::MemoryError),
+    Memory(#[from] crate::memory::MemoryError),
 }
 
 /// The Rust element type for a zarr data type name, for hints.

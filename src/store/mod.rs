@@ -4,13 +4,15 @@
 //! (edge chunks clipped to the array's shape). Stores compose as adapters in front of
 //! one another: the zarr store on disk, an in-memory store, an LRU chunk cache charged to
 //! the memory budget, a metrics adapter that counts chunks and bytes, and the spillable
-//! store intermediates live in. The store layer knows nothing of graphs or threads.
+//! store intermediates live in; [`IoMeter`] is how a store reports the bytes it moved.
+//! The store layer knows nothing of graphs, clients or MPI: it imports only the
+//! memory budget ([`crate::memory`]), element types and utilities below it.
 
 pub(crate) mod bytes;
 pub mod cache;
 pub mod error;
-pub mod intermediate;
 pub mod memory;
+pub mod meter;
 pub mod metrics;
 pub mod spill;
 pub mod zarr;
@@ -18,6 +20,7 @@ pub mod zarr;
 pub use cache::{CacheStats, ChunkCache};
 pub use error::StoreError;
 pub use memory::MemoryStore;
+pub use meter::{IoCounts, IoMeter};
 pub use metrics::{MetricsSnapshot, MetricsStore};
 pub use zarr::{ZarrOptions, ZarrStore};
 

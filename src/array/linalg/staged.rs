@@ -10,7 +10,6 @@
 use super::contract::pull;
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
@@ -20,6 +19,7 @@ use crate::graph::node::{
 use crate::graph::reduce::ReductionNode;
 use crate::graph::region::Region;
 use crate::kernels::dense::{LinalgFloat, qr_r, qr_r_stacked};
+use crate::memory::{MemoryBudget, Reservation};
 use ndarray::{ArrayD, IxDyn};
 use std::any::Any;
 use std::collections::HashMap;

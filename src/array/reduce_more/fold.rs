@@ -9,7 +9,6 @@
 
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
 use crate::exec::stage::Stage;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{EvalContext, copy_region};
@@ -18,6 +17,7 @@ use crate::graph::node::{
 };
 use crate::graph::reduce::{ReductionNode, ReductionRun, fold_stage, runs_with_siblings};
 use crate::graph::region::{MAX_NDIM, Region};
+use crate::memory::{MemoryBudget, Reservation};
 use ndarray::ArrayD;
 use std::any::Any;
 use std::sync::{Arc, Mutex};

@@ -4,8 +4,8 @@
 use super::MaterializeStage;
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
 use crate::exec::stage::{Exchange, Stage};
+use crate::memory::MemoryBudget;
 use crate::mpi::wire::{bytes_of, values_from};
 use std::ops::Range;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
+use crate::memory::{MemoryBudget, Reservation};
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;

@@ -9,8 +9,8 @@
 use super::{ReduceStage, Reducer, RunState};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
 use crate::exec::stage::Exchange;
+use crate::memory::MemoryBudget;
 use crate::mpi::wire::{Reader, put_u64, state_bytes_of, states_from};
 
 /// A merge-tree node on its way out: (group, level, index, is_final, states).

@@ -18,7 +18,7 @@ use super::node::{Eval, NodeRef};
 use super::region::{MAX_NDIM, Region};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
+use crate::memory::MemoryBudget;
 use crate::exec::stage::Stage;
 use std::any::Any;
 use std::sync::Arc;

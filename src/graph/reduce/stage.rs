@@ -4,7 +4,7 @@
 use super::ReductionRun;
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
+use crate::memory::MemoryBudget;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;

@@ -5,7 +5,7 @@ use super::layout::{accumulate_box, rows_layout};
 use super::{Reducer, ReductionRun};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::{MemoryBudget, Reservation};
+use crate::memory::{MemoryBudget, Reservation};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, NodeId};

@@ -5,8 +5,8 @@
 use super::WriteStage;
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
 use crate::exec::stage::{Exchange, Stage};
+use crate::memory::MemoryBudget;
 use crate::mpi::wire::{Reader, put_u64};
 use std::ops::Range;
 use std::sync::Arc;

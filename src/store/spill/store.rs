@@ -15,14 +15,14 @@
 //! which runs on whichever thread needs memory (possibly one inside this store's own
 //! `write_chunk`), can `try_lock` the table to pick victims without ever deadlocking.
 //!
-//! [`MemoryError`]: crate::exec::budget::MemoryError
+//! [`MemoryError`]: crate::memory::MemoryError
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::dtype::Element;
-use crate::exec::budget::{
+use crate::memory::{
     MemoryBudget, MemoryConsumer, ReclaimOrder, Reclaimer, ReclaimerRegistration, Reservation,
 };
 use crate::store::{ChunkStore, StoreError, chunk_extent, grid_shape};

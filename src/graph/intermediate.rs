@@ -1,30 +1,19 @@
-//! The store an intermediate array is staged in between two stages of one computation:
-//! a [`SpillableStore`] that holds chunks in memory under the budget and, when the client
-//! spills, writes them to a spill directory of its own when memory runs short. Under MPI,
-//! a zarr store in the job's work directory that every rank sees
+//! The staged-intermediate policy: which store an intermediate array is staged in
+//! between two stages of one computation (a rechunk's middle, a persisted array). In one
+//! process, a [`SpillableStore`] that holds chunks in memory under the budget and, when
+//! the client spills, writes them to a spill directory of its own when memory runs short.
+//! Under MPI, a zarr store in the job's work directory that every rank sees
 //! ([`shared_intermediate_store`]).
 
-use super::ChunkStore;
-use super::spill::{SpillDir, SpillableStore};
-use super::zarr::{Codec, ZarrOptions, ZarrStore};
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::exec::budget::MemoryBudget;
-use crate::exec::report::{IoCounts, IoMeter};
 use crate::exec::spill_settings::SpillSettings;
+use crate::memory::MemoryBudget;
+use crate::store::spill::{SpillDir, SpillableStore};
+use crate::store::zarr::{Codec, ZarrOptions, ZarrStore};
+use crate::store::{ChunkStore, IoMeter};
 use std::path::Path;
 use std::sync::Arc;
-
-impl<T: Element> IoMeter for SpillableStore<T> {
-    fn io_counts(&self) -> IoCounts {
-        let m = self.metrics();
-        IoCounts {
-            spilled_bytes: m.disk_bytes_spilled,
-            reread_bytes: m.bytes_reread,
-            ..IoCounts::default()
-        }
-    }
-}
 
 /// An intermediate store and the meter of its spill traffic.
 pub type Intermediate<T> = (Arc<dyn ChunkStore<T>>, Arc<dyn IoMeter>);
@@ -35,7 +24,7 @@ pub type Intermediate<T> = (Arc<dyn ChunkStore<T>>, Arc<dyn IoMeter>);
 ///
 /// ```
 /// use spillway::exec::spill_settings::SpillSettings;
-/// use spillway::store::intermediate::intermediate_store;
+/// use spillway::graph::intermediate::intermediate_store;
 /// use spillway::MemoryBudget;
 /// let budget = MemoryBudget::new(1000);
 /// let (store, _meter) = intermediate_store::<f64>(&budget, &SpillSettings::default(), &[100], &[50], "x").unwrap();
@@ -82,7 +71,7 @@ pub fn intermediate_store<T: Element>(
 ///
 /// ```
 /// use spillway::store::ChunkStore;
-/// use spillway::store::intermediate::shared_intermediate_store;
+/// use spillway::graph::intermediate::shared_intermediate_store;
 /// let dir = tempfile::tempdir().unwrap();
 /// let (store, _meter) = shared_intermediate_store::<f64>(&dir.path().join("m.zarr"), &[4], &[2]).unwrap();
 /// store.write_chunk(&[1], &[3.0, 4.0]).unwrap();
@@ -108,4 +97,39 @@ pub fn shared_intermediate_store<T: Element>(
     let store = Arc::new(store);
     let meter: Arc<dyn IoMeter> = store.clone();
     Ok((store, meter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_intermediate_spills_only_when_the_settings_allow() {
+        let budget = MemoryBudget::new(100);
+        let dir = tempfile::tempdir().unwrap();
+        let spilling = SpillSettings {
+            dir: Some(dir.path().to_path_buf()),
+            ..SpillSettings::default()
+        };
+        // 2 chunks of 80 bytes under a budget of 100: the second goes to disk.
+        let (store, meter) =
+            intermediate_store::<f64>(&budget, &spilling, &[20], &[10], "x").unwrap();
+        store.write_chunk(&[0], &[1.0; 10]).unwrap();
+        store.write_chunk(&[1], &[2.0; 10]).unwrap();
+        let mut out = [0.0; 10];
+        store.read_chunk(&[0], &mut out).unwrap();
+        store.read_chunk(&[1], &mut out).unwrap();
+        assert_eq!(out, [2.0; 10]);
+        assert!(meter.io_counts().spilled_bytes > 0);
+        drop(store);
+
+        let off = SpillSettings {
+            enabled: false,
+            ..SpillSettings::default()
+        };
+        let (store, meter) = intermediate_store::<f64>(&budget, &off, &[20], &[10], "y").unwrap();
+        store.write_chunk(&[0], &[1.0; 10]).unwrap();
+        assert!(store.write_chunk(&[1], &[2.0; 10]).is_err());
+        assert_eq!(meter.io_counts(), crate::store::IoCounts::default());
+    }
 }
