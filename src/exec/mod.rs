@@ -1,9 +1,11 @@
 //! The executor layer: the client (workers, threads, memory limit), the memory budget,
-//! and the runner of stages of tasks.
+//! the runner of stages of tasks, and the hook through which stages run spread over
+//! processes.
 
 pub mod budget;
 pub(crate) mod collective;
 pub mod dashboard;
+pub mod distributed;
 pub mod error;
 pub mod executor;
 pub mod monitor;
