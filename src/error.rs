@@ -3,8 +3,8 @@
 use crate::array::ArrayError;
 use crate::array::linalg::LinalgError;
 use crate::delayed::DelayedError;
-use crate::exec::distributed::DistributedError;
 use crate::exec::budget::MemoryError;
+use crate::exec::distributed::DistributedError;
 use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
 use crate::store::StoreError;

@@ -65,7 +65,11 @@ fn a_registered_hook_takes_every_computation() {
     let client = Client::builder().build().unwrap();
     assert_eq!(client.threads_per_worker(), 1);
     assert_eq!(client.memory_limit_per_worker(), 300_000_000);
-    assert!(client.to_string().contains("hook: one process plays every rank"));
+    assert!(
+        client
+            .to_string()
+            .contains("hook: one process plays every rank")
+    );
 
     // to_zarr makes its store once (two meetings) and marks it complete on one process
     // (one more)

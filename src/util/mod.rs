@@ -4,6 +4,6 @@
 pub mod machine;
 pub mod positional;
 pub mod size;
-pub mod wire;
 #[cfg(test)]
 pub(crate) mod test_noise;
+pub mod wire;
