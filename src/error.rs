@@ -3,11 +3,13 @@
 use crate::array::ArrayError;
 use crate::array::linalg::LinalgError;
 use crate::delayed::DelayedError;
+use crate::exec::distributed::DistributedError;
+use crate::memory::MemoryError;
 use crate::exec::error::PlanError;
 use crate::exec::runtime::RuntimeError;
-use crate::memory::MemoryError;
 use crate::store::StoreError;
 use crate::util::size::SizeError;
+use crate::util::wire::WireError;
 
 /// Everything that can go wrong in spillway.
 ///
@@ -45,6 +47,10 @@ pub enum Error {
     /// A chunk store could not be read or written.
     #[error(transparent)]
     Store(StoreError),
+    /// A stage spread over processes could not run that way, or received bytes that do
+    /// not decode.
+    #[error(transparent)]
+    Distributed(#[from] DistributedError),
     /// A computation spread over MPI ranks failed (feature `mpi`).
     #[cfg(feature = "mpi")]
     #[error(transparent)]
@@ -92,6 +98,13 @@ impl From<StoreError> for Error {
             StoreError::Memory(m) => Error::Memory(m),
             other => Error::Store(other),
         }
+    }
+}
+
+/// Bytes from another process that do not decode: a distributed stage's error.
+impl From<WireError> for Error {
+    fn from(e: WireError) -> Self {
+        Error::Distributed(e.into())
     }
 }
 

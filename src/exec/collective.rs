@@ -1,64 +1,55 @@
-//! Steps that every process of an MPI job takes together (feature `mpi`), and that are
-//! plain calls in one process: making a store once for all ranks, marking it complete,
-//! naming intermediate stores that every rank can read. See `src/mpi/shared.rs`.
+//! Steps that every process of a distributed job takes together, and that are plain calls
+//! in one process: making a store once for all processes, marking it complete, naming
+//! intermediate stores that every process can read. They go through the registered
+//! [`Distributed`](super::distributed::Distributed) hook (see `spillway::mpi`).
 
+use super::distributed::registered;
 use crate::error::Result;
 use std::path::PathBuf;
 
-/// True when computations spread over MPI ranks (after `spillway::mpi::initialize`):
-/// stores written then are shared through the file system.
+/// True when computations spread over processes (a hook is registered, as after
+/// `spillway::mpi::initialize`): stores written then are shared through the file system.
 pub(crate) fn spread() -> bool {
-    #[cfg(feature = "mpi")]
-    {
-        crate::mpi::spread()
-    }
-    #[cfg(not(feature = "mpi"))]
-    {
-        false
-    }
+    registered().is_some()
 }
 
-/// `make` on one rank, then `join` on the others (each gets the value or the same
+/// `make` on one process, then `join` on the others (each gets the value or the same
 /// error); in one process, `make`. `what` names the step in errors.
+///
+/// Spread over processes, `make` runs on the maker only, the processes meet, then every
+/// other process runs `join` (opens what `make` made) and they meet again.
 pub(crate) fn made_once<S>(
     what: &str,
     make: impl FnOnce() -> Result<S>,
     join: impl FnOnce() -> Result<S>,
 ) -> Result<S> {
-    #[cfg(feature = "mpi")]
-    {
-        crate::mpi::made_once(what, make, join)
-    }
-    #[cfg(not(feature = "mpi"))]
-    {
-        let _ = (what, join);
-        make()
-    }
+    let Some(hook) = registered() else {
+        return make();
+    };
+    let mut made = if hook.is_maker() { Some(make()) } else { None };
+    let step = match &made {
+        Some(Err(e)) => Err(e.clone()),
+        _ => Ok(()),
+    };
+    hook.meet(what, &step)?;
+    let value = made.take().unwrap_or_else(join);
+    let step = value.as_ref().map(|_| ()).map_err(Clone::clone);
+    hook.meet(what, &step)?;
+    value
 }
 
-/// `f` on one rank, its outcome on every rank; in one process, `f`.
+/// `f` on one process, its outcome on every process; in one process, `f`. Called by every
+/// process at the same point of the program.
 pub(crate) fn on_one_rank(what: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-    #[cfg(feature = "mpi")]
-    {
-        crate::mpi::on_one_rank(what, f)
-    }
-    #[cfg(not(feature = "mpi"))]
-    {
-        let _ = what;
-        f()
-    }
+    let Some(hook) = registered() else {
+        return f();
+    };
+    let step = if hook.is_maker() { f() } else { Ok(()) };
+    hook.meet(what, &step)
 }
 
 /// Where the running computation's current stage keeps an intermediate store that every
-/// rank reads (in the MPI job's work directory); `None` in one process.
+/// process reads (in the distributed job's work directory); `None` in one process.
 pub(crate) fn scratch_path(label: &str) -> Option<PathBuf> {
-    #[cfg(feature = "mpi")]
-    {
-        crate::mpi::scratch_path(label)
-    }
-    #[cfg(not(feature = "mpi"))]
-    {
-        let _ = label;
-        None
-    }
+    registered().map(|hook| hook.scratch_path(label))
 }

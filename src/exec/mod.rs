@@ -1,8 +1,10 @@
-//! The executor layer: the client (workers, threads, memory limit) and the runner of
-//! stages of tasks. The memory budget they charge lives below, in [`crate::memory`].
+//! The executor layer: the client (workers, threads, memory limit), the runner of stages
+//! of tasks, and the hook through which stages run spread over processes. The memory
+//! budget they charge lives below, in [`crate::memory`].
 
 pub(crate) mod collective;
 pub mod dashboard;
+pub mod distributed;
 pub mod error;
 pub mod executor;
 pub mod monitor;

@@ -476,20 +476,14 @@ impl ClientBuilder {
         Ok(client)
     }
 
-    /// After [`crate::mpi::initialize`], fills unset values with the rank's settings.
-    #[cfg(feature = "mpi")]
+    /// After a distributed hook was registered (`spillway::mpi::initialize`), fills unset
+    /// values with the rank's settings.
     fn with_rank_defaults(mut self) -> Self {
-        if let Some((nthreads, limit)) = crate::mpi::rank_settings() {
+        if let Some((nthreads, limit)) = super::distributed::client_defaults() {
             self.n_workers.get_or_insert(1);
             self.threads_per_worker.get_or_insert(nthreads);
             self.memory_limit.get_or_insert(limit);
         }
-        self
-    }
-
-    /// Without MPI there are no rank settings.
-    #[cfg(not(feature = "mpi"))]
-    fn with_rank_defaults(self) -> Self {
         self
     }
 
@@ -638,8 +632,7 @@ impl Client {
 
     /// Settings for one worker with all cores and half the machine's memory.
     fn machine_builder() -> ClientBuilder {
-        #[cfg(feature = "mpi")]
-        if let Some((nthreads, limit)) = crate::mpi::rank_settings() {
+        if let Some((nthreads, limit)) = super::distributed::client_defaults() {
             return Client::builder()
                 .n_workers(1)
                 .threads_per_worker(nthreads)
@@ -1077,8 +1070,7 @@ impl fmt::Display for Client {
             "  memory limit per worker: {limit}, total memory: {}",
             format_bytes(self.total_memory())
         )?;
-        #[cfg(feature = "mpi")]
-        crate::mpi::write_summary(f)?;
+        super::distributed::write_summary(f)?;
         match self.dashboard_url() {
             Some(url) => write!(f, "  dashboard: {url}"),
             None => write!(f, "  dashboard: none"),

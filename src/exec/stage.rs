@@ -39,18 +39,17 @@ pub trait Stage: Send + Sync {
     /// Called once after every task succeeded.
     fn finish(&self) -> Result<()>;
     /// How the results of this stage's tasks move between processes, for stages that
-    /// can run spread over MPI ranks; `None` (the default) runs the stage whole on
-    /// every rank.
-    #[cfg(feature = "mpi")]
+    /// can run spread over processes (see [`distributed`](super::distributed)); `None`
+    /// (the default) runs the stage whole on every process.
     fn exchange(&self) -> Option<&dyn Exchange> {
         None
     }
 }
 
-/// Moves what a stage's tasks produced between processes (feature `mpi`): each rank runs
-/// a range of the tasks, exports what they produced, and imports every rank's export,
-/// in rank order, before [`Stage::finish`].
-#[cfg(feature = "mpi")]
+/// Moves what a stage's tasks produced between processes (used by a registered
+/// [`Distributed`](super::distributed::Distributed) hook, such as the `mpi` feature's):
+/// each process runs a range of the tasks, exports what they produced, and imports every
+/// process's export, in process order, before [`Stage::finish`].
 pub trait Exchange {
     /// Replaces [`Stage::prepare`] when tasks run spread over ranks: reserves what the
     /// stage holds here, including what other ranks' exports add.

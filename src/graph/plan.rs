@@ -12,11 +12,9 @@ use crate::error::Result;
 use crate::exec::executor::run_stages_completing;
 use crate::exec::report::RunReport;
 use crate::exec::runtime::Client;
-use crate::exec::stage::{Stage, StageWorker};
-use crate::memory::{MemoryBudget, Reservation};
+use crate::exec::stage::Stage;
 use crate::store::{IoCounts, IoMeter};
-use crate::util::size::format_bytes;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 

@@ -78,12 +78,4 @@ pub enum MpiError {
         /// Where it went wrong.
         detail: String,
     },
-    /// A stage kind that is not yet spread over ranks was asked to be.
-    #[error(
-        "{op} cannot be spread over MPI ranks yet; compute it in a program without mpi::initialize"
-    )]
-    Unsupported {
-        /// The op.
-        op: String,
-    },
 }

@@ -20,6 +20,7 @@ use crate::exec::report::RunReport;
 use crate::exec::runtime::{Client, RuntimeError};
 use crate::exec::stage::{Stage, StageWorker};
 use crate::memory::MemoryBudget;
+use crate::util::wire::{Reader, put_u64};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use std::ops::Range;
@@ -34,17 +35,9 @@ const TAG_ALL_BODY: i32 = 7004;
 /// Bytes per MPI message (counts are 32-bit).
 const PIECE: usize = 1 << 30;
 
-/// Runs `stages` spread over the job's ranks when [`initialize`](super::initialize) was
-/// called, else `None` (the caller runs them in this process).
-pub(crate) fn run_distributed(
-    stages: &[Box<dyn Stage>],
-    client: &Client,
-) -> Option<Result<RunReport>> {
-    let world = World::get()?;
-    Some(run(world, stages, client))
-}
-
-fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
+/// Runs `stages` spread over the job's ranks (the hook's
+/// [`run_stages`](crate::exec::distributed::Distributed::run_stages)).
+pub(super) fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunReport> {
     let started = Instant::now();
     // agreement: every rank's validation outcome and plan fingerprint
     let local = if client.is_closed() {
@@ -203,7 +196,7 @@ pub(super) fn exchange(
         let mut out = Vec::new();
         for share in shares {
             let share = share.expect("every share arrived");
-            crate::mpi::wire::put_u64(&mut out, share.len() as u64);
+            put_u64(&mut out, share.len() as u64);
             out.extend_from_slice(&share);
         }
         out
@@ -217,7 +210,7 @@ pub(super) fn exchange(
     };
     let combined = broadcast(&comm, combined, world.rank == 0);
     drop(_guard);
-    let mut reader = crate::mpi::wire::Reader::new(&combined, "the ranks' shares");
+    let mut reader = Reader::new(&combined, "the ranks' shares");
     let mut shares = Vec::with_capacity(size);
     for rank in 0..size {
         let len = reader.usize()?;
@@ -241,7 +234,7 @@ pub(super) fn exchange(
                 }
                 .into());
             }
-            None => return Err(reader.corrupt()),
+            None => return Err(reader.corrupt().into()),
         }
     }
     Ok(shares)

@@ -30,15 +30,16 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! `initialize` registers the job as the executor's distributed hook
+//! (`spillway::exec::distributed`): from then on each `compute()` runs through it.
+
 mod error;
 mod exec;
+mod hook;
 mod shared;
 mod tasklog;
-pub(crate) mod wire;
 mod world;
 
 pub use error::MpiError;
-pub(crate) use exec::run_distributed;
-pub(crate) use shared::{made_once, on_one_rank, scratch_path, spread};
 pub use world::{Mpi, Options, RankInfo, Role, initialize, initialize_with};
-pub(crate) use world::{rank_settings, write_summary};

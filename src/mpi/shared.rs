@@ -1,5 +1,7 @@
-//! What the ranks share through the file system: stores made once and joined by every
-//! rank, intermediate stores under the job's work directory, and their removal.
+//! What the ranks share through the file system: the rank that makes stores made once and
+//! the meeting of every rank's outcome of a step (with which `exec::collective` makes a
+//! store once and every rank joins it), intermediate stores under the job's work
+//! directory, and their removal.
 //!
 //! Bulk data does not travel over MPI: a rank writes its share of a store's chunks into a
 //! zarr store in the work directory (Lustre or GPFS on a cluster), the ranks meet (every
@@ -14,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 /// The rank that makes what is made once: the client (its errors are the program's).
-fn maker(world: &World) -> usize {
+pub(super) fn maker(world: &World) -> usize {
     world
         .ranks
         .iter()
@@ -24,7 +26,7 @@ fn maker(world: &World) -> usize {
 
 /// Every rank's outcome of one step, met: `Ok` when all succeeded, else this rank's own
 /// error or, on the others, the first failed rank's (as [`MpiError::OnRank`]).
-fn meet(world: &World, what: &str, mine: &Result<()>) -> Result<()> {
+pub(super) fn meet(world: &World, what: &str, mine: &Result<()>) -> Result<()> {
     let outcome = mine.clone().map(|()| Vec::new());
     match exchange(world, what, 0, encode(outcome, "")) {
         Ok(_) => Ok(()),
@@ -49,49 +51,10 @@ fn meet(world: &World, what: &str, mine: &Result<()>) -> Result<()> {
     }
 }
 
-/// Under MPI, `make` runs on the client rank only, the ranks meet, then every other rank
-/// runs `join` (opens what `make` made) and they meet again: every rank gets its value
-/// or the same failure. Without MPI, `make`.
-pub(crate) fn made_once<S>(
-    what: &str,
-    make: impl FnOnce() -> Result<S>,
-    join: impl FnOnce() -> Result<S>,
-) -> Result<S> {
-    let Some(world) = World::get() else {
-        return make();
-    };
-    let mine = maker(world) == world.rank;
-    let mut made = if mine { Some(make()) } else { None };
-    let step = match &made {
-        Some(Err(e)) => Err(e.clone()),
-        _ => Ok(()),
-    };
-    meet(world, what, &step)?;
-    let value = made.take().unwrap_or_else(join);
-    let step = value.as_ref().map(|_| ()).map_err(Clone::clone);
-    meet(world, what, &step)?;
-    value
-}
-
-/// Under MPI, `f` runs on the client rank only and every rank returns its outcome;
-/// without MPI, `f`. Called by every rank at the same point of the program.
-pub(crate) fn on_one_rank(what: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-    let Some(world) = World::get() else {
-        return f();
-    };
-    let step = if maker(world) == world.rank {
-        f()
-    } else {
-        Ok(())
-    };
-    meet(world, what, &step)
-}
-
 /// The path of a new intermediate store of the running computation's current stage,
 /// named alike on every rank (`run-<r>-stage-<s>-<label>.zarr` in the job's directory),
-/// and removed when the computation ends; `None` without MPI.
-pub(crate) fn scratch_path(label: &str) -> Option<PathBuf> {
-    let world = World::get()?;
+/// and removed when the computation ends.
+pub(super) fn scratch_path(world: &World, label: &str) -> PathBuf {
     let (run, stage) = *world.position.lock().unwrap_or_else(|e| e.into_inner());
     let label: String = label
         .chars()
@@ -106,12 +69,7 @@ pub(crate) fn scratch_path(label: &str) -> Option<PathBuf> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(path.clone());
-    Some(path)
-}
-
-/// True when computations spread over MPI ranks (after `initialize`).
-pub(crate) fn spread() -> bool {
-    World::get().is_some()
+    path
 }
 
 /// Starts a computation: the next run number, stage 0.

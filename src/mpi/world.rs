@@ -423,13 +423,18 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
         }
         .into());
     }
-    super::tasklog::start(WORLD.get().expect("set above"), is_client);
+    let world = WORLD.get().expect("set above");
+    if crate::exec::distributed::register(Box::new(super::hook::Hook(world))).is_err() {
+        return Err(MpiError::Init {
+            reason: "another distributed-execution hook is registered in this process".into(),
+        }
+        .into());
+    }
+    super::tasklog::start(world, is_client);
     if !is_client {
         silence_stdout();
     }
-    Ok(Mpi {
-        world: WORLD.get().expect("set above"),
-    })
+    Ok(Mpi { world })
 }
 
 /// An id for this job, as rank 0 makes it: its process id and the clock's nanoseconds.
@@ -467,19 +472,13 @@ extern "C" fn finalize_at_exit() {
     drop(universe);
 }
 
-/// The rank's (threads, memory limit) after [`initialize`]: the defaults of clients built
-/// afterwards.
-pub(crate) fn rank_settings() -> Option<(usize, MemoryLimit)> {
-    WORLD
-        .get()
-        .map(|w| (w.options.nthreads, w.options.memory_limit.clone()))
+/// The rank's (threads, memory limit): the defaults of clients built after [`initialize`].
+pub(super) fn rank_settings(world: &World) -> (usize, MemoryLimit) {
+    (world.options.nthreads, world.options.memory_limit.clone())
 }
 
 /// The job's lines of a client summary: its ranks, hosts, threads and memory.
-pub(crate) fn write_summary(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let Some(world) = WORLD.get() else {
-        return Ok(());
-    };
+pub(super) fn write_summary(world: &World, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let threads: usize = world.workers.iter().map(|&r| world.ranks[r].threads).sum();
     let memory: u64 = world
         .workers

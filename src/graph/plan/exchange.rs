@@ -6,7 +6,7 @@ use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::memory::MemoryBudget;
-use crate::mpi::wire::{bytes_of, values_from};
+use crate::util::wire::{WireError, bytes_of, values_from};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ impl<T: Element> Exchange for Arc<MaterializeStage<T>> {
             }
         }
         if short || offset != bytes.len() {
-            return Err(crate::mpi::MpiError::Corrupt {
+            return Err(WireError::Corrupt {
                 what: format!("{} output chunks", self.root.meta().label),
                 detail: format!(
                     "{} bytes received for the chunks of the tasks, which hold {}",

@@ -11,7 +11,7 @@ use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::stage::Exchange;
 use crate::memory::MemoryBudget;
-use crate::mpi::wire::{Reader, put_u64, state_bytes_of, states_from};
+use crate::util::wire::{Reader, WireError, put_u64, state_bytes_of, states_from};
 
 /// A merge-tree node on its way out: (group, level, index, is_final, states).
 type Node<A> = (usize, u32, usize, bool, Vec<A>);
@@ -112,7 +112,7 @@ pub(super) fn import<T: Element, R: Reducer<T>>(
             width = width.div_ceil(2);
         }
         if index >= width {
-            return Err(reader.corrupt());
+            return Err(reader.corrupt().into());
         }
         run.merge_up_from(group, level, index, width, accs)?;
     }
@@ -139,7 +139,7 @@ impl<T: Element> Exchange for ReduceStage<T> {
             offset += run.import_partials(&bytes[offset..], self.splits)?;
         }
         if offset != bytes.len() {
-            return Err(crate::mpi::MpiError::Corrupt {
+            return Err(WireError::Corrupt {
                 what: "reduction partials".into(),
                 detail: format!("{} bytes left over", bytes.len() - offset),
             }

@@ -159,7 +159,7 @@ pub trait ReductionRun<T: Element>: Send + Sync {
         _workers: usize,
         _splits: usize,
     ) -> Result<()> {
-        Err(crate::mpi::MpiError::Unsupported {
+        Err(crate::exec::distributed::DistributedError::Unsupported {
             op: "this reduction".into(),
         }
         .into())
@@ -172,7 +172,7 @@ pub trait ReductionRun<T: Element>: Send + Sync {
     /// process running the same program; returns the bytes read.
     #[cfg(feature = "mpi")]
     fn import_partials(&self, _bytes: &[u8], _splits: usize) -> Result<usize> {
-        Err(crate::mpi::MpiError::Unsupported {
+        Err(crate::exec::distributed::DistributedError::Unsupported {
             op: "this reduction".into(),
         }
         .into())

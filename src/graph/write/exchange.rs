@@ -7,7 +7,7 @@ use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::memory::MemoryBudget;
-use crate::mpi::wire::{Reader, put_u64};
+use crate::util::wire::{Reader, put_u64};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

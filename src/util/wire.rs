@@ -1,10 +1,36 @@
-//! Bytes on the wire between ranks: little helpers to write and read what stages export.
+//! Bytes on the wire between processes: little helpers to write and read what stages
+//! export when they run spread over processes (see `exec::distributed`), and the error
+//! for bytes that do not decode.
 //!
-//! Every rank runs the same binary on the same kind of machine, so plain values travel
+//! Every process runs the same binary on the same kind of machine, so plain values travel
 //! as their in-memory bytes: element values through bytemuck's casts, reduction states
 //! (any `Copy` type a reducer picks) through [`state_bytes_of`] and [`states_from`].
 
-use super::MpiError;
+// The encoders serve graph's stage exchanges, which are compiled with the `mpi` feature.
+#![cfg_attr(not(feature = "mpi"), allow(dead_code))]
+
+/// Bytes received from another process that do not decode: the processes are not running
+/// the same program with the same arrays.
+///
+/// ```
+/// use spillway::util::wire::WireError;
+/// let err = WireError::Corrupt { what: "reduction partials".into(), detail: "3 bytes left over".into() };
+/// assert!(err.to_string().starts_with("received reduction partials that do not match"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The bytes are malformed or do not fit what this process expects.
+    #[error(
+        "received {what} that do not match this rank's plan ({detail}); every rank must run the same program and build the same arrays up to each compute()"
+    )]
+    Corrupt {
+        /// What was being decoded.
+        what: String,
+        /// Where it went wrong.
+        detail: String,
+    },
+}
 
 /// Appends `value` to `out`.
 pub(crate) fn put_u64(out: &mut Vec<u8>, value: u64) {
@@ -60,7 +86,7 @@ pub(crate) fn states_from<T: Copy>(bytes: &[u8], fill: T) -> Vec<T> {
     values
 }
 
-/// Reads what [`put_u64`] and byte runs wrote, failing with [`MpiError::Corrupt`].
+/// Reads what [`put_u64`] and byte runs wrote, failing with [`WireError::Corrupt`].
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -78,16 +104,15 @@ impl<'a> Reader<'a> {
     }
 
     /// The error for malformed input.
-    pub(crate) fn corrupt(&self) -> crate::error::Error {
-        MpiError::Corrupt {
+    pub(crate) fn corrupt(&self) -> WireError {
+        WireError::Corrupt {
             what: self.what.to_string(),
             detail: format!("malformed at byte {} of {}", self.pos, self.bytes.len()),
         }
-        .into()
     }
 
     /// The next `n` bytes.
-    pub(crate) fn take(&mut self, n: usize) -> crate::error::Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
         match end {
             Some(end) => {
@@ -100,13 +125,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `u64`.
-    pub(crate) fn u64(&mut self) -> crate::error::Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64, WireError> {
         let raw = self.take(8)?;
         Ok(u64::from_le_bytes(raw.try_into().expect("8 bytes")))
     }
 
     /// The next `u64`, as a `usize`.
-    pub(crate) fn usize(&mut self) -> crate::error::Result<usize> {
+    pub(crate) fn usize(&mut self) -> Result<usize, WireError> {
         let v = self.u64()?;
         usize::try_from(v).map_err(|_| self.corrupt())
     }
