@@ -9,7 +9,7 @@
 //! The serial version materialises the whole array, as NumPy does: it needs the array's
 //! size in memory. The twin streams it in tiles under a 1 GB budget.
 
-use spillway::exec::trace::TraceRecorder;
+use spillway::observe::trace::TraceRecorder;
 use spillway::{Client, random};
 use std::sync::Arc;
 use std::time::Instant;

@@ -15,8 +15,8 @@
 //! The last line is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`.
 
 use spillway::array::chunks::python_tuple;
-use spillway::exec::progress::{self, Progress};
-use spillway::exec::trace::TraceRecorder;
+use spillway::observe::progress::{self, Progress};
+use spillway::observe::trace::TraceRecorder;
 use spillway::random;
 use spillway::util::size::parse_bytes;
 use spillway::{Client, Result};

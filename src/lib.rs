@@ -51,6 +51,7 @@ pub mod graph;
 pub mod kernels;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+pub mod observe;
 pub mod store;
 pub mod util;
 
@@ -72,7 +73,7 @@ pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
 pub use exec::budget::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
-pub use exec::dashboard::Dashboard;
 pub use exec::error::PlanError;
 pub use exec::report::RunReport;
-pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
+pub use exec::client::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
+pub use observe::dashboard::Dashboard;

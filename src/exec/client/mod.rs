@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::exec::budget::MemoryBudget;
-use crate::exec::dashboard::Dashboard;
+use crate::observe::dashboard::Dashboard;
 use crate::exec::monitor::Monitor;
 use crate::util::machine::{available_cores, total_memory_bytes};
 use crate::util::size::{SizeError, format_bytes, format_bytes_decimal, parse_bytes};

@@ -2,7 +2,7 @@
 //!
 //! A [`Dashboard`] is a [`Monitor`] registered on a [`Client`] plus a small HTTP server
 //! ([`tiny_http`]) on its own thread. Turn it on with
-//! [`ClientBuilder::dashboard`](super::runtime::ClientBuilder::dashboard) and open
+//! [`ClientBuilder::dashboard`](crate::exec::client::ClientBuilder::dashboard) and open
 //! [`Client::dashboard_url`] in a browser:
 //!
 //! ```
@@ -103,10 +103,10 @@
 //! client at the same time, a record is counted for the most recently started running
 //! computation whose stage has the record's label.
 
-use super::budget::MemoryBudget;
-use super::monitor::{Monitor, StageInfo, TaskRecord};
-use super::report::RunReport;
-use super::runtime::{Client, RuntimeError, WeakClient};
+use crate::exec::budget::MemoryBudget;
+use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
+use crate::exec::report::RunReport;
+use crate::exec::client::{Client, RuntimeError, WeakClient};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::fmt;
@@ -120,7 +120,7 @@ use std::time::{Duration, Instant};
 /// Computations kept (the oldest finished ones are dropped first).
 ///
 /// ```
-/// assert_eq!(spillway::exec::dashboard::MAX_COMPUTATIONS, 12);
+/// assert_eq!(spillway::observe::dashboard::MAX_COMPUTATIONS, 12);
 /// ```
 pub const MAX_COMPUTATIONS: usize = 12;
 /// Task records kept for the task stream (the oldest are dropped first); the JSON's
@@ -128,8 +128,8 @@ pub const MAX_COMPUTATIONS: usize = 12;
 ///
 /// ```
 /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-/// # let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
-/// use spillway::exec::dashboard::MAX_TASK_RECORDS;
+/// # let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+/// use spillway::observe::dashboard::MAX_TASK_RECORDS;
 /// assert_eq!(d.status_json()["tasks"]["cap"], MAX_TASK_RECORDS);
 /// # d.stop(); client.close();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -139,7 +139,7 @@ pub const MAX_TASK_RECORDS: usize = 1000;
 /// every 50 ms (one to two minutes of history).
 ///
 /// ```
-/// assert!(spillway::exec::dashboard::MAX_MEMORY_SAMPLES >= 480);
+/// assert!(spillway::observe::dashboard::MAX_MEMORY_SAMPLES >= 480);
 /// ```
 pub const MAX_MEMORY_SAMPLES: usize = 1200;
 /// How often the server thread samples the budget.
@@ -592,14 +592,14 @@ impl Monitor for Shared {
 /// its own thread. See the [module docs](self) for the routes and the JSON schema.
 ///
 /// Most code turns it on with
-/// [`ClientBuilder::dashboard`](super::runtime::ClientBuilder::dashboard), which also puts
+/// [`ClientBuilder::dashboard`](crate::exec::client::ClientBuilder::dashboard), which also puts
 /// the URL in the client's `Display` and stops the server on [`Client::close`]. A dashboard
 /// started by hand with [`Dashboard::start`] runs until [`Dashboard::stop`] or until it is
 /// dropped.
 ///
 /// ```
 /// use spillway::Client;
-/// use spillway::exec::dashboard::Dashboard;
+/// use spillway::observe::dashboard::Dashboard;
 ///
 /// let client = Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build()?;
 /// let dashboard = Dashboard::start(&client, "127.0.0.1:0")?;
@@ -642,7 +642,7 @@ impl Dashboard {
     ///
     /// ```
     /// use spillway::{Client, RuntimeError};
-    /// use spillway::exec::dashboard::Dashboard;
+    /// use spillway::observe::dashboard::Dashboard;
     ///
     /// let client = Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build()?;
     /// let first = Dashboard::start(&client, "127.0.0.1:0")?;
@@ -726,7 +726,7 @@ impl Dashboard {
     ///
     /// ```
     /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-    /// let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+    /// let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
     /// assert_ne!(d.address().port(), 0);
     /// # d.stop(); client.close();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -739,7 +739,7 @@ impl Dashboard {
     ///
     /// ```
     /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-    /// let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+    /// let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
     /// assert_eq!(d.url(), format!("http://127.0.0.1:{}/status", d.address().port()));
     /// # d.stop(); client.close();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -752,7 +752,7 @@ impl Dashboard {
     ///
     /// ```
     /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-    /// let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+    /// let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
     /// let status = d.status_json();
     /// assert_eq!(status["memory"]["limit"], client.total_memory());
     /// assert_eq!(status["spill"]["spilled_bytes"], 0);
@@ -767,7 +767,7 @@ impl Dashboard {
     ///
     /// ```
     /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-    /// let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+    /// let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
     /// assert!(d.is_running());
     /// d.stop();
     /// assert!(!d.is_running());
@@ -787,7 +787,7 @@ impl Dashboard {
     ///
     /// ```
     /// # let client = spillway::Client::builder().n_workers(1).memory_limit("64MB").build()?;
-    /// let d = spillway::exec::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
+    /// let d = spillway::observe::dashboard::Dashboard::start(&client, "127.0.0.1:0")?;
     /// let address = d.address();
     /// d.stop();
     /// d.stop();
@@ -928,7 +928,7 @@ fn send(request: tiny_http::Request, response: tiny_http::Response<std::io::Curs
 
 #[cfg(test)]
 mod tests {
-    use super::super::budget::Reservation;
+    use crate::exec::budget::Reservation;
     use super::*;
 
     fn shared() -> Shared {
@@ -997,7 +997,7 @@ mod tests {
         for _ in 0..MAX_COMPUTATIONS + 3 {
             s.computation_started(&stages, Instant::now());
             s.computation_finished(Some(&RunReport {
-                stages: vec![super::super::report::StageReport {
+                stages: vec![crate::exec::report::StageReport {
                     label: "map".into(),
                     tasks: 0,
                     seconds: 0.0,

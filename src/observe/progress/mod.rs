@@ -13,7 +13,7 @@
 //! The easiest switch is [`ProgressExt::show_progress`] on a client:
 //!
 //! ```
-//! use spillway::exec::progress::ProgressExt;
+//! use spillway::observe::progress::ProgressExt;
 //!
 //! let client = spillway::Client::builder().n_workers(1).threads_per_worker(2).memory_limit("64MB").build().unwrap();
 //! client.show_progress(true); // the default rule: a terminal, and more than a second
@@ -27,9 +27,9 @@
 //! Stage information carries no byte count of the work a stage does, so the bar counts
 //! tasks.
 
-use super::monitor::{Monitor, StageInfo, TaskRecord};
-use super::report::RunReport;
-use super::runtime::Client;
+use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
+use crate::exec::report::RunReport;
+use crate::exec::client::Client;
 use crate::util::size::format_bytes;
 use indicatif::{ProgressDrawTarget, ProgressStyle, TermLike};
 use std::fmt;
@@ -48,7 +48,7 @@ const REFRESH: Duration = Duration::from_millis(200);
 /// When a [`ProgressBar`] draws.
 ///
 /// ```
-/// use spillway::exec::progress::{Progress, ProgressMode};
+/// use spillway::observe::progress::{Progress, ProgressMode};
 /// assert_eq!(Progress::default().mode(), ProgressMode::Auto);
 /// assert_eq!(Progress::never().mode(), ProgressMode::Never);
 /// ```
@@ -69,7 +69,7 @@ type TermFactory = Arc<dyn Fn() -> Box<dyn TermLike> + Send + Sync>;
 /// Settings of a [`ProgressBar`]: when it draws and where.
 ///
 /// ```
-/// use spillway::exec::progress::{Progress, ProgressBar};
+/// use spillway::observe::progress::{Progress, ProgressBar};
 /// use std::time::Duration;
 ///
 /// let bar = ProgressBar::new(Progress::auto().delay(Duration::from_secs(2)));
@@ -103,7 +103,7 @@ impl Progress {
     /// run for more than a second.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressMode};
     /// assert_eq!(Progress::auto().mode(), ProgressMode::Auto);
     /// assert_eq!(Progress::auto().delay_time(), std::time::Duration::from_secs(1));
     /// ```
@@ -118,7 +118,7 @@ impl Progress {
     /// Draw from the start of every computation, whether stderr is a terminal or not.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressMode};
     /// assert_eq!(Progress::always().mode(), ProgressMode::Always);
     /// ```
     pub fn always() -> Self {
@@ -131,7 +131,7 @@ impl Progress {
     /// Never draw (the monitor still counts tasks).
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressMode};
     /// assert_eq!(Progress::never().mode(), ProgressMode::Never);
     /// ```
     pub fn never() -> Self {
@@ -144,7 +144,7 @@ impl Progress {
     /// [`Progress::always`] for `true`, [`Progress::never`] for `false`.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressMode};
     /// assert_eq!(Progress::from_flag(false).mode(), ProgressMode::Never);
     /// ```
     pub fn from_flag(show: bool) -> Self {
@@ -159,7 +159,7 @@ impl Progress {
     /// second). Ignored by the other modes.
     ///
     /// ```
-    /// use spillway::exec::progress::Progress;
+    /// use spillway::observe::progress::Progress;
     /// use std::time::Duration;
     /// let p = Progress::auto().delay(Duration::from_millis(500));
     /// assert_eq!(p.delay_time(), Duration::from_millis(500));
@@ -175,7 +175,7 @@ impl Progress {
     /// ([`TextTerm`]) or to put the bar in a log.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressBar, TextTerm};
+    /// use spillway::observe::progress::{Progress, ProgressBar, TextTerm};
     ///
     /// let text = TextTerm::new(80);
     /// let bar = std::sync::Arc::new(ProgressBar::new(Progress::always().draw_to(text.clone())));
@@ -196,7 +196,7 @@ impl Progress {
     /// The mode.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressMode};
     /// assert_eq!(Progress::always().mode(), ProgressMode::Always);
     /// ```
     pub fn mode(&self) -> ProgressMode {
@@ -206,7 +206,7 @@ impl Progress {
     /// The delay of [`ProgressMode::Auto`].
     ///
     /// ```
-    /// use spillway::exec::progress::Progress;
+    /// use spillway::observe::progress::Progress;
     /// assert_eq!(Progress::auto().delay_time().as_secs(), 1);
     /// ```
     pub fn delay_time(&self) -> Duration {
@@ -251,7 +251,7 @@ enum Sink {
 /// Tasks done in one stage of the latest computation.
 ///
 /// ```
-/// use spillway::exec::progress::StageProgress;
+/// use spillway::observe::progress::StageProgress;
 /// let s = StageProgress { label: "sum".into(), done: 3, total: 4 };
 /// assert_eq!(s.to_string(), "sum 3/4 tasks");
 /// ```
@@ -432,7 +432,7 @@ impl Run {
 /// A [`Monitor`] that draws a progress bar on stderr (see the [module docs](self)).
 ///
 /// ```
-/// use spillway::exec::progress::{Progress, ProgressBar};
+/// use spillway::observe::progress::{Progress, ProgressBar};
 /// use std::sync::Arc;
 ///
 /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(2).memory_limit("64MB").build().unwrap();
@@ -469,7 +469,7 @@ impl ProgressBar {
     /// [`install`].
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressBar, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressBar, ProgressMode};
     /// let bar = ProgressBar::new(Progress::never());
     /// assert_eq!(bar.progress().mode(), ProgressMode::Never);
     /// assert!(bar.stages().is_empty());
@@ -485,7 +485,7 @@ impl ProgressBar {
     /// The settings.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressBar, ProgressMode};
+    /// use spillway::observe::progress::{Progress, ProgressBar, ProgressMode};
     /// assert_eq!(ProgressBar::default().progress().mode(), ProgressMode::Auto);
     /// ```
     pub fn progress(&self) -> &Progress {
@@ -502,7 +502,7 @@ impl ProgressBar {
     /// Tasks done per stage of the latest (or running) computation; empty before any.
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressBar};
+    /// use spillway::observe::progress::{Progress, ProgressBar};
     /// use std::sync::Arc;
     /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
     /// let bar = Arc::new(ProgressBar::new(Progress::never()));
@@ -531,7 +531,7 @@ impl ProgressBar {
     /// Whether a bar was drawn during the latest computation.
     ///
     /// ```
-    /// use spillway::exec::progress::ProgressBar;
+    /// use spillway::observe::progress::ProgressBar;
     /// assert!(!ProgressBar::default().has_drawn());
     /// ```
     pub fn has_drawn(&self) -> bool {
@@ -613,7 +613,7 @@ impl Monitor for ProgressBar {
 /// before; returns it (to read its counts).
 ///
 /// ```
-/// use spillway::exec::progress::{install, uninstall, Progress};
+/// use spillway::observe::progress::{install, uninstall, Progress};
 /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
 /// let bar = install(&client, Progress::never());
 /// install(&client, Progress::never());
@@ -639,7 +639,7 @@ pub fn install(client: &Client, progress: Progress) -> Arc<ProgressBar> {
 /// Removes the bars [`install`] put on `client`; true when there was one.
 ///
 /// ```
-/// use spillway::exec::progress::uninstall;
+/// use spillway::observe::progress::uninstall;
 /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
 /// assert!(!uninstall(&client));
 /// client.close();
@@ -671,7 +671,7 @@ static INSTALLED: Mutex<Vec<Weak<ProgressBar>>> = Mutex::new(Vec::new());
 /// `client.show_progress(bool)`: the progress bar as a switch on the client.
 ///
 /// ```
-/// use spillway::exec::progress::ProgressExt;
+/// use spillway::observe::progress::ProgressExt;
 /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
 /// client.show_progress(true);
 /// assert_eq!(client.monitors().len(), 1);
@@ -686,7 +686,7 @@ pub trait ProgressExt {
     /// Installs a bar with these settings (see [`install`]).
     ///
     /// ```
-    /// use spillway::exec::progress::{Progress, ProgressExt};
+    /// use spillway::observe::progress::{Progress, ProgressExt};
     /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
     /// let bar = client.progress(Progress::never());
     /// spillway::ones::<f64>(10, 5).sum().compute_on(&client).unwrap();
@@ -714,7 +714,7 @@ impl ProgressExt for Client {
 /// Clones share the text.
 ///
 /// ```
-/// use spillway::exec::progress::TextTerm;
+/// use spillway::observe::progress::TextTerm;
 /// use indicatif::TermLike;
 /// let term = TextTerm::new(40);
 /// term.clone().write_line("hello").unwrap();
@@ -731,7 +731,7 @@ impl TextTerm {
     ///
     /// ```
     /// use indicatif::TermLike;
-    /// assert_eq!(spillway::exec::progress::TextTerm::new(80).width(), 80);
+    /// assert_eq!(spillway::observe::progress::TextTerm::new(80).width(), 80);
     /// ```
     pub fn new(width: u16) -> Self {
         TextTerm {
@@ -743,7 +743,7 @@ impl TextTerm {
     /// Everything written so far (cursor moves and clears are not recorded).
     ///
     /// ```
-    /// assert_eq!(spillway::exec::progress::TextTerm::new(80).contents(), "");
+    /// assert_eq!(spillway::observe::progress::TextTerm::new(80).contents(), "");
     /// ```
     pub fn contents(&self) -> String {
         self.text
