@@ -10,7 +10,7 @@
 //! It prints the client (with the dashboard URL) and then one line per round; open the URL
 //! in a browser while it runs. `--port 0` lets the OS pick a free port.
 
-use spillway::{Client, random};
+use spillway::{Client, DashboardExt, random};
 use std::time::{Duration, Instant};
 
 struct Args {

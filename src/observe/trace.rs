@@ -41,9 +41,9 @@
 //! computation id from the executor: two computations running *at the same time* on one
 //! client are attributed to the one that started last.
 
+use crate::error::{Error, Result};
 use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
 use crate::exec::report::RunReport;
-use crate::error::{Error, Result};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
