@@ -145,6 +145,16 @@ fn status_json_describes_the_computation() {
 #[test]
 fn the_spill_panel_counts_what_spilled() {
     let _g = serial();
+    // A 16 MB input in row chunks, written under a roomy budget.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    let roomy = Client::builder().memory_limit("256MB").build().unwrap();
+    spillway::random::default_rng(3)
+        .random((4000, 500), (100, 500))
+        .to_zarr(&path)
+        .unwrap();
+    roomy.close();
+
     let client = Client::builder()
         .n_workers(1)
         .threads_per_worker(2)
@@ -153,9 +163,8 @@ fn the_spill_panel_counts_what_spilled() {
         .build()
         .unwrap();
     let address = address_of(&client.dashboard_url().unwrap());
-    // Rows to columns: the 16 MB rechunked intermediate cannot stay in a 4 MB budget.
-    let x = spillway::random::default_rng(3).random((4000, 500), (100, 500));
-    let (_, report) = x
+    // Rows to columns: the rechunked intermediate cannot stay in a 4 MB budget.
+    let (_, report) = spillway::from_zarr::<f64>(&path)
         .rechunk((4000, 25))
         .sum_axis(0)
         .compute_with_report()
