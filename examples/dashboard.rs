@@ -14,7 +14,7 @@
 mod cli;
 
 use clap::Parser;
-use spillway::{Client, random};
+use spillway::{Client, DashboardExt, random};
 use std::time::{Duration, Instant};
 
 /// A client with a live dashboard, kept busy with the lesson's pi and two other

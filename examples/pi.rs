@@ -13,7 +13,7 @@
 mod cli;
 
 use clap::Parser;
-use spillway::exec::trace::TraceRecorder;
+use spillway::observe::trace::TraceRecorder;
 use spillway::{Client, random};
 use std::sync::Arc;
 use std::time::Instant;

@@ -19,8 +19,8 @@ mod cli;
 
 use clap::Parser;
 use spillway::array::chunks::python_tuple;
-use spillway::exec::progress::{self, Progress};
-use spillway::exec::trace::TraceRecorder;
+use spillway::observe::progress::{self, Progress};
+use spillway::observe::trace::TraceRecorder;
 use spillway::random;
 use spillway::{Client, Result};
 use std::sync::Arc;

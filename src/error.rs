@@ -6,7 +6,7 @@ use crate::delayed::DelayedError;
 use crate::exec::distributed::DistributedError;
 use crate::memory::MemoryError;
 use crate::exec::error::PlanError;
-use crate::exec::runtime::RuntimeError;
+use crate::exec::client::RuntimeError;
 use crate::store::StoreError;
 use crate::util::size::SizeError;
 use crate::util::wire::WireError;

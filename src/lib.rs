@@ -52,6 +52,7 @@ pub mod kernels;
 pub mod memory;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+pub mod observe;
 pub mod store;
 pub mod util;
 
@@ -72,8 +73,8 @@ pub use array::{Array, ArrayError};
 pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};
 pub use error::{Error, Result};
-pub use exec::dashboard::Dashboard;
+pub use exec::client::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
 pub use exec::error::PlanError;
 pub use exec::report::RunReport;
-pub use exec::runtime::{Client, ClientBuilder, ClientStatus, MemoryLimit, RuntimeError};
 pub use memory::{MemoryBudget, MemoryConsumer, MemoryError, Reservation};
+pub use observe::dashboard::{Dashboard, DashboardExt};

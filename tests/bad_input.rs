@@ -217,7 +217,7 @@ fn unparsable_memory_limit_in_the_client_builder() {
     assert!(
         matches!(
             &err,
-            spillway::exec::runtime::RuntimeError::Size(SizeError::UnknownUnit { text, unit })
+            spillway::exec::client::RuntimeError::Size(SizeError::UnknownUnit { text, unit })
                 if text == "1GXB" && unit == "GXB"
         ),
         "{err:?}"

@@ -2,7 +2,7 @@
 //! worker, the page, a taken port, and the port freed by `close()`.
 
 use serde_json::Value;
-use spillway::{Client, RuntimeError};
+use spillway::{Client, DashboardExt, RuntimeError};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -96,8 +96,10 @@ fn status_json_describes_the_computation() {
         }
         assert_eq!(sum, split[1].as_u64().unwrap());
     }
-    assert_eq!(json["spill"]["spilled_bytes"], 0);
-    assert_eq!(json["spill"]["note"], "not yet in this version");
+    assert_eq!(json["spill"]["supported"], true);
+    assert_eq!(json["spill"]["spilled_bytes"], report.io.spilled_bytes);
+    assert_eq!(json["spill"]["read_bytes"], report.io.reread_bytes);
+    assert_eq!(json["spill"]["computations"], 1);
 
     let computations = json["computations"].as_array().unwrap();
     assert_eq!(computations.len(), 1);
@@ -138,6 +140,49 @@ fn status_json_describes_the_computation() {
     assert_eq!(client.dashboard_url(), None);
     assert!(client.to_string().ends_with("  dashboard: none"));
     TcpListener::bind(address).expect("close() frees the port");
+}
+
+#[test]
+fn the_spill_panel_counts_what_spilled() {
+    let _g = serial();
+    // A 16 MB input in row chunks, written under a roomy budget.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    let roomy = Client::builder().memory_limit("256MB").build().unwrap();
+    spillway::random::default_rng(3)
+        .random((4000, 500), (100, 500))
+        .to_zarr(&path)
+        .unwrap();
+    roomy.close();
+
+    let client = Client::builder()
+        .n_workers(1)
+        .threads_per_worker(2)
+        .memory_limit("4MB")
+        .dashboard("127.0.0.1:0")
+        .build()
+        .unwrap();
+    let address = address_of(&client.dashboard_url().unwrap());
+    // Rows to columns: the rechunked intermediate cannot stay in a 4 MB budget.
+    let (_, report) = spillway::from_zarr::<f64>(&path)
+        .rechunk((4000, 25))
+        .sum_axis(0)
+        .compute_with_report()
+        .unwrap();
+    assert!(report.io.spilled_bytes > 0, "the workload spills: {report}");
+    assert!(report.io.reread_bytes > 0, "and reads back: {report}");
+
+    let (status, body) = get(address, "/status.json");
+    assert_eq!(status, 200);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["spill"]["supported"], true);
+    assert_eq!(json["spill"]["spilled_bytes"], report.io.spilled_bytes);
+    assert_eq!(json["spill"]["read_bytes"], report.io.reread_bytes);
+    assert_eq!(json["spill"]["computations"], 1);
+    let c = &json["computations"][0];
+    assert_eq!(c["spilled_bytes"], report.io.spilled_bytes);
+    assert_eq!(c["reread_bytes"], report.io.reread_bytes);
+    client.close();
 }
 
 #[test]

@@ -7,8 +7,8 @@
 //! current one, so every test of this file holds one lock.
 
 use serde_json::Value;
-use spillway::exec::progress::{self, Progress, ProgressBar, ProgressExt, TextTerm};
-use spillway::exec::trace::TraceRecorder;
+use spillway::observe::progress::{self, Progress, ProgressBar, ProgressExt, TextTerm};
+use spillway::observe::trace::TraceRecorder;
 use spillway::random::default_rng;
 use spillway::{Array, Client, Error};
 use std::collections::BTreeSet;

@@ -4,7 +4,7 @@ use super::Array;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::exec::report::RunReport;
-use crate::exec::runtime::Client;
+use crate::exec::client::Client;
 use crate::graph::plan::{Plan, compute_many};
 use ndarray::ArrayD;
 
@@ -157,7 +157,7 @@ pub fn compute<C: ComputeTogether + Copy>(arrays: C) -> Result<C::Output> {
 pub(crate) fn on_current<R>(mut f: impl FnMut(&Client) -> Result<R>) -> Result<R> {
     let client = Client::current();
     match f(&client) {
-        Err(Error::Runtime(crate::exec::runtime::RuntimeError::Closed)) if client.is_closed() => {
+        Err(Error::Runtime(crate::exec::client::RuntimeError::Closed)) if client.is_closed() => {
             f(&Client::current())
         }
         other => other,

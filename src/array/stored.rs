@@ -271,7 +271,7 @@ impl<T: Element> Array<T> {
             return Err(e);
         }
         let chunk_shape: Vec<usize> = self.chunksize().iter().map(|&c| c.max(1)).collect();
-        let client = crate::exec::runtime::Client::current();
+        let client = crate::exec::client::Client::current();
         let (store, _meter) = crate::graph::intermediate::intermediate_store::<T>(
             client.budget(),
             client.spill_settings(),

@@ -6,7 +6,7 @@ use super::Delayed;
 use crate::array::Array;
 use crate::array::creation::IntoShape;
 use crate::dtype::Element;
-use crate::exec::runtime::Client;
+use crate::exec::client::Client;
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{

@@ -7,7 +7,7 @@ use crate::array::chunks::{ChunkSpec, normalize_chunks};
 use crate::array::{Array, ArrayError, check_rank};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::exec::runtime::{Client, RuntimeError};
+use crate::exec::client::{Client, RuntimeError};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{

@@ -67,7 +67,7 @@ pub use schedule::STAGE_LABEL;
 
 use crate::error::Result;
 use crate::exec::report::RunReport;
-use crate::exec::runtime::Client;
+use crate::exec::client::Client;
 use crate::graph::view::TaskGraph;
 use crate::util::size::parse_bytes;
 use std::fmt;

@@ -14,7 +14,7 @@ use super::task::TaskNode;
 use crate::error::{Error, Result};
 use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
 use crate::exec::report::{RunReport, StageReport};
-use crate::exec::runtime::{Client, RuntimeError};
+use crate::exec::client::{Client, RuntimeError};
 use crate::memory::Reservation;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;

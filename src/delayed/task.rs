@@ -2,7 +2,7 @@
 //! scheduler and graph views work with.
 
 use crate::error::{Error, Result};
-use crate::exec::runtime::Client;
+use crate::exec::client::Client;
 use std::any::type_name;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,7 +8,7 @@
 //! ([`collective`](super::collective)) are plain calls.
 
 use super::report::RunReport;
-use super::runtime::{Client, MemoryLimit};
+use super::client::{Client, MemoryLimit};
 use super::stage::Stage;
 use crate::error::Result;
 use crate::util::wire::WireError;

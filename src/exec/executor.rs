@@ -9,7 +9,7 @@
 use super::error::PlanError;
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
-use super::runtime::{Client, RuntimeError};
+use super::client::{Client, RuntimeError};
 use super::stage::Stage;
 use crate::error::{Error, Result};
 use crate::memory::{MemoryBudget, Reservation};

@@ -1,6 +1,6 @@
 //! Observers of running computations: what progress bars, the dashboard and traces see.
 //!
-//! A [`Monitor`] registered on a [`Client`](super::runtime::Client) is told when a
+//! A [`Monitor`] registered on a [`Client`](super::client::Client) is told when a
 //! computation and each of its stages start and finish, and receives one [`TaskRecord`] per
 //! task (which thread ran it, when). With no monitor registered the executor does not even
 //! read the clock per task.

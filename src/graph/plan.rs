@@ -11,7 +11,7 @@ use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::executor::run_stages_completing;
 use crate::exec::report::RunReport;
-use crate::exec::runtime::Client;
+use crate::exec::client::Client;
 use crate::exec::stage::Stage;
 use crate::store::{IoCounts, IoMeter};
 use ndarray::ArrayD;

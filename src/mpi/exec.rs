@@ -17,7 +17,7 @@ use super::world::World;
 use crate::error::{Error, Result};
 use crate::exec::executor::{panic_message, run_validated, validate};
 use crate::exec::report::RunReport;
-use crate::exec::runtime::{Client, RuntimeError};
+use crate::exec::client::{Client, RuntimeError};
 use crate::exec::stage::{Stage, StageWorker};
 use crate::memory::MemoryBudget;
 use crate::util::wire::{Reader, put_u64};

@@ -7,7 +7,7 @@ use super::{exec, shared};
 use crate::error::Result;
 use crate::exec::distributed::Distributed;
 use crate::exec::report::RunReport;
-use crate::exec::runtime::{Client, MemoryLimit};
+use crate::exec::client::{Client, MemoryLimit};
 use crate::exec::stage::Stage;
 use std::fmt;
 use std::path::PathBuf;

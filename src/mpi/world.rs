@@ -2,7 +2,7 @@
 
 use super::MpiError;
 use crate::error::Result;
-use crate::exec::runtime::{Client, MemoryLimit};
+use crate::exec::client::{Client, MemoryLimit};
 use crate::util::size::format_bytes;
 use mpi::Threading;
 use mpi::environment::Universe;

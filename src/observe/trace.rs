@@ -8,7 +8,7 @@
 //! <https://ui.perfetto.dev> or in `chrome://tracing`.
 //!
 //! ```
-//! use spillway::exec::trace::TraceRecorder;
+//! use spillway::observe::trace::TraceRecorder;
 //! use std::sync::Arc;
 //!
 //! let client = spillway::Client::builder().n_workers(2).threads_per_worker(1).memory_limit("64MB").build().unwrap();
@@ -41,9 +41,9 @@
 //! computation id from the executor: two computations running *at the same time* on one
 //! client are attributed to the one that started last.
 
-use super::monitor::{Monitor, StageInfo, TaskRecord};
-use super::report::RunReport;
 use crate::error::{Error, Result};
+use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
+use crate::exec::report::RunReport;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -136,7 +136,7 @@ fn micros(ns: u64) -> f64 {
 /// the [module docs](self)).
 ///
 /// ```
-/// use spillway::exec::trace::TraceRecorder;
+/// use spillway::observe::trace::TraceRecorder;
 /// let trace = TraceRecorder::with_capacity(10);
 /// assert_eq!(trace.capacity(), 10);
 /// assert!(trace.is_empty());
@@ -171,7 +171,7 @@ impl TraceRecorder {
     /// A recorder keeping at most [`DEFAULT_CAPACITY`] records.
     ///
     /// ```
-    /// let trace = spillway::exec::trace::TraceRecorder::new();
+    /// let trace = spillway::observe::trace::TraceRecorder::new();
     /// assert_eq!(trace.capacity(), 1_000_000);
     /// ```
     pub fn new() -> Self {
@@ -181,7 +181,7 @@ impl TraceRecorder {
     /// A recorder keeping at most `capacity` records; later tasks are only counted.
     ///
     /// ```
-    /// use spillway::exec::trace::TraceRecorder;
+    /// use spillway::observe::trace::TraceRecorder;
     /// use std::sync::Arc;
     /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(2).memory_limit("64MB").build().unwrap();
     /// let trace = Arc::new(TraceRecorder::with_capacity(3));
@@ -204,7 +204,7 @@ impl TraceRecorder {
     /// The most records kept.
     ///
     /// ```
-    /// assert_eq!(spillway::exec::trace::TraceRecorder::with_capacity(5).capacity(), 5);
+    /// assert_eq!(spillway::observe::trace::TraceRecorder::with_capacity(5).capacity(), 5);
     /// ```
     pub fn capacity(&self) -> usize {
         self.capacity
@@ -213,7 +213,7 @@ impl TraceRecorder {
     /// Records kept.
     ///
     /// ```
-    /// assert_eq!(spillway::exec::trace::TraceRecorder::new().len(), 0);
+    /// assert_eq!(spillway::observe::trace::TraceRecorder::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.shards
@@ -225,7 +225,7 @@ impl TraceRecorder {
     /// Whether no record is kept.
     ///
     /// ```
-    /// assert!(spillway::exec::trace::TraceRecorder::new().is_empty());
+    /// assert!(spillway::observe::trace::TraceRecorder::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -234,7 +234,7 @@ impl TraceRecorder {
     /// Tasks seen but not kept, beyond the capacity.
     ///
     /// ```
-    /// assert_eq!(spillway::exec::trace::TraceRecorder::new().dropped(), 0);
+    /// assert_eq!(spillway::observe::trace::TraceRecorder::new().dropped(), 0);
     /// ```
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
@@ -243,7 +243,7 @@ impl TraceRecorder {
     /// Computations seen.
     ///
     /// ```
-    /// assert_eq!(spillway::exec::trace::TraceRecorder::new().computations(), 0);
+    /// assert_eq!(spillway::observe::trace::TraceRecorder::new().computations(), 0);
     /// ```
     pub fn computations(&self) -> usize {
         self.lock_meta().computations
@@ -252,7 +252,7 @@ impl TraceRecorder {
     /// The report of the latest computation, when it succeeded.
     ///
     /// ```
-    /// use spillway::exec::trace::TraceRecorder;
+    /// use spillway::observe::trace::TraceRecorder;
     /// use std::sync::Arc;
     /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
     /// let trace = Arc::new(TraceRecorder::new());
@@ -269,7 +269,7 @@ impl TraceRecorder {
     /// recorder's timeline (since the first computation it saw started).
     ///
     /// ```
-    /// use spillway::exec::trace::TraceRecorder;
+    /// use spillway::observe::trace::TraceRecorder;
     /// use std::sync::Arc;
     /// let client = spillway::Client::builder().n_workers(1).threads_per_worker(1).memory_limit("64MB").build().unwrap();
     /// let trace = Arc::new(TraceRecorder::new());
@@ -300,7 +300,7 @@ impl TraceRecorder {
     /// Forgets every record, counter and report.
     ///
     /// ```
-    /// let trace = spillway::exec::trace::TraceRecorder::new();
+    /// let trace = spillway::observe::trace::TraceRecorder::new();
     /// trace.clear();
     /// assert!(trace.is_empty());
     /// ```
@@ -318,7 +318,7 @@ impl TraceRecorder {
     /// The trace as Chrome trace JSON (the same text [`TraceRecorder::write`] writes).
     ///
     /// ```
-    /// let json = spillway::exec::trace::TraceRecorder::new().to_json();
+    /// let json = spillway::observe::trace::TraceRecorder::new().to_json();
     /// let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     /// assert_eq!(v["displayTimeUnit"], "ms");
     /// assert!(v["traceEvents"].as_array().unwrap().is_empty());
@@ -338,7 +338,7 @@ impl TraceRecorder {
     /// [`Error::Io`] when the file cannot be created or written.
     ///
     /// ```
-    /// use spillway::exec::trace::TraceRecorder;
+    /// use spillway::observe::trace::TraceRecorder;
     /// let trace = TraceRecorder::new();
     /// let path = std::env::temp_dir().join("spillway-doc-trace.json");
     /// trace.write(&path).unwrap();
