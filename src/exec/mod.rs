@@ -1,6 +1,7 @@
 //! The executor layer: the client (workers, threads, memory limit), the memory budget,
 //! and the runner of stages of tasks.
 
+mod admission;
 pub mod budget;
 pub(crate) mod collective;
 pub mod dashboard;
