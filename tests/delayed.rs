@@ -388,3 +388,36 @@ fn from_delayed_blocks_reassembles_to_delayed() {
     assert!(err.to_string().contains("[3]"), "{err}");
     c.close();
 }
+
+#[test]
+fn a_reader_starts_as_soon_as_its_own_inputs_are_done() {
+    // "slow" waits until "fast_reader" ran: had readers waited for a whole level of tasks
+    // (every task with no inputs) to end, it never would
+    let c = client(2, "64MB");
+    let flag = Arc::new(AtomicUsize::new(0));
+    let seen = flag.clone();
+    let slow = delayed(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if seen.load(Ordering::SeqCst) == 1 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    })
+    .name("slow");
+    let fast = delayed(|| 1).name("fast");
+    let set = flag.clone();
+    let fast_reader = fast
+        .then(move |_| {
+            set.store(1, Ordering::SeqCst);
+            true
+        })
+        .name("fast_reader");
+    assert_eq!(
+        compute_all_on(&[slow, fast_reader], &c).unwrap(),
+        vec![true, true]
+    );
+    c.close();
+}

@@ -90,7 +90,7 @@ impl<T: Element> BlocksExpr<T> {
         let values = loop {
             let client = Client::current();
             let roots: Vec<_> = self.blocks.iter().map(|b| b.node()).collect();
-            match super::schedule::run(&roots, &client) {
+            match super::stage::run_local(&roots, &client) {
                 Err(Error::Runtime(RuntimeError::Closed)) if attempts < 3 => attempts += 1,
                 Err(e) => return Err(e),
                 Ok(_) => {

@@ -1,7 +1,7 @@
 //! The drawable graph of delayed tasks.
 
 use super::task::TaskNode;
-use super::{Delayed, TASK_OVERHEAD_BYTES, schedule};
+use super::{Delayed, TASK_OVERHEAD_BYTES, stage};
 use crate::graph::view::{TaskGraph, ViewNode};
 use crate::util::size::format_bytes;
 use std::collections::HashMap;
@@ -25,7 +25,7 @@ pub fn task_graph<T: Send + Sync + 'static>(values: &[Delayed<T>]) -> TaskGraph 
 
 /// One node per task under `roots`, inputs before readers.
 pub(crate) fn build(roots: &[Arc<dyn TaskNode>]) -> TaskGraph {
-    let order = schedule::all_tasks(roots);
+    let order = stage::all_tasks(roots);
     let index: HashMap<u64, usize> = order.iter().enumerate().map(|(i, n)| (n.id(), i)).collect();
     let mut graph = TaskGraph::default();
     for (i, node) in order.iter().enumerate() {

@@ -56,14 +56,14 @@ mod array;
 mod blocks;
 mod error;
 mod graph;
-mod schedule;
+mod stage;
 mod task;
 
 pub use array::from_delayed;
 pub use blocks::from_delayed_blocks;
 pub use error::DelayedError;
 pub use graph::task_graph;
-pub use schedule::STAGE_LABEL;
+pub use stage::STAGE_LABEL;
 
 use crate::error::Result;
 use crate::exec::report::RunReport;
@@ -385,7 +385,7 @@ impl<T: Send + Sync + 'static> Delayed<T> {
     /// assert_eq!(v.len(), 1024);
     /// ```
     pub fn compute_shared_on(&self, client: &Client) -> Result<Arc<T>> {
-        schedule::run(&[self.node()], client)?;
+        stage::run(&[self.node()], client)?;
         self.task.outcome()
     }
 
@@ -474,7 +474,7 @@ pub fn compute_all_with_report<T: Clone + Send + Sync + 'static>(
     client: &Client,
 ) -> Result<(Vec<T>, RunReport)> {
     let roots: Vec<Arc<dyn TaskNode>> = values.iter().map(|d| d.node()).collect();
-    let report = schedule::run(&roots, client)?;
+    let report = stage::run(&roots, client)?;
     let out = values
         .iter()
         .map(|d| d.task.outcome().map(|v| (*v).clone()))

@@ -1,5 +1,5 @@
 //! One delayed task: its closure, its cached result, and the type-erased face the
-//! scheduler and graph views work with.
+//! stage the runner runs and the graph views work with.
 
 use crate::error::{Error, Result};
 use crate::exec::client::Client;
@@ -25,7 +25,7 @@ enum State<T> {
     Failed(Error),
 }
 
-/// What the scheduler needs to know about a task, whatever its value type.
+/// What the runner needs to know about a task, whatever its value type.
 pub(crate) trait TaskNode: Send + Sync {
     /// A process-unique identity.
     fn id(&self) -> u64;

@@ -5,12 +5,16 @@
 //! set and the number of concurrent workers is bounded by what the budget can grant, so
 //! the reserved total never exceeds the limit. Tasks are handed out in index order
 //! through one atomic counter: the per-task cost is a `fetch_add` and a virtual call.
+//! Stages whose tasks wait for one another and declare their own memory (delayed tasks,
+//! a [`TaskSchedule`](super::stage::TaskSchedule)) run through the same runner: the same
+//! monitors, reports and cancellation, with their tasks admitted by
+//! [`admission`](super::admission).
 
 use super::error::PlanError;
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
 use super::client::{Client, RuntimeError};
-use super::stage::Stage;
+use super::stage::{Stage, StageWorker};
 use crate::error::{Error, Result};
 use crate::memory::{MemoryBudget, Reservation};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -98,7 +102,10 @@ pub fn run_validated_completing(
         .map(|s| StageInfo {
             label: s.label(),
             tasks: s.num_tasks(),
-            worker_bytes: s.worker_bytes(),
+            // a scheduled stage's tasks reserve their own memory besides
+            worker_bytes: s
+                .worker_bytes()
+                .saturating_add(s.schedule().map_or(0, |t| t.max_bytes())),
             stage_bytes: s.stage_bytes(1),
             work_bytes: s.work_bytes(),
         })
@@ -172,17 +179,21 @@ fn run_stage(
     for m in &watch.monitors {
         m.stage_started(stage_index, info, workers);
     }
-    let label: Arc<str> = Arc::from(info.label.as_str());
-    let next = AtomicUsize::new(0);
-    let cancelled = AtomicBool::new(false);
-    let first_error: Mutex<Option<Error>> = Mutex::new(None);
-    let fail = |error: Error| {
-        cancelled.store(true, Ordering::SeqCst);
-        let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(error);
-        }
+    let run = StageRun {
+        stage,
+        client,
+        watch,
+        stage_index,
+        label: Arc::from(info.label.as_str()),
+        cancelled: AtomicBool::new(false),
+        first_error: Mutex::new(None),
     };
+    if let Some(schedule) = stage.schedule() {
+        // tasks that wait for one another, each with its own memory
+        super::admission::run(&run, schedule, workers);
+        return run.finish();
+    }
+    let next = AtomicUsize::new(0);
     client.pool().scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|_| {
@@ -190,12 +201,12 @@ fn run_stage(
                     .consumer(format!("{} worker", stage.label()))
                     .register();
                 if let Err(e) = reservation.grow_waiting(worker_bytes, Duration::from_secs(600)) {
-                    fail(e.into());
+                    run.fail(e.into());
                     return;
                 }
                 let mut worker = stage.worker();
                 loop {
-                    if cancelled.load(Ordering::Relaxed) {
+                    if run.is_cancelled() {
                         return;
                     }
                     let index = next.fetch_add(1, Ordering::Relaxed);
@@ -206,42 +217,102 @@ fn run_stage(
                     if index + workers < num_tasks {
                         stage.prefetch(index + workers);
                     }
-                    let start = (!watch.monitors.is_empty()).then(|| watch.started.elapsed());
-                    let outcome = catch_unwind(AssertUnwindSafe(|| worker.run(index)));
-                    if let Some(start) = start {
-                        let thread = rayon::current_thread_index().unwrap_or(0);
-                        let record = TaskRecord {
-                            stage: stage_index,
-                            label: label.clone(),
-                            task: index,
-                            thread,
-                            worker: client.worker_of_thread(thread),
-                            start,
-                            end: watch.started.elapsed(),
-                        };
-                        for m in &watch.monitors {
-                            m.task_finished(&record);
-                        }
-                    }
-                    match outcome {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => return fail(e),
-                        Err(payload) => {
-                            return fail(Error::TaskPanicked {
-                                op: stage.label(),
-                                task: index,
-                                message: panic_message(payload.as_ref()),
-                            });
-                        }
+                    if !run.run_task(worker.as_mut(), index, None) {
+                        return;
                     }
                 }
             });
         }
     });
-    if let Some(error) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        return Err(error);
+    run.finish()
+}
+
+/// What the workers of one running stage share: the stage, the monitors, and the first
+/// error, which cancels the tasks not started yet.
+pub(super) struct StageRun<'a> {
+    /// The stage.
+    pub(super) stage: &'a dyn Stage,
+    /// The client it runs on.
+    pub(super) client: &'a Client,
+    watch: &'a Watch,
+    stage_index: usize,
+    /// The stage's label, as task records carry it.
+    pub(super) label: Arc<str>,
+    cancelled: AtomicBool,
+    first_error: Mutex<Option<Error>>,
+}
+
+impl StageRun<'_> {
+    /// The stage's outcome once every task ended: the first error, else
+    /// [`Stage::finish`].
+    fn finish(self) -> Result<()> {
+        if let Some(error) = self
+            .first_error
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            return Err(error);
+        }
+        self.stage.finish()
     }
-    stage.finish()
+
+    /// True once a task failed: no further task starts.
+    pub(super) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Cancels the stage; the first error is the stage's.
+    pub(super) fn fail(&self, error: Error) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        let mut slot = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+    }
+
+    /// Runs task `index` on `worker` (a panic becomes [`Error::TaskPanicked`]) and tells
+    /// the monitors, under `label` or else the stage's label. False when it failed: its
+    /// error is kept and the stage cancelled.
+    pub(super) fn run_task(
+        &self,
+        worker: &mut (dyn StageWorker + '_),
+        index: usize,
+        label: Option<&Arc<str>>,
+    ) -> bool {
+        let watch = self.watch;
+        let start = (!watch.monitors.is_empty()).then(|| watch.started.elapsed());
+        let outcome = catch_unwind(AssertUnwindSafe(|| worker.run(index)));
+        if let Some(start) = start {
+            let thread = rayon::current_thread_index().unwrap_or(0);
+            let record = TaskRecord {
+                stage: self.stage_index,
+                label: label.unwrap_or(&self.label).clone(),
+                task: index,
+                thread,
+                worker: self.client.worker_of_thread(thread),
+                start,
+                end: watch.started.elapsed(),
+            };
+            for m in &watch.monitors {
+                m.task_finished(&record);
+            }
+        }
+        match outcome {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                self.fail(e);
+                false
+            }
+            Err(payload) => {
+                self.fail(Error::TaskPanicked {
+                    op: self.stage.label(),
+                    task: index,
+                    message: panic_message(payload.as_ref()),
+                });
+                false
+            }
+        }
+    }
 }
 
 /// The text of a panic payload (a `&str` or `String`, as `panic!` makes).

@@ -3,6 +3,7 @@
 //! and the hook through which stages run spread over processes. The memory budget they
 //! charge lives below, in [`crate::memory`].
 
+mod admission;
 pub mod client;
 pub(crate) mod collective;
 pub mod distributed;
