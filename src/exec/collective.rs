@@ -2,7 +2,7 @@
 //! plain calls in one process: making a store once for all ranks, marking it complete,
 //! naming intermediate stores that every rank can read. See `src/mpi/shared.rs`.
 
-use crate::error::Result;
+use super::error::Result;
 use std::path::PathBuf;
 
 /// True when computations spread over MPI ranks (after `spillway::mpi::initialize`):

@@ -7,12 +7,11 @@
 //! through one atomic counter: the per-task cost is a `fetch_add` and a virtual call.
 
 use super::budget::{MemoryBudget, Reservation};
-use super::error::PlanError;
+use super::error::{ExecError, PlanError, Result};
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
 use super::runtime::{Client, RuntimeError};
 use super::stage::Stage;
-use crate::error::{Error, Result};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -176,8 +175,8 @@ fn run_stage(
     let label: Arc<str> = Arc::from(info.label.as_str());
     let next = AtomicUsize::new(0);
     let cancelled = AtomicBool::new(false);
-    let first_error: Mutex<Option<Error>> = Mutex::new(None);
-    let fail = |error: Error| {
+    let first_error: Mutex<Option<ExecError>> = Mutex::new(None);
+    let fail = |error: ExecError| {
         cancelled.store(true, Ordering::SeqCst);
         let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
@@ -228,7 +227,7 @@ fn run_stage(
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => return fail(e),
                         Err(payload) => {
-                            return fail(Error::TaskPanicked {
+                            return fail(ExecError::TaskPanicked {
                                 op: stage.label(),
                                 task: index,
                                 message: panic_message(payload.as_ref()),

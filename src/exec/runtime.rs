@@ -53,6 +53,7 @@ const FALLBACK_MEMORY: u64 = 1 << 30;
 /// assert!(err.to_string().contains("n_workers must be at least 1"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuntimeError {
     /// The memory limit text is not a byte size.
     #[error(transparent)]

@@ -5,7 +5,7 @@
 //! for its whole life; it hands out [`StageWorker`]s, one per worker thread, which run
 //! tasks by index.
 
-use crate::error::Result;
+use super::error::Result;
 use crate::exec::budget::MemoryBudget;
 
 /// A set of independent tasks the executor runs in index order on worker threads.

@@ -9,8 +9,8 @@ use super::chunks::BlockGrid;
 use super::eval::EvalContext;
 use super::node::{Eval, ExprRef, NodeId, NodeKind, NodeRef, Scratch};
 use crate::dtype::Element;
-use crate::error::Result;
 use crate::exec::budget::{MemoryBudget, Reservation};
+use crate::exec::error::{ExecError, OpError, Result};
 use crate::exec::executor::run_stages_completing;
 use crate::exec::report::{IoCounts, IoMeter, RunReport};
 use crate::exec::runtime::Client;
@@ -46,7 +46,7 @@ pub fn topological(roots: &[NodeRef]) -> Vec<NodeRef> {
 }
 
 /// The first error carried by an invalid node under `roots`.
-pub fn first_error(roots: &[NodeRef]) -> Option<crate::error::Error> {
+pub fn first_error(roots: &[NodeRef]) -> Option<OpError> {
     topological(roots).iter().find_map(|n| match n.kind() {
         NodeKind::Invalid(e) => Some(e),
         _ => None,
@@ -137,7 +137,7 @@ impl Plan {
     pub fn new(roots: &[NodeRef]) -> Result<Plan> {
         let planned_at = std::time::Instant::now();
         if let Some(error) = first_error(roots) {
-            return Err(error);
+            return Err(ExecError::Op(error));
         }
         let ctx = Arc::new(EvalContext::new(super::eval::tile_elems()));
         let order = topological(roots);

@@ -14,8 +14,8 @@ use super::MpiError;
 use super::shared;
 use super::tasklog;
 use super::world::World;
-use crate::error::{Error, Result};
 use crate::exec::budget::MemoryBudget;
+use crate::exec::error::{ExecError, Result};
 use crate::exec::executor::{panic_message, run_validated, validate};
 use crate::exec::report::RunReport;
 use crate::exec::runtime::{Client, RuntimeError};
@@ -48,7 +48,7 @@ fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> Result<RunR
     let started = Instant::now();
     // agreement: every rank's validation outcome and plan fingerprint
     let local = if client.is_closed() {
-        Err(Error::from(RuntimeError::Closed))
+        Err(ExecError::from(RuntimeError::Closed))
     } else {
         validate(stages, client.budget())
     };
@@ -241,7 +241,7 @@ pub(super) fn exchange(
                 }
                 .into());
             }
-            None => return Err(reader.corrupt()),
+            None => return Err(reader.corrupt().into()),
         }
     }
     Ok(shares)
@@ -363,7 +363,7 @@ impl StageWorker for RangeWorker<'_> {
         // name the stage's own task index, not the index within this rank's range
         match catch_unwind(AssertUnwindSafe(|| self.inner.run(task))) {
             Ok(outcome) => outcome,
-            Err(payload) => Err(Error::TaskPanicked {
+            Err(payload) => Err(ExecError::TaskPanicked {
                 op: self.label.clone(),
                 task,
                 message: panic_message(payload.as_ref()),

@@ -52,16 +52,15 @@ impl<'a> Reader<'a> {
     }
 
     /// The error for malformed input.
-    pub(crate) fn corrupt(&self) -> crate::error::Error {
+    pub(crate) fn corrupt(&self) -> MpiError {
         MpiError::Corrupt {
             what: self.what.to_string(),
             detail: format!("malformed at byte {} of {}", self.pos, self.bytes.len()),
         }
-        .into()
     }
 
     /// The next `n` bytes.
-    pub(crate) fn take(&mut self, n: usize) -> crate::error::Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], MpiError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
         match end {
             Some(end) => {
@@ -74,13 +73,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `u64`.
-    pub(crate) fn u64(&mut self) -> crate::error::Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64, MpiError> {
         let raw = self.take(8)?;
         Ok(u64::from_le_bytes(raw.try_into().expect("8 bytes")))
     }
 
     /// The next `u64`, as a `usize`.
-    pub(crate) fn usize(&mut self) -> crate::error::Result<usize> {
+    pub(crate) fn usize(&mut self) -> Result<usize, MpiError> {
         let v = self.u64()?;
         usize::try_from(v).map_err(|_| self.corrupt())
     }

@@ -3,8 +3,8 @@
 
 use super::MaterializeStage;
 use crate::dtype::Element;
-use crate::error::Result;
 use crate::exec::budget::MemoryBudget;
+use crate::exec::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::mpi::wire::{bytes_of, values_from};
 use std::ops::Range;

@@ -8,8 +8,8 @@
 
 use super::{ReduceStage, Reducer, RunState};
 use crate::dtype::Element;
-use crate::error::Result;
 use crate::exec::budget::MemoryBudget;
+use crate::exec::error::Result;
 use crate::exec::stage::Exchange;
 use crate::mpi::wire::{Reader, bytes_of, put_u64, values_from};
 
@@ -112,7 +112,7 @@ pub(super) fn import<T: Element, R: Reducer<T>>(
             width = width.div_ceil(2);
         }
         if index >= width {
-            return Err(reader.corrupt());
+            return Err(reader.corrupt().into());
         }
         run.merge_up_from(group, level, index, width, accs)?;
     }

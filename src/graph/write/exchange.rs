@@ -4,8 +4,8 @@
 
 use super::WriteStage;
 use crate::dtype::Element;
-use crate::error::Result;
 use crate::exec::budget::MemoryBudget;
+use crate::exec::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::mpi::wire::{Reader, put_u64};
 use std::ops::Range;
