@@ -10,51 +10,49 @@
 //! It prints the client (with the dashboard URL) and then one line per round; open the URL
 //! in a browser while it runs. `--port 0` lets the OS pick a free port.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::{Client, random};
 use std::time::{Duration, Instant};
 
+/// A client with a live dashboard, kept busy with the lesson's pi and two other
+/// reductions in a loop.
+#[derive(Parser, Debug)]
+#[command(name = "dashboard")]
 struct Args {
+    /// The dashboard's port on 127.0.0.1 (0: the OS picks a free one).
+    #[arg(long, default_value_t = 8787)]
     port: u16,
+    /// How long to keep computing, in seconds.
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
     seconds: f64,
+    /// Workers of the client.
+    #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Threads of each worker.
+    #[arg(long, default_value_t = 1)]
     threads_per_worker: usize,
+    /// Memory budget per worker (a size, or auto).
+    #[arg(long, default_value = "64MB", value_parser = cli::memory_limit)]
     memory_limit: String,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        port: 8787,
-        seconds: 30.0,
-        workers: 2,
-        threads_per_worker: 1,
-        memory_limit: "64MB".to_string(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = || format!("{flag}: cannot parse {value:?}");
-        match flag.as_str() {
-            "--port" => args.port = value.parse().map_err(|_| bad())?,
-            "--seconds" => args.seconds = value.parse().map_err(|_| bad())?,
-            "--workers" => args.workers = value.parse().map_err(|_| bad())?,
-            "--threads-per-worker" => args.threads_per_worker = value.parse().map_err(|_| bad())?,
-            "--memory-limit" => args.memory_limit = value,
-            other => return Err(format!("unknown flag {other}")),
-        }
+/// A non-negative number of seconds.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        Ok(_) => Err("must be a non-negative number".to_string()),
+        Err(e) => Err(e.to_string()),
     }
-    if !(args.seconds.is_finite() && args.seconds >= 0.0) {
-        return Err("--seconds must be a non-negative number".to_string());
-    }
-    Ok(args)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args().map_err(|e| {
-        format!(
-            "{e}\nusage: dashboard [--port 8787] [--seconds 30] [--workers 2] \
-             [--threads-per-worker 1] [--memory-limit 64MB]"
-        )
-    })?;
+fn main() {
+    cli::run_main(run);
+}
+
+fn run(args: &Args) -> spillway::Result<()> {
     let client = Client::builder()
         .n_workers(args.workers)
         .threads_per_worker(args.threads_per_worker)

@@ -17,10 +17,33 @@
 //! less than 16 GB, pass a smaller `--unit` and `--memory-limit`. The last line is
 //! `serial_seconds=<s> delayed_seconds=<s> speedup=<x>`.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::delayed::{DelayedError, TASK_OVERHEAD_BYTES, compute_all_with_report};
-use spillway::util::size::{format_bytes, parse_bytes};
+use spillway::util::size::format_bytes;
 use spillway::{Client, delayed};
 use std::time::Instant;
+
+/// The lesson's serial calculate_pi for 1x .. 5x a unit size, as a loop and as five
+/// delayed tasks on a client.
+#[derive(Parser, Debug)]
+#[command(name = "delayed_pi")]
+struct Args {
+    /// The unit size of points (the tasks take 1x .. 5x it).
+    #[arg(long, default_value = "1GB", value_parser = cli::size)]
+    unit: u64,
+    /// Workers of the client.
+    #[arg(long, default_value_t = 5)]
+    workers: usize,
+    /// Threads of each worker.
+    #[arg(long, default_value_t = 1)]
+    threads_per_worker: usize,
+    /// Memory budget per worker (a size, or auto).
+    #[arg(long, default_value = "3GB", value_parser = cli::memory_limit)]
+    memory_limit: String,
+}
 
 #[path = "lesson/serial_pi.rs"]
 mod serial_pi;
@@ -35,26 +58,14 @@ fn task_bytes(size_in_bytes: usize) -> u64 {
     2 * size + size / 2 + size / 16
 }
 
-/// The value after `flag` on the command line.
-fn arg(flag: &str) -> Option<String> {
-    std::env::args().skip_while(|a| a != flag).nth(1)
-}
-
 fn main() {
-    if let Err(error) = run() {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    cli::run_main(run);
 }
 
-fn run() -> spillway::Result<()> {
-    let unit = parse_bytes(&arg("--unit").unwrap_or_else(|| "1GB".to_string()))?;
-    let unit = usize::try_from(unit).unwrap_or(usize::MAX);
-    let workers: usize = arg("--workers").and_then(|v| v.parse().ok()).unwrap_or(5);
-    let threads: usize = arg("--threads-per-worker")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let memory_limit = arg("--memory-limit").unwrap_or_else(|| "3GB".to_string());
+fn run(args: &Args) -> spillway::Result<()> {
+    let unit = usize::try_from(args.unit).unwrap_or(usize::MAX);
+    let (workers, threads) = (args.workers, args.threads_per_worker);
+    let memory_limit = args.memory_limit.as_str();
     let sizes: Vec<usize> = (1..=5).map(|i| unit.saturating_mul(i)).collect();
 
     let client = Client::builder()
@@ -108,4 +119,32 @@ fn run() -> spillway::Result<()> {
         serial / lazy
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::Parser;
+
+    #[test]
+    fn flags_parse_and_bad_ones_exit_with_2() {
+        let args = Args::try_parse_from(["delayed_pi", "--unit", "1MB", "--workers", "2"]).unwrap();
+        assert_eq!(
+            (args.unit, args.workers, args.threads_per_worker),
+            (1_000_000, 2, 1)
+        );
+        assert_eq!(args.memory_limit, "3GB");
+        for bad in [
+            &["delayed_pi", "--max-gb", "abc"][..],
+            &["delayed_pi", "--unit", "abc"],
+            &["delayed_pi", "--workers", "two"],
+            &["delayed_pi", "--memory-limit", "lots"],
+        ] {
+            assert_eq!(
+                Args::try_parse_from(bad).unwrap_err().exit_code(),
+                2,
+                "{bad:?}"
+            );
+        }
+    }
 }

@@ -31,54 +31,38 @@ mod report;
 #[path = "common/zarr_input.rs"]
 mod zarr_input;
 
+use clap::Parser;
 use spillway::util::machine::total_memory_bytes;
-use spillway::util::size::parse_bytes;
 use spillway::{Array, Client, random};
 use std::path::PathBuf;
 use std::time::Instant;
 use zarr_input::{ZarrInput, ensure_zarr};
 
-const USAGE: &str = "usage: matmul_ooc [--n 2000] [--chunk 500] [--memory-limit 256MB] [--seed 42] [--path DIR] [--keep] [--no-faer]";
-
+/// (a @ b).sum() of two random N x N float64 arrays out of core, then with faer in memory.
+#[derive(Parser, Debug)]
+#[command(name = "matmul_ooc")]
 struct Args {
+    /// Rows and columns of a and b.
+    #[arg(long, default_value_t = 2000, value_parser = cli::positive)]
     n: usize,
+    /// Rows and columns of a chunk.
+    #[arg(long, default_value_t = 500, value_parser = cli::positive)]
     chunk: usize,
+    /// Memory budget (a size, or auto).
+    #[arg(long, default_value = "256MB", value_parser = cli::memory_limit)]
     memory_limit: String,
+    /// Seed of the random operands.
+    #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Store the operands as zarr arrays under this directory and read them from there.
+    #[arg(long)]
     path: Option<PathBuf>,
+    /// Keep the zarr operands at the end.
+    #[arg(long)]
     keep: bool,
+    /// Skip the in-memory faer product.
+    #[arg(long)]
     no_faer: bool,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        n: 2000,
-        chunk: 500,
-        memory_limit: "256MB".to_string(),
-        seed: 42,
-        path: None,
-        keep: false,
-        no_faer: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--n" => args.n = value()?.parse().map_err(|e| format!("--n: {e}"))?,
-            "--chunk" => args.chunk = value()?.parse().map_err(|e| format!("--chunk: {e}"))?,
-            "--memory-limit" => args.memory_limit = value()?,
-            "--seed" => args.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--path" => args.path = Some(PathBuf::from(value()?)),
-            "--keep" => args.keep = true,
-            "--no-faer" => args.no_faer = true,
-            _ => return Err(USAGE.into()),
-        }
-    }
-    if args.n == 0 || args.chunk == 0 {
-        return Err("--n and --chunk must be positive".into());
-    }
-    parse_bytes(&args.memory_limit).map_err(|e| format!("--memory-limit: {e}"))?;
-    Ok(args)
 }
 
 /// The two operands, random or (with `--path`) stored as zarr, and the stores to clean up.
@@ -100,7 +84,7 @@ fn operands(args: &Args) -> spillway::Result<(Array<f64>, Array<f64>, Vec<ZarrIn
 }
 
 fn main() {
-    cli::run_main(parse_args, run);
+    cli::run_main(run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {

@@ -13,68 +13,47 @@
 //! is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`, as
 //! `pi_100gb`'s.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::array::chunks::python_tuple;
 use spillway::mpi::{Options, initialize_with};
 use spillway::random;
-use spillway::util::size::parse_bytes;
 use spillway::{Client, Result};
 use std::time::Instant;
 
+/// The lesson's Dask-MPI pi: run under `mpirun -n N` (rank 0 the scheduler, rank 1 the
+/// program, ranks 2+ count the points).
+#[derive(Parser, Debug)]
+#[command(name = "mpi_pi")]
 struct Args {
+    /// Bytes of random points.
+    #[arg(long, default_value = "100GB", value_parser = cli::size)]
     size: u64,
+    /// Chunks of the points.
+    #[arg(long, default_value_t = 40, value_parser = cli::positive)]
     chunks: usize,
+    /// Threads of each worker rank.
+    #[arg(long, alias = "nthreads", default_value_t = 4)]
     threads_per_worker: usize,
+    /// Memory budget per worker rank (a size, or auto).
+    #[arg(long, default_value = "40GB", value_parser = cli::memory_limit)]
     memory_limit: String,
+    /// Seed of the random points.
+    #[arg(long, default_value_t = random::DEFAULT_SEED)]
     seed: u64,
+    /// Run the scheduler's work on the client rank.
+    #[arg(long)]
     scheduler_in_client: bool,
+    /// Not a flag under MPI: the worker ranks are set by mpirun -n (ranks 2 and above work).
+    #[arg(long, hide = true, value_parser = no_workers_flag)]
+    workers: Option<String>,
 }
 
-fn parse_args() -> std::result::Result<Args, String> {
-    let mut args = Args {
-        size: 100_000_000_000,
-        chunks: 40,
-        threads_per_worker: 4,
-        memory_limit: "40GB".to_string(),
-        seed: random::DEFAULT_SEED,
-        scheduler_in_client: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        let bad = |v: &str| format!("{flag}: cannot parse {v:?}");
-        match flag.as_str() {
-            "--" => {}
-            "--size" => {
-                let v = value()?;
-                args.size = parse_bytes(&v).map_err(|e| e.to_string())?;
-            }
-            "--chunks" => {
-                let v = value()?;
-                args.chunks = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--threads-per-worker" | "--nthreads" => {
-                let v = value()?;
-                args.threads_per_worker = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--memory-limit" => args.memory_limit = value()?,
-            "--seed" => {
-                let v = value()?;
-                args.seed = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--scheduler-in-client" => args.scheduler_in_client = true,
-            "--workers" => {
-                return Err("--workers: under MPI the worker ranks are set by mpirun -n (ranks 2 and above work)".into());
-            }
-            "--help" | "-h" => {
-                return Err("usage: mpirun -n N mpi_pi [--size 100GB] [--chunks 40] [--threads-per-worker 4] [--memory-limit 40GB] [--seed 42] [--scheduler-in-client]".into());
-            }
-            other => return Err(format!("unknown flag {other}; see --help")),
-        }
-    }
-    if args.chunks == 0 {
-        return Err("--chunks must be at least 1".into());
-    }
-    Ok(args)
+/// Refuses `--workers`, saying what sets the workers under MPI.
+fn no_workers_flag(_: &str) -> std::result::Result<String, String> {
+    Err("under MPI the worker ranks are set by mpirun -n (ranks 2 and above work)".to_string())
 }
 
 /// The lesson's function, line for line.
@@ -117,7 +96,8 @@ fn fail(message: String, code: i32) -> ! {
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|msg| fail(msg, 2));
+    // mpirun passes a `--` before the program's flags through to it
+    let args = Args::parse_from(std::env::args().filter(|a| a != "--"));
     let options = Options::new(args.threads_per_worker, args.memory_limit.as_str())
         .scheduler_in_client(args.scheduler_in_client);
     // initialize(nthreads=4, memory_limit='40GB')

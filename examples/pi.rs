@@ -9,6 +9,10 @@
 //! The serial version materialises the whole array, as NumPy does: it needs the array's
 //! size in memory. The twin streams it in tiles under a 1 GB budget.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::exec::trace::TraceRecorder;
 use spillway::{Client, random};
 use std::sync::Arc;
@@ -17,6 +21,18 @@ use std::time::Instant;
 #[path = "lesson/serial_pi.rs"]
 mod serial_pi;
 use serial_pi::calculate_pi;
+
+/// The lesson's serial pi on ndarray and its spillway twin, timed side by side.
+#[derive(Parser, Debug)]
+#[command(name = "pi")]
+struct Args {
+    /// The largest size, in GB of points (runs 1e4 bytes, then 1 GB .. this).
+    #[arg(long, default_value_t = 5)]
+    max_gb: usize,
+    /// Write the spillway computations' tasks as a Chrome trace to this file.
+    #[arg(long)]
+    trace: Option<String>,
+}
 
 /// The same function on spillway: lazy, chunked, fused.
 fn spillway_calculate_pi(size_in_bytes: usize) -> spillway::Result<f64> {
@@ -41,13 +57,13 @@ fn spillway_calculate_pi(size_in_bytes: usize) -> spillway::Result<f64> {
     Ok(pi)
 }
 
-fn main() -> spillway::Result<()> {
-    let max_gb: usize = std::env::args()
-        .skip_while(|a| a != "--max-gb")
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
-    let trace_path = std::env::args().skip_while(|a| a != "--trace").nth(1);
+fn main() {
+    cli::run_main(run);
+}
+
+fn run(args: &Args) -> spillway::Result<()> {
+    let max_gb = args.max_gb;
+    let trace_path = args.trace.as_ref();
     let client = Client::builder().memory_limit("1GB").build()?;
     println!("{client}");
     let trace = Arc::new(TraceRecorder::new());
@@ -68,10 +84,34 @@ fn main() -> spillway::Result<()> {
             serial / lazy
         );
     }
-    if let Some(path) = &trace_path {
+    if let Some(path) = trace_path {
         trace.write(path)?;
         eprintln!("trace of {} tasks written to {path}", trace.len());
     }
     client.close();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::Parser;
+
+    #[test]
+    fn flags_parse_and_bad_ones_exit_with_2() {
+        let args = Args::try_parse_from(["pi", "--max-gb", "2", "--trace", "t.json"]).unwrap();
+        assert_eq!((args.max_gb, args.trace.as_deref()), (2, Some("t.json")));
+        assert_eq!(Args::try_parse_from(["pi"]).unwrap().max_gb, 5);
+        for bad in [
+            &["pi", "--max-gb", "abc"][..],
+            &["pi", "--max-gb"],
+            &["pi", "--nope"],
+        ] {
+            assert_eq!(
+                Args::try_parse_from(bad).unwrap_err().exit_code(),
+                2,
+                "{bad:?}"
+            );
+        }
+    }
 }

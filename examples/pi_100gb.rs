@@ -14,78 +14,51 @@
 //!
 //! The last line is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::array::chunks::python_tuple;
 use spillway::exec::progress::{self, Progress};
 use spillway::exec::trace::TraceRecorder;
 use spillway::random;
-use spillway::util::size::parse_bytes;
 use spillway::{Client, Result};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The lesson's dask_calculate_pi(100000000000, 40): random points counted in one fused
+/// streaming pass under a memory limit.
+#[derive(Parser, Debug)]
+#[command(name = "pi_100gb")]
 struct Args {
+    /// Bytes of random points.
+    #[arg(long, default_value = "100GB", value_parser = cli::size)]
     size: u64,
+    /// Chunks of the points.
+    #[arg(long, default_value_t = 40, value_parser = cli::positive)]
     chunks: usize,
+    /// Workers of the client.
+    #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// Threads of each worker (default: this machine's).
+    #[arg(long, default_value_t = cli::available_threads())]
     threads_per_worker: usize,
+    /// Memory budget per worker (a size, or auto).
+    #[arg(long, default_value = "1GB", value_parser = cli::memory_limit)]
     memory_limit: String,
+    /// Seed of the random points.
+    #[arg(long, default_value_t = random::DEFAULT_SEED)]
     seed: u64,
+    /// Write the computation's tasks as a Chrome trace to this file.
+    #[arg(long)]
     trace: Option<String>,
-    progress: Option<bool>,
-}
-
-fn parse_args() -> std::result::Result<Args, String> {
-    let mut args = Args {
-        size: 100_000_000_000,
-        chunks: 40,
-        workers: 1,
-        threads_per_worker: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-        memory_limit: "1GB".to_string(),
-        seed: random::DEFAULT_SEED,
-        trace: None,
-        progress: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        let bad = |v: &str| format!("{flag}: cannot parse {v:?}");
-        match flag.as_str() {
-            "--size" => {
-                let v = value()?;
-                args.size = parse_bytes(&v).map_err(|e| e.to_string())?;
-            }
-            "--chunks" => {
-                let v = value()?;
-                args.chunks = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--workers" => {
-                let v = value()?;
-                args.workers = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--threads-per-worker" => {
-                let v = value()?;
-                args.threads_per_worker = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--memory-limit" => args.memory_limit = value()?,
-            "--seed" => {
-                let v = value()?;
-                args.seed = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--trace" => args.trace = Some(value()?),
-            "--progress" => args.progress = Some(true),
-            "--no-progress" => args.progress = Some(false),
-            "--help" | "-h" => {
-                return Err("usage: pi_100gb [--size 100GB] [--chunks 40] [--workers N] [--threads-per-worker N] [--memory-limit 1GB] [--seed 42] [--trace out.json] [--progress | --no-progress]".into());
-            }
-            other => return Err(format!("unknown flag {other}; see --help")),
-        }
-    }
-    if args.chunks == 0 {
-        return Err("--chunks must be at least 1".into());
-    }
-    Ok(args)
+    /// Always show the progress bar (default: when stderr is a terminal and the
+    /// computation takes over a second).
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show the progress bar.
+    #[arg(long, overrides_with = "progress")]
+    no_progress: bool,
 }
 
 /// The lesson's function, line for line.
@@ -123,13 +96,7 @@ fn dask_calculate_pi(size_in_bytes: u64, nchunks: usize, seed: u64) -> Result<(f
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::parse();
     let client = match Client::builder()
         .n_workers(args.workers)
         .threads_per_worker(args.threads_per_worker)
@@ -143,10 +110,10 @@ fn main() {
         }
     };
     println!("{client}");
-    match args.progress {
-        None => drop(progress::install(&client, Progress::auto())),
-        Some(true) => drop(progress::install(&client, Progress::always())),
-        Some(false) => {}
+    match (args.progress, args.no_progress) {
+        (true, _) => drop(progress::install(&client, Progress::always())),
+        (false, false) => drop(progress::install(&client, Progress::auto())),
+        (false, true) => {}
     }
     let trace = args.trace.as_ref().map(|_| {
         let recorder = Arc::new(TraceRecorder::new());

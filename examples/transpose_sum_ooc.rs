@@ -24,84 +24,52 @@ mod disk;
 #[path = "common/zarr_input.rs"]
 mod zarr_input;
 
+use clap::Parser;
 use spillway::array::zarr::ToZarr;
 use spillway::store::zarr::Codec;
-use spillway::util::size::parse_bytes;
 use spillway::{Client, RunReport, random, s};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Out-of-core workloads on a zarr array larger than the memory budget.
+#[derive(Parser, Debug)]
+#[command(name = "transpose_sum_ooc")]
 struct Args {
+    /// Directory of the input array (x.zarr) and the outputs.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("spillway-ooc"))]
     path: PathBuf,
+    /// Rows and columns of the array.
+    #[arg(long, default_value_t = 40_000, value_parser = cli::positive)]
     n: usize,
+    /// Rows and columns of a chunk.
+    #[arg(long, default_value_t = 4_000, value_parser = cli::positive)]
     chunk: usize,
+    /// Memory budget (a size, or auto).
+    #[arg(long, default_value = "1GB", value_parser = cli::memory_limit)]
     memory_limit: String,
+    /// Threads of the client.
+    #[arg(long, default_value_t = cli::available_threads())]
     threads: usize,
+    /// Measure the disk's sequential bandwidth first and compare each step's time to it.
+    #[arg(long)]
     disk_bw: bool,
+    /// Keep the files made at the end.
+    #[arg(long)]
     keep: bool,
-    /// The steps to run, of "abcd".
+    /// The steps to run, some of the letters abcd.
+    #[arg(long, default_value = "abcd", value_parser = steps)]
     steps: String,
-    /// zstd level of (b)'s output, when not the default.
+    /// zstd level of (b)'s output, when not the default 1.
+    #[arg(long, allow_negative_numbers = true)]
     zstd_level: Option<i32>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        path: std::env::temp_dir().join("spillway-ooc"),
-        n: 40_000,
-        chunk: 4_000,
-        memory_limit: "1GB".into(),
-        threads: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-        disk_bw: false,
-        keep: false,
-        steps: "abcd".into(),
-        zstd_level: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .map_err(|_| format!("{flag}: cannot parse {v:?}"))
-        };
-        match flag.as_str() {
-            "--path" => args.path = PathBuf::from(value()?),
-            "--n" => args.n = number(value()?)?,
-            "--chunk" => args.chunk = number(value()?)?,
-            "--memory-limit" => {
-                let v = value()?;
-                parse_bytes(&v).map_err(|e| e.to_string())?;
-                args.memory_limit = v;
-            }
-            "--threads" => args.threads = number(value()?)?,
-            "--zstd-level" => {
-                let v = value()?;
-                let level = v.parse::<i32>().map_err(|_| {
-                    format!("--zstd-level: cannot parse {v:?}; give a zstd level such as 1 or 0")
-                })?;
-                args.zstd_level = Some(level);
-            }
-            "--disk-bw" => args.disk_bw = true,
-            "--keep" => args.keep = true,
-            "--steps" => {
-                let v = value()?;
-                if v.is_empty() || !v.chars().all(|c| "abcd".contains(c)) {
-                    return Err(format!("--steps: got {v:?}; give some of the letters abcd, e.g. --steps ac"));
-                }
-                args.steps = v;
-            }
-            "--help" | "-h" => {
-                return Err("usage: transpose_sum_ooc [--path DIR] [--n 40000] [--chunk 4000] [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep] [--steps abcd] [--zstd-level L]".into())
-            }
-            other => return Err(format!("unknown flag {other}; see --help")),
-        }
+/// Some of the letters abcd.
+fn steps(text: &str) -> Result<String, String> {
+    if text.is_empty() || !text.chars().all(|c| "abcd".contains(c)) {
+        return Err("give some of the letters abcd, e.g. --steps ac".to_string());
     }
-    if args.n == 0 || args.chunk == 0 {
-        return Err("--n and --chunk must be at least 1".into());
-    }
-    Ok(args)
+    Ok(text.to_string())
 }
 
 fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f64)>) {
@@ -124,7 +92,7 @@ fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f
 }
 
 fn main() {
-    cli::run_main(parse_args, run);
+    cli::run_main(run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {

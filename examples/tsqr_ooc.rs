@@ -30,68 +30,45 @@ mod report;
 #[path = "common/zarr_input.rs"]
 mod zarr_input;
 
+use clap::Parser;
 use ndarray::Array1;
 use spillway::array::linalg::{NormOrd, norm, qr};
 use spillway::{Client, from_ndarray, random, tensordot};
 use std::path::PathBuf;
 use std::time::Instant;
 
-const USAGE: &str = "usage: tsqr_ooc [--rows M] [--cols N] [--chunk C] [--memory-limit 512MB] [--cond K] [--path DIR] [--keep] [--disk-bw]";
-
+/// TSQR of a tall-and-skinny random array out of core, with its error norms.
+#[derive(Parser, Debug)]
+#[command(name = "tsqr_ooc")]
 struct Args {
+    /// Rows of the array.
+    #[arg(long, default_value_t = 1_000_000, value_parser = cli::positive)]
     rows: usize,
+    /// Columns of the array.
+    #[arg(long, default_value_t = 100, value_parser = cli::positive)]
     cols: usize,
+    /// Rows of a chunk.
+    #[arg(long, default_value_t = 100_000, value_parser = cli::positive)]
     chunk: usize,
+    /// Memory budget (a size, or auto).
+    #[arg(long = "memory-limit", default_value = "512MB", value_parser = cli::memory_limit)]
     memory: String,
+    /// The rough condition number of the array.
+    #[arg(long, default_value_t = 1.0)]
     cond: f64,
+    /// Store the array as zarr under this directory and read it from there.
+    #[arg(long)]
     path: Option<PathBuf>,
+    /// Keep the zarr array at the end.
+    #[arg(long)]
     keep: bool,
+    /// Measure the disk's sequential bandwidth first and compare the QR's time to it.
+    #[arg(long)]
     disk_bw: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 1_000_000,
-        cols: 100,
-        chunk: 100_000,
-        memory: "512MB".to_string(),
-        cond: 1.0,
-        path: None,
-        keep: false,
-        disk_bw: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value; {USAGE}"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .map_err(|_| format!("{flag}: cannot parse {v:?} as a count"))
-        };
-        match flag.as_str() {
-            "--rows" => args.rows = number(value()?)?,
-            "--cols" => args.cols = number(value()?)?,
-            "--chunk" => args.chunk = number(value()?)?,
-            "--memory-limit" => args.memory = value()?,
-            "--cond" => {
-                let v = value()?;
-                args.cond = v
-                    .parse()
-                    .map_err(|_| format!("--cond: cannot parse {v:?} as a number"))?;
-            }
-            "--path" => args.path = Some(PathBuf::from(value()?)),
-            "--keep" => args.keep = true,
-            "--disk-bw" => args.disk_bw = true,
-            _ => return Err(USAGE.into()),
-        }
-    }
-    if args.rows == 0 || args.cols == 0 || args.chunk == 0 {
-        return Err("--rows, --cols and --chunk must be at least 1".into());
-    }
-    Ok(args)
-}
-
 fn main() {
-    cli::run_main(parse_args, run);
+    cli::run_main(run);
 }
 
 fn run(args: &Args) -> spillway::Result<()> {

@@ -9,8 +9,21 @@
 //! graph with one box per op as `-ops.svg`/`-ops.dot`, and the chunk diagram as
 //! `-chunks.svg`; then prints the paths.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use clap::Parser;
 use spillway::{Array, Element, VisualizeOptions, arange, random};
 use std::path::{Path, PathBuf};
+
+/// Draws the lesson's task graphs and chunk diagrams into a folder.
+#[derive(Parser, Debug)]
+#[command(name = "visualize")]
+struct Args {
+    /// The folder to write into.
+    #[arg(long, default_value = "target/visualize")]
+    out: PathBuf,
+}
 
 fn write<T: Element>(dir: &Path, name: &str, array: &Array<T>) -> spillway::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
@@ -29,19 +42,13 @@ fn write<T: Element>(dir: &Path, name: &str, array: &Array<T>) -> spillway::Resu
     Ok(paths)
 }
 
-fn main() -> spillway::Result<()> {
-    let mut out = PathBuf::from("target/visualize");
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--out", Some(dir)) => out = PathBuf::from(dir),
-            _ => {
-                eprintln!("usage: visualize [--out DIR]");
-                std::process::exit(2);
-            }
-        }
-    }
-    std::fs::create_dir_all(&out).map_err(|e| spillway::Error::io(&out, e))?;
+fn main() {
+    cli::run_main(run);
+}
+
+fn run(args: &Args) -> spillway::Result<()> {
+    let out = &args.out;
+    std::fs::create_dir_all(out).map_err(|e| spillway::Error::io(out, e))?;
 
     let a_da = arange(1i64, 50, 3, 5);
     let x = random::random([15, 15], [10, 5]);
@@ -52,10 +59,10 @@ fn main() -> spillway::Result<()> {
     let inside = xy.powi(2).sum_axis(1).lt(1.0);
     let pi = 4.0 * inside.sum().astype::<f64>() / inside.size() as f64;
 
-    let mut paths = write(&out, "a_da", &a_da)?;
-    paths.extend(write(&out, "a_da_squared", &a_da.powi(2))?);
-    paths.extend(write(&out, "x_plus_xt_sum", &result)?);
-    paths.extend(write(&out, "pi", &pi)?);
+    let mut paths = write(out, "a_da", &a_da)?;
+    paths.extend(write(out, "a_da_squared", &a_da.powi(2))?);
+    paths.extend(write(out, "x_plus_xt_sum", &result)?);
+    paths.extend(write(out, "pi", &pi)?);
     for path in paths {
         println!("{}", path.display());
     }

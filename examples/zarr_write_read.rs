@@ -7,50 +7,72 @@
 //! Flags: `--n N` (default 4000), `--codec none|zstd|blosc-lz4|blosc-zstd` (default zstd),
 //! `--path DIR` (default a temporary directory, removed at the end), `--repeat R` (default 3).
 
+use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::{Parser, ValueEnum};
 use spillway::store::ChunkStore;
 use spillway::store::zarr::{BloscShuffle, Codec, ZarrOptions, ZarrStore};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut n = 4000usize;
-    let mut codec = Codec::Zstd { level: 0 };
-    let mut codec_name = "zstd".to_string();
-    let mut path = None;
-    let mut repeat = 3;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--n" => n = value.parse()?,
-            "--repeat" => repeat = value.parse()?,
-            "--path" => path = Some(std::path::PathBuf::from(value)),
-            "--codec" => {
-                codec = match value.as_str() {
-                    "none" => Codec::None,
-                    "zstd" => Codec::Zstd { level: 0 },
-                    "blosc-lz4" => Codec::BloscLz4 {
-                        clevel: 5,
-                        shuffle: BloscShuffle::Shuffle,
-                    },
-                    "blosc-zstd" => Codec::BloscZstd {
-                        clevel: 3,
-                        shuffle: BloscShuffle::Shuffle,
-                    },
-                    other => {
-                        return Err(format!(
-                            "unknown codec {other}: none, zstd, blosc-lz4 or blosc-zstd"
-                        )
-                        .into());
-                    }
-                };
-                codec_name = value;
-            }
-            other => {
-                return Err(format!("unknown flag {other}: --n, --codec, --path, --repeat").into());
-            }
+/// Writes one n x n f64 chunk of random values to a zarr store and reads it back.
+#[derive(Parser, Debug)]
+#[command(name = "zarr_write_read")]
+struct Args {
+    /// Rows and columns of the chunk.
+    #[arg(long, default_value_t = 4000)]
+    n: usize,
+    /// The codec of the store.
+    #[arg(long, value_enum, default_value_t = CodecName::Zstd)]
+    codec: CodecName,
+    /// Directory of the store (default: a temporary one, removed at the end).
+    #[arg(long)]
+    path: Option<PathBuf>,
+    /// Rounds of write and read.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+}
+
+/// The codecs on offer.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CodecName {
+    /// No compression.
+    None,
+    /// zstd at its default level.
+    Zstd,
+    /// Blosc with lz4, level 5, byte shuffle.
+    BloscLz4,
+    /// Blosc with zstd, level 3, byte shuffle.
+    BloscZstd,
+}
+
+impl CodecName {
+    /// The codec and its name in the output lines.
+    fn codec(self) -> (Codec, &'static str) {
+        match self {
+            CodecName::None => (Codec::None, "none"),
+            CodecName::Zstd => (Codec::Zstd { level: 0 }, "zstd"),
+            CodecName::BloscLz4 => (
+                Codec::BloscLz4 {
+                    clevel: 5,
+                    shuffle: BloscShuffle::Shuffle,
+                },
+                "blosc-lz4",
+            ),
+            CodecName::BloscZstd => (
+                Codec::BloscZstd {
+                    clevel: 3,
+                    shuffle: BloscShuffle::Shuffle,
+                },
+                "blosc-zstd",
+            ),
         }
     }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let (n, repeat, path) = (args.n, args.repeat, args.path);
+    let (codec, codec_name) = args.codec.codec();
     let temporary = path.is_none();
     let dir = path.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("spillway-zwr-{}", std::process::id()))

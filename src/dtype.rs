@@ -75,7 +75,10 @@ impl Display for DType {
 
 /// A type that can be an array element.
 ///
-/// Implemented for `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8` and `bool`.
+/// Implemented for `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8` and `bool`. Every
+/// element is plain bytes: `bytemuck::NoUninit` (no padding, so stores and MPI ranks see
+/// its bytes without `unsafe`) and `bytemuck::CheckedBitPattern` (bytes read back are
+/// checked: any pattern is a number, only 0 and 1 are a `bool`).
 ///
 /// ```
 /// use spillway::{DType, Element};
@@ -85,7 +88,17 @@ impl Display for DType {
 /// assert!(2u8.cast::<bool>());
 /// ```
 pub trait Element:
-    Copy + Send + Sync + Default + PartialEq + PartialOrd + Debug + Display + 'static
+    Copy
+    + Send
+    + Sync
+    + Default
+    + PartialEq
+    + PartialOrd
+    + Debug
+    + Display
+    + bytemuck::NoUninit
+    + bytemuck::CheckedBitPattern
+    + 'static
 {
     /// The dtype tag.
     const DTYPE: DType;
@@ -104,6 +117,21 @@ pub trait Element:
     fn from_i128(value: i128) -> Self;
     /// True for anything but zero (and for NaN, as NumPy's `bool(nan)`).
     fn is_nonzero(self) -> bool;
+    /// `values` as writable bytes (native order) when every byte pattern is a valid
+    /// value (`bytemuck::Pod`: the numbers), `None` otherwise (`bool`). Stores fill
+    /// chunks through it without a copy.
+    ///
+    /// ```
+    /// use spillway::Element;
+    /// let mut xs = [0u32; 2];
+    /// u32::bytes_mut(&mut xs).unwrap()[0] = 1;
+    /// assert_eq!(xs[0], u32::from_ne_bytes([1, 0, 0, 0]));
+    /// assert!(bool::bytes_mut(&mut [false]).is_none());
+    /// ```
+    fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+        let _ = values;
+        None
+    }
     /// NumPy's `astype`: converts to another element type.
     fn cast<U: Element>(self) -> U {
         if U::DTYPE.is_float() || Self::DTYPE.is_float() && U::DTYPE == DType::Bool {
@@ -205,6 +233,10 @@ macro_rules! float_element {
             fn is_nonzero(self) -> bool {
                 self != 0.0
             }
+            #[inline(always)]
+            fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+                Some(bytemuck::cast_slice_mut(values))
+            }
         }
         impl Numeric for $t {
             const ZERO: Self = 0.0;
@@ -285,6 +317,10 @@ macro_rules! int_element {
             #[inline(always)]
             fn is_nonzero(self) -> bool {
                 self != 0
+            }
+            #[inline(always)]
+            fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+                Some(bytemuck::cast_slice_mut(values))
             }
         }
         impl Numeric for $t {

@@ -7,9 +7,8 @@ use super::chunks::{ChunkSpec, Chunks, normalize_chunks};
 use super::{Array, ArrayError, check_rank};
 use crate::dtype::{Element, FloatElement, Numeric};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta};
 use crate::graph::region::Region;
-use std::any::Any;
 use std::sync::Arc;
 
 /// Anything that names a shape: `20`, `[15, 15]`, `(625000, 2)`, `vec![3, 4]`.
@@ -68,11 +67,7 @@ pub(crate) struct SourceExpr<T: Element, S: FlatSource<T>> {
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: Element, S: FlatSource<T>> std::fmt::Debug for SourceExpr<T, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SourceExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element, S: FlatSource<T>] SourceExpr<T, S>);
 
 /// Builds a source array, checking shape and chunks.
 pub(crate) fn source_array<T: Element, S: FlatSource<T>>(
@@ -106,9 +101,7 @@ fn source_array_with_chunks<T: Element, S: FlatSource<T>>(
 }
 
 impl<T: Element, S: FlatSource<T>> Node for SourceExpr<T, S> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![]
     }
@@ -117,9 +110,6 @@ impl<T: Element, S: FlatSource<T>> Node for SourceExpr<T, S> {
     }
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -130,9 +120,6 @@ impl<T: Element, S: FlatSource<T>> Expr<T> for SourceExpr<T, S> {
             shape: self.meta.shape.clone(),
             _t: std::marker::PhantomData,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -7,11 +7,13 @@ use super::broadcast::{broadcast_shapes, operand_region, unify_chunks};
 use super::{Array, ArrayError};
 use crate::dtype::{Element, FloatElement, Numeric};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use crate::kernels::elementwise as kernel;
 use ndarray::{ArrayView, ArrayViewMut, IxDyn, Zip};
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::sync::Arc;
 
@@ -23,18 +25,12 @@ struct UnaryExpr<T: Element, U: Element, F> {
     _u: std::marker::PhantomData<fn() -> U>,
 }
 
-impl<T: Element, U: Element, F> std::fmt::Debug for UnaryExpr<T, U, F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "UnaryExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element, U: Element, F] UnaryExpr<T, U, F>);
 
 impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Node
     for UnaryExpr<T, U, F>
 {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -43,9 +39,6 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Node
     }
     fn scratch_bytes(&self, tile_elems: usize) -> u64 {
         (tile_elems * std::mem::size_of::<T>()) as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -58,9 +51,6 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Copy + Send + Sync + 'static> Expr<
             scratch: Scratch::default(),
             f: self.f,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 
@@ -108,18 +98,12 @@ struct BinaryExpr<A: Element, B: Element, U: Element, F> {
     _u: std::marker::PhantomData<fn() -> U>,
 }
 
-impl<A: Element, B: Element, U: Element, F> std::fmt::Debug for BinaryExpr<A, B, U, F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BinaryExpr({:?})", self.meta)
-    }
-}
+node_debug!([A: Element, B: Element, U: Element, F] BinaryExpr<A, B, U, F>);
 
 impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync + 'static> Node
     for BinaryExpr<A, B, U, F>
 {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.left.clone().as_node(), self.right.clone().as_node()]
     }
@@ -128,9 +112,6 @@ impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync +
     }
     fn scratch_bytes(&self, tile_elems: usize) -> u64 {
         (tile_elems * (std::mem::size_of::<A>() + std::mem::size_of::<B>())) as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -147,9 +128,6 @@ impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Copy + Send + Sync +
             right_scratch: Scratch::default(),
             f: self.f,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -3,10 +3,11 @@
 use super::{Array, ArrayError, normalize_axis};
 use crate::dtype::Element;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::{MAX_NDIM, Region, copy_between_boxes};
 use ndarray::{ArrayView, ArrayViewMut, IxDyn};
-use std::any::Any;
 use std::sync::Arc;
 
 /// Output axis `i` is input axis `perm[i]`.
@@ -16,16 +17,10 @@ struct TransposeExpr<T: Element> {
     perm: Vec<usize>,
 }
 
-impl<T: Element> std::fmt::Debug for TransposeExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TransposeExpr({:?}, {:?})", self.meta, self.perm)
-    }
-}
+node_debug!([T: Element] TransposeExpr<T>, ", {:?}", perm);
 
 impl<T: Element> Node for TransposeExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -38,9 +33,6 @@ impl<T: Element> Node for TransposeExpr<T> {
     }
     fn axis_permutation(&self) -> Option<Vec<usize>> {
         Some(self.perm.clone())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -55,9 +47,6 @@ impl<T: Element> Expr<T> for TransposeExpr<T> {
             band: Vec::new(),
             band_region: None,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -28,10 +28,9 @@ pub use error::ArrayError;
 
 use crate::dtype::{DType, Element};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_meta};
 use crate::graph::region::{MAX_NDIM, Region};
 use chunks::{Chunks, python_tuple};
-use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -262,9 +261,7 @@ impl<T> fmt::Debug for InvalidExpr<T> {
 }
 
 impl<T: Element> Node for InvalidExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![]
     }
@@ -274,17 +271,11 @@ impl<T: Element> Node for InvalidExpr<T> {
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for InvalidExpr<T> {
     fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<T>> {
         Box::new(DefaultEval)
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

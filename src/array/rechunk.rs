@@ -20,12 +20,12 @@ use crate::graph::block::{BlockCompute, BlockEval, eval_by_input_blocks};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{
-    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, reads_whole_blocks,
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+    reads_whole_blocks,
 };
 use crate::graph::region::Region;
 use crate::graph::write::WriteStage;
 use crate::store::intermediate::{intermediate_store, shared_intermediate_store};
-use std::any::Any;
 use std::sync::Arc;
 
 /// Input reads of one way of rechunking, in units of the input's size.
@@ -234,16 +234,10 @@ struct RechunkExpr<T: Element> {
     staged: Option<Vec<usize>>,
 }
 
-impl<T: Element> std::fmt::Debug for RechunkExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RechunkExpr({:?}, staged {:?})", self.meta, self.staged)
-    }
-}
+node_debug!([T: Element] RechunkExpr<T>, ", staged {:?}", staged);
 
 impl<T: Element> Node for RechunkExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -299,9 +293,6 @@ impl<T: Element> Node for RechunkExpr<T> {
         );
         Some(Box::new(Arc::new(stage)))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for RechunkExpr<T> {
@@ -327,9 +318,6 @@ impl<T: Element> Expr<T> for RechunkExpr<T> {
                 tile: Scratch::default(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -13,13 +13,12 @@ use crate::exec::report::IoMeter;
 use crate::graph::block::BlockCompute;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{ErrorSlot, EvalContext};
-use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef, node_meta};
 use crate::graph::plan::{Plan, fused_scratch};
 use crate::graph::region::Region;
 use crate::graph::shared_blocks::SharedBlockEval;
 use crate::graph::write::WriteStage;
 use crate::store::ChunkStore;
-use std::any::Any;
 use std::sync::Arc;
 
 /// The node of an array read from a store.
@@ -81,9 +80,7 @@ pub fn from_store<T: Element>(
 }
 
 impl<T: Element> Node for StoreSource<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![]
     }
@@ -105,9 +102,6 @@ impl<T: Element> Node for StoreSource<T> {
     fn will_need_block(&self, block: &[usize]) {
         self.store.will_need(block);
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for StoreSource<T> {
@@ -121,9 +115,6 @@ impl<T: Element> Expr<T> for StoreSource<T> {
                 errors: ctx.errors().clone(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -9,10 +9,11 @@ use crate::dtype::Element;
 use crate::exec::runtime::Client;
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::ArrayD;
-use std::any::Any;
 use std::sync::Arc;
 
 /// One chunk per axis covering `shape`.
@@ -75,16 +76,10 @@ struct BlockExpr<T: Element> {
     start: Vec<usize>,
 }
 
-impl<T: Element> std::fmt::Debug for BlockExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BlockExpr({:?} at {:?})", self.meta, self.start)
-    }
-}
+node_debug!([T: Element] BlockExpr<T>, " at {:?}", start);
 
 impl<T: Element> Node for BlockExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.parent.clone().as_node()]
     }
@@ -94,9 +89,6 @@ impl<T: Element> Node for BlockExpr<T> {
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for BlockExpr<T> {
@@ -105,9 +97,6 @@ impl<T: Element> Expr<T> for BlockExpr<T> {
             inner: ctx.build(&self.parent),
             start: self.start.clone(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -10,10 +10,11 @@ use crate::error::{Error, Result};
 use crate::exec::runtime::{Client, RuntimeError};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::ArrayD;
-use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
 /// An array whose chunks are delayed ndarrays: `chunks` gives the chunk lengths per axis
@@ -81,11 +82,7 @@ struct Placed<T> {
     values: Arc<ArrayD<T>>,
 }
 
-impl<T: Element> std::fmt::Debug for BlocksExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BlocksExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] BlocksExpr<T>);
 
 impl<T: Element> BlocksExpr<T> {
     fn compute(&self) -> Result<Arc<Vec<Placed<T>>>> {
@@ -128,9 +125,7 @@ impl<T: Element> BlocksExpr<T> {
 }
 
 impl<T: Element> Node for BlocksExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![]
     }
@@ -140,9 +135,6 @@ impl<T: Element> Node for BlocksExpr<T> {
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for BlocksExpr<T> {
@@ -150,9 +142,6 @@ impl<T: Element> Expr<T> for BlocksExpr<T> {
         Box::new(BlocksEval {
             blocks: self.computed.get_or_init(|| self.compute()).clone(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -5,6 +5,13 @@
 //! [`Region`] of the node's values into a caller's buffer, pulling its inputs tile by tile.
 //! Pulling regions through a chain of evaluators is what fuses blockwise operations: no
 //! intermediate array is ever materialised, only cache-sized tile buffers.
+//!
+//! A node implementation states only what is particular to it: its inputs, its kind, its
+//! tile scratch and its evaluator. What every node writes the same way comes from here:
+//! `node_meta!` writes `meta()` for a node that keeps its [`NodeMeta`] in a field `meta`,
+//! `node_debug!` writes its `Debug` (`Name(meta, …)`), and the erasing upcasts (`as_node`
+//! from a typed to an erased handle, `as_any` for downcasting) are trait upcasting,
+//! written once below for every node.
 
 use super::chunks::Chunks;
 use super::eval::EvalContext;
@@ -73,8 +80,11 @@ pub enum NodeKind {
 }
 
 /// The type-erased face of a node, for planning, display and graph walks.
-pub trait Node: Send + Sync + std::fmt::Debug {
-    /// The node's metadata.
+///
+/// An implementation writes `meta()` with `node_meta!`, and `Debug` with `node_debug!` or
+/// by hand; the `Any` supertrait (a `'static` node) gives every node `as_any`.
+pub trait Node: Any + Send + Sync + std::fmt::Debug {
+    /// The node's metadata (written by `node_meta!` for a node with a `meta` field).
     fn meta(&self) -> &NodeMeta;
     /// The node's inputs.
     fn inputs(&self) -> Vec<NodeRef>;
@@ -123,19 +133,83 @@ pub trait Node: Send + Sync + std::fmt::Debug {
     fn as_reduction(&self) -> Option<&dyn super::reduce::ReductionNode> {
         None
     }
-    /// Downcasting support.
-    fn as_any(&self) -> &dyn Any;
+}
+
+impl dyn Node {
+    /// Downcasting support: the node as `Any`, to recognise a concrete node type.
+    ///
+    /// ```
+    /// let x = spillway::random::random([10, 10], 5);
+    /// let node = x.node();
+    /// assert!(!node.as_any().is::<u8>());
+    /// ```
+    pub fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 /// A type-erased node handle.
 pub type NodeRef = Arc<dyn Node>;
 
+/// Writes `fn meta(&self) -> &NodeMeta` inside an `impl Node` block, for a node that keeps
+/// its metadata in a field named `meta` (every node in this crate does).
+///
+/// ```ignore
+/// impl<T: Element> Node for ReshapeExpr<T> {
+///     node_meta!();
+///     fn inputs(&self) -> Vec<NodeRef> {
+///         vec![self.input.clone().as_node()]
+///     }
+///     // ... kind, scratch_bytes
+/// }
+/// ```
+macro_rules! node_meta {
+    () => {
+        fn meta(&self) -> &$crate::graph::node::NodeMeta {
+            &self.meta
+        }
+    };
+}
+pub(crate) use node_meta;
+
+/// Writes the `Debug` impl of a node type with a `meta` field: `Name(meta)`, or with a
+/// format string and fields, `Name(meta` + the formatted fields + `)`. Generic parameters
+/// and their bounds go in brackets first.
+///
+/// ```ignore
+/// node_debug!([T: Element] ReshapeExpr<T>); // ReshapeExpr(NodeMeta { .. })
+/// node_debug!([T: Element] ConcatExpr<T>, ", axis {}", axis); // ConcatExpr(NodeMeta { .. }, axis 1)
+/// ```
+macro_rules! node_debug {
+    ([$($bounds:tt)*] $name:ident $(<$($param:ident),+>)? $(, $format:literal $(, $field:ident)*)?) => {
+        impl<$($bounds)*> std::fmt::Debug for $name $(<$($param),+>)? {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({:?}", stringify!($name), self.meta)?;
+                $(write!(f, $format $(, self.$field)*)?;)?
+                write!(f, ")")
+            }
+        }
+    };
+}
+pub(crate) use node_debug;
+
 /// A node whose elements are `T`: it can build evaluators.
 pub trait Expr<T: Element>: Node {
     /// Builds a fresh evaluator for this node (one per worker thread).
     fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>>;
+}
+
+impl<T: Element> dyn Expr<T> {
     /// Upcast to the erased face.
-    fn as_node(self: Arc<Self>) -> NodeRef;
+    ///
+    /// ```
+    /// let x = spillway::random::random([10, 10], 5);
+    /// let node: spillway::graph::node::NodeRef = x.expr().as_node();
+    /// assert_eq!(node.meta().shape, vec![10, 10]);
+    /// ```
+    pub fn as_node(self: Arc<Self>) -> NodeRef {
+        self
+    }
 }
 
 /// True when evaluating `node` reads whole blocks somewhere below it (a store source, a

@@ -1,7 +1,8 @@
 //! Bytes on the wire between ranks: little helpers to write and read what stages export.
 //!
 //! Every rank runs the same binary on the same kind of machine, so plain values travel
-//! as their in-memory bytes.
+//! as their in-memory bytes: element values through bytemuck's casts, reduction states
+//! (any `Copy` type a reducer picks) through [`state_bytes_of`] and [`states_from`].
 
 use super::MpiError;
 
@@ -10,24 +11,49 @@ pub(crate) fn put_u64(out: &mut Vec<u8>, value: u64) {
     out.extend_from_slice(&value.to_le_bytes());
 }
 
-/// The bytes of plain values.
+/// The bytes of plain values (bytemuck's cast: `NoUninit` types have no padding, so
+/// every byte is initialised).
+pub(crate) fn bytes_of<T: bytemuck::NoUninit>(values: &[T]) -> &[u8] {
+    bytemuck::cast_slice(values)
+}
+
+/// Values back from [`bytes_of`]'s output; `None` when `bytes` is not a whole number of
+/// values or holds a bit pattern that is no `T` (a `bool` other than 0 or 1).
+pub(crate) fn values_from<T: bytemuck::CheckedBitPattern>(bytes: &[u8]) -> Option<Vec<T>> {
+    let size = size_of::<T>();
+    if size == 0 {
+        return Some(Vec::new());
+    }
+    if !bytes.len().is_multiple_of(size) {
+        return None;
+    }
+    bytes
+        .chunks_exact(size)
+        .map(|raw| bytemuck::checked::try_pod_read_unaligned(raw).ok())
+        .collect()
+}
+
+/// The bytes of reduction states, which are any `Copy` type (user reductions pick
+/// their own, `Option`s of tuples among them), so bytemuck's bounds cannot be asked of
+/// them without changing the public `Array::reduction`.
 ///
-/// Only for the element types and reduction states of this crate: primitive numbers,
-/// `bool` and structs of `f64`s, none of which has padding bytes.
-pub(crate) fn bytes_of<T: Copy>(values: &[T]) -> &[u8] {
-    // SAFETY: the slice is valid for `size_of_val(values)` bytes, and the types passed
-    // here (see above) have no padding, so every byte is initialised.
+/// Only for the reduction states of this crate's reducers and of user reductions made
+/// by the same binary on every rank.
+pub(crate) fn state_bytes_of<T: Copy>(values: &[T]) -> &[u8] {
+    // SAFETY: the slice is valid for `size_of_val(values)` bytes. (A state type with
+    // padding, such as an `Option` of a number, exposes uninitialised padding bytes
+    // here; they are copied, never interpreted, and read back into the padding.)
     unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size_of_val(values)) }
 }
 
-/// Values back from [`bytes_of`]'s output, made by the same binary (`fill` sizes the
-/// buffer; its bytes are overwritten).
-pub(crate) fn values_from<T: Copy>(bytes: &[u8], fill: T) -> Vec<T> {
+/// States back from [`state_bytes_of`]'s output, made by the same binary (`fill` sizes
+/// the buffer; its bytes are overwritten).
+pub(crate) fn states_from<T: Copy>(bytes: &[u8], fill: T) -> Vec<T> {
     let size = size_of::<T>().max(1);
     let mut values = vec![fill; bytes.len() / size];
     let len = values.len() * size_of::<T>();
     // SAFETY: `values` owns `len` bytes; the bytes are those of values of `T` written by
-    // `bytes_of` in a process running the same binary, so they form valid values.
+    // `state_bytes_of` in a process running the same binary, so they form valid values.
     unsafe {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), values.as_mut_ptr().cast::<u8>(), len);
     }
@@ -97,12 +123,18 @@ mod tests {
     #[test]
     fn values_round_trip_through_bytes() {
         let xs = [1.5f64, -0.0, f64::NAN, 3e300];
-        let back = values_from(bytes_of(&xs), 0.0f64);
+        let back = values_from::<f64>(bytes_of(&xs)).unwrap();
         let same: Vec<u64> = back.iter().map(|x| x.to_bits()).collect();
         let want: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
         assert_eq!(same, want);
         let flags = [true, false, true];
-        assert_eq!(values_from(bytes_of(&flags), false), flags);
+        assert_eq!(values_from::<bool>(bytes_of(&flags)).unwrap(), flags);
+        // not a bool, and not a whole number of values
+        assert_eq!(values_from::<bool>(&[0, 2]), None);
+        assert_eq!(values_from::<u32>(&[0, 0, 0]), None);
+        let states = [(1.0f64, 2u64), (-3.5, u64::MAX)];
+        let back = states_from(state_bytes_of(&states), (0.0, 0));
+        assert_eq!(back, states);
     }
 
     #[test]

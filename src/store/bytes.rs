@@ -1,9 +1,10 @@
 //! Element slices viewed as bytes, for stores that encode chunks.
 //!
-//! Only the eight primitive element types are viewed this way (checked by `TypeId`, so
-//! an `Element` implemented elsewhere cannot make the casts unsound): all of them are
-//! plain bytes without padding, and every byte pattern is a valid value for all but
-//! `bool`, which is only read through [`fill_from_bytes`].
+//! The views are bytemuck's casts: every [`Element`] is `bytemuck::NoUninit` (no
+//! padding), so reading its bytes is safe, and the numbers hand out a writable view
+//! through [`Element::bytes_mut`] (`bytemuck::Pod`); `bool`, which not every byte pattern
+//! is, is only filled through [`fill_from_bytes`]. Stores still accept only the eight
+//! primitive element types (checked by `TypeId`), the ones they can name to zarr.
 
 use std::any::TypeId;
 
@@ -27,20 +28,15 @@ pub(crate) fn is_primitive<T: Element>() -> bool {
 
 /// `data`'s bytes in native order; `None` for a non-primitive `T`.
 pub(crate) fn as_bytes<T: Element>(data: &[T]) -> Option<&[u8]> {
-    if !is_primitive::<T>() {
-        return None;
-    }
-    // SAFETY: T is a primitive number or bool: no padding, every byte initialised.
-    Some(unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), size_of_val(data)) })
+    is_primitive::<T>().then(|| bytemuck::cast_slice(data))
 }
 
 /// `out`'s bytes, writable, when any byte pattern is a valid `T` (not `bool`).
 pub(crate) fn as_bytes_mut<T: Element>(out: &mut [T]) -> Option<&mut [u8]> {
-    if !is_primitive::<T>() || TypeId::of::<T>() == TypeId::of::<bool>() {
+    if !is_primitive::<T>() {
         return None;
     }
-    // SAFETY: T is a primitive number: no padding, every byte pattern is a valid value.
-    Some(unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), size_of_val(out)) })
+    T::bytes_mut(out)
 }
 
 /// Fills `out` from native-order `bytes` (`bool`: any non-zero byte is true).

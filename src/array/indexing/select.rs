@@ -12,9 +12,10 @@ use crate::array::Array;
 use crate::array::chunks::Chunks;
 use crate::dtype::Element;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::{MAX_NDIM, Region};
-use std::any::Any;
 use std::sync::Arc;
 
 /// A pulled box may hold at most this many times the elements it serves.
@@ -120,16 +121,10 @@ struct SelectExpr<T: Element> {
     axes: Vec<OutAxis>,
 }
 
-impl<T: Element> std::fmt::Debug for SelectExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SelectExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] SelectExpr<T>);
 
 impl<T: Element> Node for SelectExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -141,9 +136,6 @@ impl<T: Element> Node for SelectExpr<T> {
         let ndim = self.axes.len() as u64;
         (CAP_TILES * tile_elems * std::mem::size_of::<T>()) as u64
             + 2 * ndim * (tile_elems as u64) * 8
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -159,9 +151,6 @@ impl<T: Element> Expr<T> for SelectExpr<T> {
             offs: vec![Vec::new(); self.axes.len()],
             scratch: Scratch::default(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 
@@ -442,9 +431,7 @@ mod tests {
     }
 
     impl Node for Counting {
-        fn meta(&self) -> &NodeMeta {
-            &self.meta
-        }
+        node_meta!();
         fn inputs(&self) -> Vec<NodeRef> {
             vec![]
         }
@@ -454,17 +441,11 @@ mod tests {
         fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
             0
         }
-        fn as_any(&self) -> &dyn Any {
-            self
-        }
     }
 
     impl Expr<i64> for Counting {
         fn evaluator(&self, _ctx: &EvalContext) -> Box<dyn Eval<i64>> {
             Box::new(CountingEval(self.pulls.clone()))
-        }
-        fn as_node(self: Arc<Self>) -> NodeRef {
-            self
         }
     }
 

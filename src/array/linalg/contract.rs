@@ -12,12 +12,12 @@ use crate::dtype::Element;
 use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::{MAX_NDIM, Region, copy_between_boxes};
 use crate::kernels::dense::{LinalgFloat, gemm_t, task_par};
 use ndarray::{ArrayView, ArrayViewMut, IxDyn};
-use std::any::Any;
-use std::sync::Arc;
 
 /// Which axes of each operand are free (kept, in order) and which are contracted
 /// (`a_con[i]` pairs with `b_con[i]`).
@@ -67,11 +67,7 @@ pub(crate) struct ContractExpr<T: Element> {
     k_chunks: Vec<Vec<usize>>,
 }
 
-impl<T: Element> std::fmt::Debug for ContractExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ContractExpr({:?}, {:?})", self.meta, self.axes)
-    }
-}
+node_debug!([T: Element] ContractExpr<T>, ", {:?}", axes);
 
 impl<T: LinalgFloat> ContractExpr<T> {
     /// Contracts `a` and `b` over `axes`; the caller checked that paired extents agree.
@@ -116,9 +112,7 @@ fn free_elems(chunks: &Chunks, free: &[usize]) -> usize {
 }
 
 impl<T: LinalgFloat> Node for ContractExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.a.clone().as_node(), self.b.clone().as_node()]
     }
@@ -142,9 +136,6 @@ impl<T: LinalgFloat> Node for ContractExpr<T> {
     }
     fn computes_whole_blocks(&self) -> bool {
         true // each output block is one kernel call over whole operand panels
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -179,9 +170,6 @@ impl<T: LinalgFloat> Expr<T> for ContractExpr<T> {
             tile: Scratch::default(),
         };
         Box::new(BlockEval::new(&self.meta.chunks, compute))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

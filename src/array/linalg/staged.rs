@@ -15,7 +15,9 @@ use crate::exec::error::Result as ExecResult;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::reduce::ReductionNode;
 use crate::graph::region::Region;
 use crate::kernels::dense::{LinalgFloat, qr_r, qr_r_stacked};
@@ -39,11 +41,7 @@ pub(crate) struct Bundle<T: Element> {
     inputs: Vec<ExprRef<T>>,
 }
 
-impl<T: Element> std::fmt::Debug for Bundle<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bundle({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] Bundle<T>);
 
 impl<T: Element> Bundle<T> {
     fn new(inputs: Vec<ExprRef<T>>) -> Arc<Self> {
@@ -57,9 +55,7 @@ impl<T: Element> Bundle<T> {
 }
 
 impl<T: Element> Node for Bundle<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         self.inputs.iter().map(|x| x.clone().as_node()).collect()
     }
@@ -69,18 +65,12 @@ impl<T: Element> Node for Bundle<T> {
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for Bundle<T> {
     fn evaluator(&self, ctx: &EvalContext) -> Box<dyn Eval<T>> {
         // only ever read as its first input (the planner never evaluates a bundle)
         ctx.build(&self.inputs[0])
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 
@@ -95,11 +85,7 @@ pub(crate) struct SmallExpr<T: Element> {
     f: SmallFn<T>,
 }
 
-impl<T: Element> std::fmt::Debug for SmallExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SmallExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] SmallExpr<T>);
 
 /// A small array of `shape` (one chunk) computed by `f` from the values of `inputs`.
 pub(crate) fn small<T: LinalgFloat>(
@@ -117,11 +103,9 @@ pub(crate) fn small<T: LinalgFloat>(
 }
 
 impl<T: LinalgFloat> Node for SmallExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
-        vec![self.bundle.clone().as_node()]
+        vec![self.bundle.clone() as NodeRef]
     }
     fn kind(&self) -> NodeKind {
         NodeKind::Reduction { axes: vec![] }
@@ -131,9 +115,6 @@ impl<T: LinalgFloat> Node for SmallExpr<T> {
     }
     fn as_reduction(&self) -> Option<&dyn ReductionNode> {
         Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -150,9 +131,6 @@ impl<T: LinalgFloat> Expr<T> for SmallExpr<T> {
         let shape = self.meta.shape.clone();
         let nan = ArrayD::from_elem(IxDyn(&shape), T::from_f64(f64::NAN));
         Box::new(StoredEval((self.f)(&inputs).unwrap_or(nan)))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 
@@ -185,7 +163,7 @@ impl<T: LinalgFloat> ReductionNode for SmallExpr<T> {
         false
     }
     fn input_node(&self) -> NodeRef {
-        self.bundle.clone().as_node()
+        self.bundle.clone() as NodeRef
     }
     fn run_any(&self) -> Box<dyn Any> {
         Box::new(())
@@ -299,11 +277,7 @@ pub(crate) struct TsqrRExpr<T: Element> {
     bundle: Arc<Bundle<T>>,
 }
 
-impl<T: Element> std::fmt::Debug for TsqrRExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TsqrRExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] TsqrRExpr<T>);
 
 /// The R of `x` (2-d, columns in one chunk; the caller checked).
 pub(crate) fn tsqr_r<T: LinalgFloat>(x: ExprRef<T>) -> ExprRef<T> {
@@ -315,11 +289,9 @@ pub(crate) fn tsqr_r<T: LinalgFloat>(x: ExprRef<T>) -> ExprRef<T> {
 }
 
 impl<T: LinalgFloat> Node for TsqrRExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
-        vec![self.bundle.clone().as_node()]
+        vec![self.bundle.clone() as NodeRef]
     }
     fn kind(&self) -> NodeKind {
         NodeKind::Reduction { axes: vec![0] }
@@ -329,9 +301,6 @@ impl<T: LinalgFloat> Node for TsqrRExpr<T> {
     }
     fn as_reduction(&self) -> Option<&dyn ReductionNode> {
         Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -345,9 +314,6 @@ impl<T: LinalgFloat> Expr<T> for TsqrRExpr<T> {
             ArrayD::from_shape_vec(IxDyn(&[n, n]), r).expect("n x n"),
         ))
     }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
-    }
 }
 
 impl<T: LinalgFloat> ReductionNode for TsqrRExpr<T> {
@@ -355,7 +321,7 @@ impl<T: LinalgFloat> ReductionNode for TsqrRExpr<T> {
         false
     }
     fn input_node(&self) -> NodeRef {
-        self.bundle.clone().as_node()
+        self.bundle.clone() as NodeRef
     }
     fn run_any(&self) -> Box<dyn Any> {
         Box::new(())

@@ -16,11 +16,12 @@ use crate::array::chunks::python_tuple;
 use crate::dtype::Element;
 use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use crate::kernels::dense::{LinalgFloat, gemm, right_solve_upper, svd as dense_svd, task_par};
 use ndarray::{ArrayD, IxDyn};
-use std::any::Any;
 use std::sync::Arc;
 
 /// `x r⁻¹` for `x` chunked along rows and an upper-triangular `n x n` `r`.
@@ -30,16 +31,10 @@ struct RightSolveExpr<T: Element> {
     r: ExprRef<T>,
 }
 
-impl<T: Element> std::fmt::Debug for RightSolveExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RightSolveExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] RightSolveExpr<T>);
 
 impl<T: LinalgFloat> Node for RightSolveExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.x.clone().as_node(), self.r.clone().as_node()]
     }
@@ -53,9 +48,6 @@ impl<T: LinalgFloat> Node for RightSolveExpr<T> {
     }
     fn computes_whole_blocks(&self) -> bool {
         true // each output block is one kernel call over whole operand panels
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -72,9 +64,6 @@ impl<T: LinalgFloat> Expr<T> for RightSolveExpr<T> {
                 tile: Scratch::default(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

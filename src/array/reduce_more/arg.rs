@@ -11,10 +11,9 @@ use crate::Chunks;
 use crate::array::{Array, normalize_axis};
 use crate::dtype::Numeric;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef, node_meta};
 use crate::graph::region::Region;
 use ndarray::{ArrayViewMut, Axis, IxDyn};
-use std::any::Any;
 use std::sync::Arc;
 
 /// Each element's flat row-major index (`axis: None`) or its index along `axis`.
@@ -25,9 +24,7 @@ struct IndexExpr {
 }
 
 impl Node for IndexExpr {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![]
     }
@@ -37,9 +34,6 @@ impl Node for IndexExpr {
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl Expr<i64> for IndexExpr {
@@ -48,9 +42,6 @@ impl Expr<i64> for IndexExpr {
             shape: self.meta.shape.clone(),
             axis: self.axis,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

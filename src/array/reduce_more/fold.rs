@@ -13,7 +13,9 @@ use crate::exec::error::Result;
 use crate::exec::stage::Stage;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{EvalContext, copy_region};
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeId, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::reduce::{ReductionNode, ReductionRun, fold_stage, runs_with_siblings};
 use crate::graph::region::{MAX_NDIM, Region};
 use ndarray::ArrayD;
@@ -79,16 +81,10 @@ impl<T: Element, F: Folder<T>> FoldExpr<T, F> {
     }
 }
 
-impl<T: Element, F: Folder<T>> std::fmt::Debug for FoldExpr<T, F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FoldExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element, F: Folder<T>] FoldExpr<T, F>);
 
 impl<T: Element, F: Folder<T>> Node for FoldExpr<T, F> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -102,9 +98,6 @@ impl<T: Element, F: Folder<T>> Node for FoldExpr<T, F> {
     }
     fn as_reduction(&self) -> Option<&dyn ReductionNode> {
         Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -141,9 +134,6 @@ impl<T: Element, F: Folder<T>> Expr<F::Out> for FoldExpr<T, F> {
             tile_elems: ctx.tile_elems(),
             result: None,
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -15,10 +15,11 @@ use crate::dtype::{Element, Numeric};
 use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::{ArrayD, ArrayView, ArrayViewMut, Axis, IxDyn, Slice, Zip};
-use std::any::Any;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug)]
@@ -151,16 +152,10 @@ struct ScanExpr<T: Element> {
     op: ScanOp,
 }
 
-impl<T: Element> std::fmt::Debug for ScanExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ScanExpr({:?}, axis {})", self.meta, self.axis)
-    }
-}
+node_debug!([T: Element] ScanExpr<T>, ", axis {}", axis);
 
 impl<T: Element> Node for ScanExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         let mut inputs = vec![self.input.clone().as_node()];
         inputs.extend(self.totals.iter().map(|t| t.clone().as_node()));
@@ -173,9 +168,6 @@ impl<T: Element> Node for ScanExpr<T> {
         // the held output block, its input values and the carries
         let block: usize = self.meta.chunks.chunksize().iter().product();
         (block * (2 * std::mem::size_of::<T::Sum>() + std::mem::size_of::<T>())) as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -192,9 +184,6 @@ impl<T: Element> Expr<T::Sum> for ScanExpr<T> {
                 carries: Vec::new(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

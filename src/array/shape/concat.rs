@@ -5,9 +5,10 @@ use crate::array::chunks::{Chunks, python_tuple};
 use crate::array::{Array, ArrayError, normalize_axis};
 use crate::dtype::Element;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::Region;
-use std::any::Any;
 use std::borrow::Borrow;
 use std::sync::Arc;
 
@@ -19,16 +20,10 @@ struct ConcatExpr<T: Element> {
     offsets: Vec<usize>,
 }
 
-impl<T: Element> std::fmt::Debug for ConcatExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ConcatExpr({:?}, axis {})", self.meta, self.axis)
-    }
-}
+node_debug!([T: Element] ConcatExpr<T>, ", axis {}", axis);
 
 impl<T: Element> Node for ConcatExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         self.inputs.iter().map(|i| i.clone().as_node()).collect()
     }
@@ -37,9 +32,6 @@ impl<T: Element> Node for ConcatExpr<T> {
     }
     fn scratch_bytes(&self, tile_elems: usize) -> u64 {
         (tile_elems * std::mem::size_of::<T>()) as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -51,9 +43,6 @@ impl<T: Element> Expr<T> for ConcatExpr<T> {
             offsets: self.offsets.clone(),
             scratch: Scratch::default(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

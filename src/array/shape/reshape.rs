@@ -9,9 +9,10 @@ use crate::array::chunks::{Chunks, python_tuple};
 use crate::array::{Array, ArrayError, check_rank};
 use crate::dtype::Element;
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::{MAX_NDIM, Region};
-use std::any::Any;
 use std::sync::Arc;
 
 struct ReshapeExpr<T: Element> {
@@ -20,16 +21,10 @@ struct ReshapeExpr<T: Element> {
     in_shape: Vec<usize>,
 }
 
-impl<T: Element> std::fmt::Debug for ReshapeExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ReshapeExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] ReshapeExpr<T>);
 
 impl<T: Element> Node for ReshapeExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -38,9 +33,6 @@ impl<T: Element> Node for ReshapeExpr<T> {
     }
     fn scratch_bytes(&self, _tile_elems: usize) -> u64 {
         0
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -51,9 +43,6 @@ impl<T: Element> Expr<T> for ReshapeExpr<T> {
             in_shape: self.in_shape.clone(),
             out_shape: self.meta.shape.clone(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

@@ -5,10 +5,11 @@ use crate::array::broadcast::{broadcast_shapes, operand_region, unify_chunks};
 use crate::array::elementwise::Operand;
 use crate::dtype::{Element, Numeric};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, Scratch, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::{ArrayView, ArrayViewMut, IxDyn, Zip};
-use std::any::Any;
 use std::sync::Arc;
 
 /// `cond ? a : b` over three broadcast inputs.
@@ -19,16 +20,10 @@ struct WhereExpr<T: Element> {
     b: ExprRef<T>,
 }
 
-impl<T: Element> std::fmt::Debug for WhereExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WhereExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element] WhereExpr<T>);
 
 impl<T: Element> Node for WhereExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![
             self.cond.clone().as_node(),
@@ -41,9 +36,6 @@ impl<T: Element> Node for WhereExpr<T> {
     }
     fn scratch_bytes(&self, tile_elems: usize) -> u64 {
         (tile_elems * (1 + 2 * std::mem::size_of::<T>())) as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -62,9 +54,6 @@ impl<T: Element> Expr<T> for WhereExpr<T> {
             a_scratch: Scratch::default(),
             b_scratch: Scratch::default(),
         })
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

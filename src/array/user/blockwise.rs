@@ -7,10 +7,11 @@ use crate::dtype::Element;
 use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
-use std::any::Any;
 use std::sync::Arc;
 
 /// Where a block lies: what a block function may want to know besides the values.
@@ -54,16 +55,10 @@ struct BlockwiseExpr<T: Element, U: Element> {
     f: Arc<BlockFn<T, U>>,
 }
 
-impl<T: Element, U: Element> std::fmt::Debug for BlockwiseExpr<T, U> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BlockwiseExpr({:?})", self.meta)
-    }
-}
+node_debug!([T: Element, U: Element] BlockwiseExpr<T, U>);
 
 impl<T: Element, U: Element> Node for BlockwiseExpr<T, U> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         self.inputs.iter().map(|i| i.clone().as_node()).collect()
     }
@@ -76,9 +71,6 @@ impl<T: Element, U: Element> Node for BlockwiseExpr<T, U> {
         // the held output block, the function's result, the input blocks
         (2 * out * std::mem::size_of::<U>() + self.inputs.len() * input * std::mem::size_of::<T>())
             as u64
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -94,9 +86,6 @@ impl<T: Element, U: Element> Expr<U> for BlockwiseExpr<T, U> {
                 f: self.f.clone(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

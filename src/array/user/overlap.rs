@@ -7,10 +7,11 @@ use crate::array::{Array, ArrayError};
 use crate::dtype::Element;
 use crate::graph::block::{BlockCompute, BlockEval};
 use crate::graph::eval::EvalContext;
-use crate::graph::node::{Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef};
+use crate::graph::node::{
+    Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
+};
 use crate::graph::region::Region;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
-use std::any::Any;
 use std::sync::Arc;
 
 /// What the halo holds beyond the array's edges.
@@ -88,16 +89,10 @@ struct OverlapExpr<T: Element> {
     f: Arc<StencilFn<T>>,
 }
 
-impl<T: Element> std::fmt::Debug for OverlapExpr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OverlapExpr({:?}, depth {:?})", self.meta, self.depth)
-    }
-}
+node_debug!([T: Element] OverlapExpr<T>, ", depth {:?}", depth);
 
 impl<T: Element> Node for OverlapExpr<T> {
-    fn meta(&self) -> &NodeMeta {
-        &self.meta
-    }
+    node_meta!();
     fn inputs(&self) -> Vec<NodeRef> {
         vec![self.input.clone().as_node()]
     }
@@ -117,9 +112,6 @@ impl<T: Element> Node for OverlapExpr<T> {
         // the pulled values, the extended block, the function's result, the held block
         (3 * extended + block) as u64 * std::mem::size_of::<T>() as u64
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl<T: Element> Expr<T> for OverlapExpr<T> {
@@ -135,9 +127,6 @@ impl<T: Element> Expr<T> for OverlapExpr<T> {
                 buffer: Vec::new(),
             },
         ))
-    }
-    fn as_node(self: Arc<Self>) -> NodeRef {
-        self
     }
 }
 

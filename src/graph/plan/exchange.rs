@@ -55,8 +55,10 @@ impl<T: Element> Exchange for Arc<MaterializeStage<T>> {
                         short = true;
                         return;
                     }
-                    let values = values_from(&bytes[offset..end], T::default());
-                    data[flat..flat + len].copy_from_slice(&values);
+                    match values_from::<T>(&bytes[offset..end]) {
+                        Some(values) => data[flat..flat + len].copy_from_slice(&values),
+                        None => short = true,
+                    }
                     offset = end;
                 });
             }

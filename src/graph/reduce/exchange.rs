@@ -11,7 +11,7 @@ use crate::dtype::Element;
 use crate::exec::budget::MemoryBudget;
 use crate::exec::error::Result;
 use crate::exec::stage::Exchange;
-use crate::mpi::wire::{Reader, bytes_of, put_u64, values_from};
+use crate::mpi::wire::{Reader, put_u64, state_bytes_of, states_from};
 
 /// A merge-tree node on its way out: (group, level, index, is_final, states).
 type Node<A> = (usize, u32, usize, bool, Vec<A>);
@@ -80,7 +80,7 @@ pub(super) fn export<T: Element, R: Reducer<T>>(run: &RunState<T, R>, out: &mut 
         put_u64(out, index as u64);
         put_u64(out, u64::from(is_final));
         put_u64(out, accs.len() as u64);
-        out.extend_from_slice(bytes_of(&accs));
+        out.extend_from_slice(state_bytes_of(&accs));
     }
 }
 
@@ -101,7 +101,7 @@ pub(super) fn import<T: Element, R: Reducer<T>>(
         let is_final = reader.u64()? == 1;
         let len = reader.usize()?;
         let raw = reader.take(len.saturating_mul(std::mem::size_of::<R::Acc>()))?;
-        let accs = values_from(raw, run.reducer.identity());
+        let accs = states_from(raw, run.reducer.identity());
         if is_final {
             run.lock().finals.insert(group, accs);
             continue;

@@ -1,11 +1,11 @@
 //! Byte views of element slices, for the eight dtypes only.
 //!
-//! `Element` is an open trait, so a byte view is granted only after checking, by
-//! `TypeId`, that `T` is one of spillway's eight plain element types (no padding, every
-//! byte initialised). `bool` is special on the way back in: only 0 and 1 are valid, so
-//! bytes read from disk are checked and normalised before anyone sees them as `bool`.
+//! The views are bytemuck's (no `unsafe` here); the spill store takes only spillway's
+//! eight element types (checked by `TypeId`). `bool` is special on the way back in: only
+//! 0 and 1 are valid, so bytes read from disk are checked and normalised before anyone
+//! sees them as `bool`.
 
-use std::any::{TypeId, type_name};
+use std::any::type_name;
 
 use crate::dtype::Element;
 use crate::store::StoreError;
@@ -27,8 +27,11 @@ pub(crate) fn as_bytes<T: Element>(data: &[T]) -> Result<&[u8], StoreError> {
 }
 
 /// Fills `out` through a byte view with `fill`, then, for `bool`, checks every byte is
-/// 0 or 1 (normalising any other to 1 so the memory is a valid `bool` slice again) and
-/// reports `Ok(false)` when one was not.
+/// 0 or 1 (taking any other as 1, as a bool) and reports `Ok(false)` when one was not.
+///
+/// The numbers are filled in place (`Element::bytes_mut`, bytemuck's `Pod` cast); `bool`
+/// is not `Pod` (only 0 and 1 are valid), so its bytes are filled into a scratch buffer
+/// and checked on the way in.
 pub(crate) fn fill_bytes<T: Element, E>(
     out: &mut [T],
     fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
@@ -36,19 +39,15 @@ pub(crate) fn fill_bytes<T: Element, E>(
     if !is_plain::<T>() {
         return Err(unsupported::<T>());
     }
-    let len = std::mem::size_of_val(out);
-    // SAFETY: as in `as_bytes`, and the byte view is the only access to `out` until it is
-    // dropped below; for bool the bytes are made 0 or 1 before `out` is used again.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len) };
-    let filled = fill(bytes);
+    if let Some(bytes) = T::bytes_mut(out) {
+        return Ok(fill(bytes).map(|()| true));
+    }
+    let mut bytes = vec![0u8; std::mem::size_of_val(out)];
+    let filled = fill(&mut bytes);
     let mut valid = true;
-    if TypeId::of::<T>() == TypeId::of::<bool>() {
-        for b in bytes.iter_mut() {
-            if *b > 1 {
-                *b = 1;
-                valid = false;
-            }
-        }
+    for (o, &b) in out.iter_mut().zip(&bytes) {
+        valid &= b <= 1;
+        *o = T::from_i128(i128::from(b != 0));
     }
     Ok(filled.map(|()| valid))
 }

@@ -50,38 +50,25 @@ pub(crate) fn mostly_cached(file: &File, len: u64) -> bool {
 }
 
 /// How many of the pages holding `file`'s first `len` bytes are in the page cache, and
-/// how many pages those are (`mincore` over a mapping of them); `None` where it cannot
-/// tell.
+/// how many pages those are (`mincore` over a memmap2 mapping of them); `None` where it
+/// cannot tell.
 #[cfg(unix)]
 pub(crate) fn resident_pages(file: &File, len: usize) -> Option<(usize, usize)> {
-    use std::os::fd::AsRawFd;
     if len == 0 {
         return None;
     }
-    // SAFETY: sysconf has no preconditions
-    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
-    let pages = len.div_ceil(page.max(1));
+    let pages = len.div_ceil(rustix::param::page_size().max(1));
     let mut resident = vec![0u8; pages];
-    // SAFETY: a read-only shared mapping of `len` bytes of an open file, never read
-    // through and unmapped before return; mincore writes one byte per page of the mapping
-    // into `resident`, which has that many.
-    let counted = unsafe {
-        let map = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ,
-            libc::MAP_SHARED,
-            file.as_raw_fd(),
-            0,
-        );
-        if map == libc::MAP_FAILED {
-            return None;
-        }
-        let rc = libc::mincore(map, len, resident.as_mut_ptr());
-        libc::munmap(map, len);
-        rc == 0
-    };
-    counted.then(|| (resident.iter().filter(|&&v| v & 1 == 1).count(), pages))
+    // a raw read-only shared mapping, never read through: memmap2 maps it and unmaps it
+    // when `map` drops (a raw map hands out only pointers, so making it is safe)
+    let map = memmap2::MmapOptions::new()
+        .len(len)
+        .map_raw_read_only(file)
+        .ok()?;
+    // SAFETY: `map` is a live mapping of `len` bytes; mincore writes one byte per page of
+    // it into `resident`, which has that many.
+    let rc = unsafe { libc::mincore(map.as_ptr().cast_mut().cast(), len, resident.as_mut_ptr()) };
+    (rc == 0).then(|| (resident.iter().filter(|&&v| v & 1 == 1).count(), pages))
 }
 
 #[cfg(not(unix))]
