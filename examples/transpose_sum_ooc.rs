@@ -96,10 +96,7 @@ fn main() {
 }
 
 fn run(args: &Args) -> spillway::Result<()> {
-    std::fs::create_dir_all(&args.path).map_err(|e| spillway::Error::Io {
-        path: args.path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&args.path).map_err(|e| spillway::Error::io(&args.path, e))?;
     let client = Client::builder()
         .n_workers(1)
         .threads_per_worker(args.threads)

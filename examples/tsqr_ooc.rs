@@ -79,10 +79,7 @@ fn run(args: &Args) -> spillway::Result<()> {
     println!("{client}");
     let disk = if args.disk_bw {
         let dir = args.path.clone().unwrap_or_else(std::env::temp_dir);
-        std::fs::create_dir_all(&dir).map_err(|e| spillway::Error::Io {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
+        std::fs::create_dir_all(&dir).map_err(|e| spillway::Error::io(&dir, e))?;
         Some(disk::measure(&dir)?)
     } else {
         None

@@ -37,10 +37,7 @@ fn write<T: Element>(dir: &Path, name: &str, array: &Array<T>) -> spillway::Resu
         }
     }
     let path = dir.join(format!("{name}-chunks.svg"));
-    std::fs::write(&path, array.chunk_diagram_svg()).map_err(|e| spillway::Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::write(&path, array.chunk_diagram_svg()).map_err(|e| spillway::Error::io(&path, e))?;
     paths.push(path);
     Ok(paths)
 }
@@ -51,10 +48,7 @@ fn main() {
 
 fn run(args: &Args) -> spillway::Result<()> {
     let out = &args.out;
-    std::fs::create_dir_all(out).map_err(|e| spillway::Error::Io {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(out).map_err(|e| spillway::Error::io(out, e))?;
 
     let a_da = arange(1i64, 50, 3, 5);
     let x = random::random([15, 15], [10, 5]);

@@ -4,10 +4,11 @@
 //! the slot is process-wide.)
 
 use spillway::exec::distributed::{Distributed, register, registered};
+use spillway::exec::error::Result;
 use spillway::exec::executor::{run_validated, validate};
 use spillway::exec::report::RunReport;
 use spillway::exec::stage::Stage;
-use spillway::{Client, MemoryLimit, Result, random};
+use spillway::{Client, MemoryLimit, random};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -51,10 +51,7 @@ pub fn disk_bandwidth(dir: &Path) -> std::io::Result<(f64, f64)> {
 /// [`disk_bandwidth`] with its failure as a spillway I/O error naming `dir`; prints
 /// `disk write_gbs=<w> read_gbs=<r>`.
 pub fn measure(dir: &Path) -> spillway::Result<(f64, f64)> {
-    let (w, r) = disk_bandwidth(dir).map_err(|e| spillway::Error::Io {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let (w, r) = disk_bandwidth(dir).map_err(|e| spillway::Error::io(dir, e))?;
     println!("disk write_gbs={w:.3} read_gbs={r:.3}");
     Ok((w, r))
 }

@@ -41,10 +41,7 @@ pub fn ensure_zarr(
     make: impl FnOnce() -> Array<f64>,
 ) -> spillway::Result<ZarrInput> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| spillway::Error::Io {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| spillway::Error::io(dir, e))?;
     }
     let existed = from_zarr::<f64>(path)
         .check()

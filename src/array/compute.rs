@@ -3,8 +3,8 @@
 use super::Array;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::exec::report::RunReport;
 use crate::exec::client::Client;
+use crate::exec::report::RunReport;
 use crate::graph::plan::{Plan, compute_many};
 use ndarray::ArrayD;
 
@@ -42,7 +42,7 @@ impl<T: Element> Array<T> {
     /// ```
     pub fn compute_with_report(&self) -> Result<(ArrayD<T>, RunReport)> {
         let (mut values, report) =
-            on_current(|client| compute_many(std::slice::from_ref(&self.expr), client))?;
+            on_current(|client| Ok(compute_many(std::slice::from_ref(&self.expr), client)?))?;
         Ok((values.pop().expect("one result per root"), report))
     }
 
@@ -90,7 +90,7 @@ impl<T: Element> Array<T> {
 /// ```
 pub fn compute_all<T: Element>(arrays: &[Array<T>]) -> Result<Vec<ArrayD<T>>> {
     let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
-    Ok(on_current(|client| compute_many(&exprs, client))?.0)
+    Ok(on_current(|client| Ok(compute_many(&exprs, client)?))?.0)
 }
 
 /// [`compute_all`], also returning the run's report (tasks, bytes read, peak memory).
@@ -105,7 +105,7 @@ pub fn compute_all_with_report<T: Element>(
     arrays: &[Array<T>],
 ) -> Result<(Vec<ArrayD<T>>, RunReport)> {
     let exprs: Vec<_> = arrays.iter().map(|a| a.expr.clone()).collect();
-    on_current(|client| compute_many(&exprs, client))
+    on_current(|client| Ok(compute_many(&exprs, client)?))
 }
 
 /// Arrays that can be computed together in one plan: tuples of array references of any

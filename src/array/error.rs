@@ -8,6 +8,7 @@
 /// assert_eq!(e.to_string(), "axis 3 is out of range for an array of 2 dimensions; use an axis in -2..=1");
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArrayError {
     /// Two shapes that NumPy's broadcasting rules cannot combine.
     #[error(

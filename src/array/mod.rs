@@ -69,7 +69,7 @@ impl<T: Element> Array<T> {
     pub(crate) fn invalid(error: impl Into<crate::error::Error>) -> Self {
         Array::from_expr(Arc::new(InvalidExpr::<T> {
             meta: NodeMeta::new("invalid", vec![], Chunks(vec![]), T::DTYPE),
-            error: error.into(),
+            error: crate::exec::error::OpError::new(error.into()),
             _t: PhantomData,
         }))
     }
@@ -181,7 +181,7 @@ impl<T: Element> Array<T> {
     pub fn error(&self) -> Option<crate::error::Error> {
         // invalid operands propagate to the top, so only this node needs a look
         match self.expr.kind() {
-            NodeKind::Invalid(e) => Some(e),
+            NodeKind::Invalid(e) => Some(e.into()),
             _ => None,
         }
     }
@@ -249,7 +249,8 @@ pub(crate) fn normalize_axis(axis: isize, ndim: usize) -> Result<usize, ArrayErr
 /// A node that carries an error.
 struct InvalidExpr<T> {
     meta: NodeMeta,
-    error: crate::error::Error,
+    /// A `spillway::Error`, type-erased so that the graph can carry it.
+    error: crate::exec::error::OpError,
     _t: PhantomData<fn() -> T>,
 }
 

@@ -117,10 +117,7 @@ impl Visualization {
                 });
             }
         };
-        std::fs::write(path, text).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        std::fs::write(path, text).map_err(|e| Error::io(path, e))
     }
 }
 

@@ -148,7 +148,7 @@ impl<T: Element> Array<T> {
         // worker rank then writes its share of the chunks (the store is shared)
         let store = collective::made_once(
             &format!("making the zarr store {}", path.display()),
-            || self.zarr_target(&path, how),
+            || Ok(self.zarr_target(&path, how)?),
             || Ok(ZarrStore::<T>::open(&path)?),
         )?;
         let store = Arc::new(store);

@@ -14,6 +14,7 @@ use crate::util::size::format_bytes;
 /// client.close();
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DelayedError {
     /// A task declares more memory than the client's whole budget: it could never run.
     #[error(

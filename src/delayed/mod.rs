@@ -66,8 +66,8 @@ pub use graph::task_graph;
 pub use stage::STAGE_LABEL;
 
 use crate::error::Result;
-use crate::exec::report::RunReport;
 use crate::exec::client::Client;
+use crate::exec::report::RunReport;
 use crate::graph::view::TaskGraph;
 use crate::util::size::parse_bytes;
 use std::fmt;

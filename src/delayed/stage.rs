@@ -11,11 +11,12 @@ use super::TASK_OVERHEAD_BYTES;
 use super::error::DelayedError;
 use super::task::TaskNode;
 use crate::error::Result;
-use crate::memory::MemoryBudget;
+use crate::exec::client::{Client, RuntimeError};
+use crate::exec::error::Result as ExecResult;
 use crate::exec::executor::{run_stages, run_validated};
 use crate::exec::report::RunReport;
-use crate::exec::client::{Client, RuntimeError};
 use crate::exec::stage::{Stage, StageWorker, TaskSchedule};
+use crate::memory::MemoryBudget;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -84,13 +85,13 @@ impl Stage for DelayedStage {
     fn suggest_fit(&self, _budget: u64) -> Option<String> {
         None
     }
-    fn prepare(&self, _budget: &MemoryBudget, _workers: usize) -> Result<()> {
+    fn prepare(&self, _budget: &MemoryBudget, _workers: usize) -> ExecResult<()> {
         Ok(())
     }
     fn worker(&self) -> Box<dyn StageWorker + '_> {
         Box::new(DelayedWorker(self))
     }
-    fn finish(&self) -> Result<()> {
+    fn finish(&self) -> ExecResult<()> {
         Ok(())
     }
     fn schedule(&self) -> Option<&TaskSchedule> {
@@ -102,8 +103,8 @@ impl Stage for DelayedStage {
 struct DelayedWorker<'a>(&'a DelayedStage);
 
 impl StageWorker for DelayedWorker<'_> {
-    fn run(&mut self, index: usize) -> Result<()> {
-        self.0.tasks[index].run(&self.0.client, index)
+    fn run(&mut self, index: usize) -> ExecResult<()> {
+        Ok(self.0.tasks[index].run(&self.0.client, index)?)
     }
 }
 
@@ -174,7 +175,7 @@ pub(crate) fn run(roots: &[Arc<dyn TaskNode>], client: &Client) -> Result<RunRep
         return Ok(empty_report(client));
     };
     let stages: Vec<Box<dyn Stage>> = vec![Box::new(stage)];
-    run_stages(&stages, client)
+    Ok(run_stages(&stages, client)?)
 }
 
 /// [`run`] in this process only, whatever thread calls it: for delayed values computed
@@ -188,7 +189,7 @@ pub(crate) fn run_local(roots: &[Arc<dyn TaskNode>], client: &Client) -> Result<
     };
     // the stage holds nothing and each task fits the budget (checked in `lower`), so
     // the runner's plan-time check has nothing to refuse
-    run_validated(&[&stage], client)
+    Ok(run_validated(&[&stage], client)?)
 }
 
 /// The report of a run with nothing to do.

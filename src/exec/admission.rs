@@ -13,9 +13,9 @@
 //! only other computations hold it. The first failure stops new starts; running tasks
 //! finish, tasks not started stay as they are.
 
-use crate::memory::Reservation;
 use super::executor::StageRun;
 use super::stage::TaskSchedule;
+use crate::memory::Reservation;
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -137,11 +137,11 @@ impl<'a> Admission<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Result;
-    use crate::memory::MemoryBudget;
-    use crate::exec::executor::run_validated;
     use crate::exec::client::Client;
+    use crate::exec::error::{ExecError, Result};
+    use crate::exec::executor::run_validated;
     use crate::exec::stage::{Stage, StageWorker};
+    use crate::memory::MemoryBudget;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A scheduled stage whose tasks log their start and end, and check that their
@@ -220,7 +220,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
             stage.running.fetch_sub(1, Ordering::SeqCst);
             if stage.fail == Some(index) {
-                return Err(crate::error::Error::TaskPanicked {
+                return Err(ExecError::TaskPanicked {
                     op: "logged".to_string(),
                     task: index,
                     message: "failed on purpose".to_string(),

@@ -4,7 +4,7 @@
 //! [`Distributed`](super::distributed::Distributed) hook (see `spillway::mpi`).
 
 use super::distributed::registered;
-use crate::error::Result;
+use super::error::Result;
 use std::path::PathBuf;
 
 /// True when computations spread over processes (a hook is registered, as after

@@ -7,10 +7,10 @@
 //! every computation runs in this process, and the steps taken "once for all processes"
 //! ([`collective`](super::collective)) are plain calls.
 
-use super::report::RunReport;
 use super::client::{Client, MemoryLimit};
+use super::error::Result;
+use super::report::RunReport;
 use super::stage::Stage;
-use crate::error::Result;
 use crate::util::wire::WireError;
 use std::fmt;
 use std::path::PathBuf;
@@ -29,7 +29,8 @@ use std::sync::OnceLock;
 /// use spillway::exec::executor::{run_validated, validate};
 /// use spillway::exec::report::RunReport;
 /// use spillway::exec::stage::Stage;
-/// use spillway::{Client, MemoryLimit, Result};
+/// use spillway::exec::error::Result;
+/// use spillway::{Client, MemoryLimit};
 ///
 /// struct Alone;
 ///

@@ -10,12 +10,11 @@
 //! monitors, reports and cancellation, with their tasks admitted by
 //! [`admission`](super::admission).
 
-use super::error::PlanError;
+use super::client::{Client, RuntimeError};
+use super::error::{ExecError, PlanError, Result};
 use super::monitor::{Monitor, StageInfo, TaskRecord};
 use super::report::{RunReport, StageReport};
-use super::client::{Client, RuntimeError};
 use super::stage::{Stage, StageWorker};
-use crate::error::{Error, Result};
 use crate::memory::{MemoryBudget, Reservation};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -239,7 +238,7 @@ pub(super) struct StageRun<'a> {
     /// The stage's label, as task records carry it.
     pub(super) label: Arc<str>,
     cancelled: AtomicBool,
-    first_error: Mutex<Option<Error>>,
+    first_error: Mutex<Option<ExecError>>,
 }
 
 impl StageRun<'_> {
@@ -262,7 +261,7 @@ impl StageRun<'_> {
     }
 
     /// Cancels the stage; the first error is the stage's.
-    pub(super) fn fail(&self, error: Error) {
+    pub(super) fn fail(&self, error: ExecError) {
         self.cancelled.store(true, Ordering::SeqCst);
         let mut slot = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
@@ -304,7 +303,7 @@ impl StageRun<'_> {
                 false
             }
             Err(payload) => {
-                self.fail(Error::TaskPanicked {
+                self.fail(ExecError::TaskPanicked {
                     op: self.stage.label(),
                     task: index,
                     message: panic_message(payload.as_ref()),

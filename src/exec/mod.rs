@@ -13,4 +13,3 @@ pub mod monitor;
 pub mod report;
 pub mod spill_settings;
 pub mod stage;
-

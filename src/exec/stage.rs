@@ -6,7 +6,7 @@
 //! tasks by index. A stage's tasks are independent unless it gives a [`TaskSchedule`]:
 //! then each task declares its own memory and the tasks it waits for (delayed tasks).
 
-use crate::error::Result;
+use super::error::Result;
 use crate::memory::MemoryBudget;
 use std::sync::Arc;
 

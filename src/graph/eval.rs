@@ -3,6 +3,7 @@
 use super::node::{Eval, ExprRef, NodeId};
 use super::region::Region;
 use crate::dtype::Element;
+use crate::exec::error::ExecError;
 use crate::memory::Reservation;
 use ndarray::ArrayD;
 use std::any::Any;
@@ -47,15 +48,12 @@ pub struct Materialized {
 /// ```
 #[derive(Clone, Default)]
 pub struct ErrorSlot {
-    inner: Arc<(
-        std::sync::atomic::AtomicBool,
-        Mutex<Option<crate::error::Error>>,
-    )>,
+    inner: Arc<(std::sync::atomic::AtomicBool, Mutex<Option<ExecError>>)>,
 }
 
 impl ErrorSlot {
     /// Records `error` unless an earlier one is already recorded.
-    pub fn report(&self, error: crate::error::Error) {
+    pub fn report(&self, error: ExecError) {
         let mut slot = self.inner.1.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             *slot = Some(error);
@@ -71,7 +69,7 @@ impl ErrorSlot {
     }
 
     /// The recorded error, if any (it stays recorded, so every task sees the failure).
-    pub fn take(&self) -> Option<crate::error::Error> {
+    pub fn take(&self) -> Option<ExecError> {
         if !self.is_set() {
             return None;
         }
@@ -83,7 +81,7 @@ impl ErrorSlot {
     }
 
     /// `Err` with the recorded error, else `Ok`: what a task returns when it ends.
-    pub fn check(&self) -> crate::error::Result<()> {
+    pub fn check(&self) -> Result<(), ExecError> {
         match self.take() {
             Some(e) => Err(e),
             None => Ok(()),

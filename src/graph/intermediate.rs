@@ -6,7 +6,7 @@
 //! ([`shared_intermediate_store`]).
 
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::spill_settings::SpillSettings;
 use crate::memory::MemoryBudget;
 use crate::store::spill::{SpillDir, SpillableStore};

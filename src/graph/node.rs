@@ -17,7 +17,7 @@ use super::chunks::Chunks;
 use super::eval::EvalContext;
 use super::region::Region;
 use crate::dtype::{DType, Element};
-use crate::error::Error;
+use crate::exec::error::OpError;
 use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,8 +74,9 @@ pub enum NodeKind {
     },
     /// Moves elements around without computing (transpose).
     Layout,
-    /// An invalid operation; computing it returns the error.
-    Invalid(Error),
+    /// An invalid operation; computing it returns the error (made above the graph, so
+    /// carried type-erased).
+    Invalid(OpError),
 }
 
 /// The type-erased face of a node, for planning, display and graph walks.

@@ -8,10 +8,10 @@
 use super::eval::EvalContext;
 use super::node::{ExprRef, NodeId, NodeKind, NodeRef};
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::client::Client;
+use crate::exec::error::{ExecError, OpError, Result};
 use crate::exec::executor::run_stages_completing;
 use crate::exec::report::RunReport;
-use crate::exec::client::Client;
 use crate::exec::stage::Stage;
 use crate::store::{IoCounts, IoMeter};
 use ndarray::ArrayD;
@@ -50,7 +50,7 @@ pub fn topological(roots: &[NodeRef]) -> Vec<NodeRef> {
 }
 
 /// The first error carried by an invalid node under `roots`.
-pub fn first_error(roots: &[NodeRef]) -> Option<crate::error::Error> {
+pub fn first_error(roots: &[NodeRef]) -> Option<OpError> {
     topological(roots).iter().find_map(|n| match n.kind() {
         NodeKind::Invalid(e) => Some(e),
         _ => None,
@@ -138,7 +138,7 @@ impl Plan {
     pub fn new(roots: &[NodeRef]) -> Result<Plan> {
         let planned_at = std::time::Instant::now();
         if let Some(error) = first_error(roots) {
-            return Err(error);
+            return Err(ExecError::Op(error));
         }
         let ctx = Arc::new(EvalContext::new(super::eval::tile_elems()));
         let order = topological(roots);

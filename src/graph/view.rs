@@ -147,7 +147,7 @@ impl TaskGraph {
     /// assert_eq!(g.nodes[0].detail, "random → transpose → add → sum");
     /// assert_eq!(g.nodes[0].tasks, 9); // one per chunk of `add`
     /// ```
-    pub fn fused<T: Element>(roots: &[ExprRef<T>]) -> crate::error::Result<TaskGraph> {
+    pub fn fused<T: Element>(roots: &[ExprRef<T>]) -> crate::exec::error::Result<TaskGraph> {
         let erased: Vec<NodeRef> = roots.iter().map(|r| r.clone().as_node()).collect();
         let mut plan = Plan::new(&erased)?;
         for root in roots {
@@ -207,7 +207,7 @@ impl TaskGraph {
     }
 
     /// A graph of one box that shows an invalid operation's error.
-    pub(crate) fn invalid(error: &crate::error::Error) -> TaskGraph {
+    pub(crate) fn invalid(error: &dyn std::fmt::Display) -> TaskGraph {
         TaskGraph {
             nodes: vec![ViewNode {
                 id: 0,

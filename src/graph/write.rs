@@ -14,7 +14,7 @@ use super::eval::EvalContext;
 use super::node::{Eval, ExprRef, Scratch};
 use super::region::Region;
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::memory::MemoryBudget;
 use crate::store::ChunkStore;

@@ -20,6 +20,7 @@ use crate::util::size::format_bytes;
 /// ));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MemoryError {
     /// Granting the request would take the budget past its limit.
     #[error(

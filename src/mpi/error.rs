@@ -1,5 +1,8 @@
 //! What goes wrong when computing over MPI ranks.
 
+use crate::exec::client::RuntimeError;
+use crate::exec::error::{ExecError, OpError};
+
 /// An error of a computation spread over MPI ranks.
 ///
 /// ```
@@ -8,6 +11,7 @@
 /// assert!(err.to_string().contains("need at least 3: start it with `mpirun -n 3`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MpiError {
     /// The job has fewer ranks than its roles need.
     #[error(
@@ -78,4 +82,19 @@ pub enum MpiError {
         /// Where it went wrong.
         detail: String,
     },
+    /// The rank's client could not be built from the settings given to `initialize`
+    /// (`spillway::Error` reports it as `Error::Runtime`).
+    #[error(transparent)]
+    Client(#[from] RuntimeError),
+}
+
+/// An MPI failure met while running stages, carried through the executor (which knows
+/// nothing of MPI) and taken back by `spillway::Error` as `Error::Mpi`.
+impl From<MpiError> for ExecError {
+    fn from(e: MpiError) -> Self {
+        match e {
+            MpiError::Client(r) => ExecError::Runtime(r),
+            other => ExecError::Op(OpError::new(other)),
+        }
+    }
 }

@@ -14,10 +14,10 @@ use super::MpiError;
 use super::shared;
 use super::tasklog;
 use super::world::World;
-use crate::error::{Error, Result};
+use crate::exec::client::{Client, RuntimeError};
+use crate::exec::error::{ExecError, Result};
 use crate::exec::executor::{panic_message, run_validated, validate};
 use crate::exec::report::RunReport;
-use crate::exec::client::{Client, RuntimeError};
 use crate::exec::stage::{Stage, StageWorker};
 use crate::memory::MemoryBudget;
 use crate::util::wire::{Reader, put_u64};
@@ -41,7 +41,7 @@ pub(super) fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> 
     let started = Instant::now();
     // agreement: every rank's validation outcome and plan fingerprint
     let local = if client.is_closed() {
-        Err(Error::from(RuntimeError::Closed))
+        Err(ExecError::from(RuntimeError::Closed))
     } else {
         validate(stages, client.budget())
     };
@@ -356,7 +356,7 @@ impl StageWorker for RangeWorker<'_> {
         // name the stage's own task index, not the index within this rank's range
         match catch_unwind(AssertUnwindSafe(|| self.inner.run(task))) {
             Ok(outcome) => outcome,
-            Err(payload) => Err(Error::TaskPanicked {
+            Err(payload) => Err(ExecError::TaskPanicked {
                 op: self.label.clone(),
                 task,
                 message: panic_message(payload.as_ref()),

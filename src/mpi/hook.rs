@@ -4,10 +4,10 @@
 
 use super::world::{World, rank_settings, write_summary};
 use super::{exec, shared};
-use crate::error::Result;
-use crate::exec::distributed::Distributed;
-use crate::exec::report::RunReport;
 use crate::exec::client::{Client, MemoryLimit};
+use crate::exec::distributed::Distributed;
+use crate::exec::error::Result;
+use crate::exec::report::RunReport;
 use crate::exec::stage::Stage;
 use std::fmt;
 use std::path::PathBuf;

@@ -11,7 +11,7 @@
 use super::MpiError;
 use super::exec::{encode, exchange};
 use super::world::World;
-use crate::error::{Error, Result};
+use crate::exec::error::{ExecError, Result};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -32,20 +32,23 @@ pub(super) fn meet(world: &World, what: &str, mine: &Result<()>) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => Err(match mine {
             Err(own) => own.clone(),
-            Ok(()) => match e {
-                Error::Mpi(MpiError::RankFailed {
-                    rank,
-                    host,
-                    message,
-                    ..
-                }) => MpiError::OnRank {
-                    rank,
-                    host,
-                    what: what.to_string(),
-                    message,
-                }
-                .into(),
-                other => other,
+            Ok(()) => match &e {
+                ExecError::Op(op) => match op.downcast_ref::<MpiError>() {
+                    Some(MpiError::RankFailed {
+                        rank,
+                        host,
+                        message,
+                        ..
+                    }) => MpiError::OnRank {
+                        rank: *rank,
+                        host: host.clone(),
+                        what: what.to_string(),
+                        message: message.clone(),
+                    }
+                    .into(),
+                    _ => e,
+                },
+                _ => e,
             },
         }),
     }

@@ -1,7 +1,6 @@
 //! The MPI job: initialisation, the ranks' roles and what every rank knows about the others.
 
 use super::MpiError;
-use crate::error::Result;
 use crate::exec::client::{Client, MemoryLimit};
 use crate::util::size::format_bytes;
 use mpi::Threading;
@@ -308,7 +307,7 @@ impl World {
 /// println!("{client}");
 /// # Ok::<(), spillway::Error>(())
 /// ```
-pub fn initialize(nthreads: usize, memory_limit: impl Into<MemoryLimit>) -> Result<Mpi> {
+pub fn initialize(nthreads: usize, memory_limit: impl Into<MemoryLimit>) -> Result<Mpi, MpiError> {
     initialize_with(Options::new(nthreads, memory_limit))
 }
 
@@ -327,19 +326,17 @@ pub fn initialize(nthreads: usize, memory_limit: impl Into<MemoryLimit>) -> Resu
 /// # let _ = mpi;
 /// # Ok::<(), spillway::Error>(())
 /// ```
-pub fn initialize_with(options: Options) -> Result<Mpi> {
+pub fn initialize_with(options: Options) -> Result<Mpi, MpiError> {
     if let Some(world) = WORLD.get() {
         let _ = world;
         return Err(MpiError::Init {
             reason: "initialize was already called in this process".into(),
-        }
-        .into());
+        });
     }
     let Some((universe, _threading)) = mpi::initialize_with_threading(Threading::Serialized) else {
         return Err(MpiError::Init {
             reason: "MPI was already initialised by other code in this process".into(),
-        }
-        .into());
+        });
     };
     let comm = universe.world();
     *UNIVERSE.lock().unwrap_or_else(|e| e.into_inner()) = Some(universe);
@@ -354,8 +351,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
             ranks: size,
             needed: options.needed_ranks(),
             roles: options.roles().to_string(),
-        }
-        .into());
+        });
     }
     let client = Client::builder()
         .n_workers(1)
@@ -420,8 +416,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi> {
     if WORLD.set(world).is_err() {
         return Err(MpiError::Init {
             reason: "initialize was called twice at once".into(),
-        }
-        .into());
+        });
     }
     let world = WORLD.get().expect("set above");
     if crate::exec::distributed::register(Box::new(super::hook::Hook(world))).is_err() {

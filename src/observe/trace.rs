@@ -41,7 +41,7 @@
 //! computation id from the executor: two computations running *at the same time* on one
 //! client are attributed to the one that started last.
 
-use crate::error::{Error, Result};
+use crate::exec::error::{ExecError, Result};
 use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
 use crate::exec::report::RunReport;
 use serde_json::{Value, json};
@@ -335,7 +335,7 @@ impl TraceRecorder {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the file cannot be created or written.
+    /// [`ExecError::Io`] when the file cannot be created or written.
     ///
     /// ```
     /// use spillway::observe::trace::TraceRecorder;
@@ -349,9 +349,9 @@ impl TraceRecorder {
     /// ```
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let io_error = |e: io::Error| Error::Io {
+        let io_error = |e: io::Error| ExecError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            source: Arc::new(e),
         };
         let file = std::fs::File::create(path).map_err(io_error)?;
         let mut out = BufWriter::new(file);

@@ -8,6 +8,7 @@
 /// assert!(e.to_string().contains("/data/x.zarr"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The file system refused a read or a write.
     #[error("store {location}: {message}")]

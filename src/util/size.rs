@@ -28,6 +28,7 @@ const HINT: &str = r#"use a number with an optional unit such as "512MiB", "1GB"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SizeError {
     /// The text was empty or only whitespace.
     #[error("cannot parse an empty string as a byte size; {hint}", hint = HINT)]

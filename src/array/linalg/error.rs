@@ -9,6 +9,7 @@
 /// assert!(e.to_string().contains("singular"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LinalgError {
     /// Contracted axes whose extents differ.
     #[error(

@@ -10,6 +10,7 @@
 use super::contract::pull;
 use crate::dtype::Element;
 use crate::error::Result;
+use crate::exec::error::Result as ExecResult;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::{BlockGrid, Chunks};
 use crate::graph::eval::EvalContext;
@@ -231,7 +232,7 @@ impl<T: LinalgFloat> Stage for SmallStage<T> {
             budget
         ))
     }
-    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()> {
+    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> ExecResult<()> {
         let mut reservation = budget.consumer(format!("{} result", self.label)).register();
         reservation.grow_waiting(self.stage_bytes(workers), RESERVE_WAIT)?;
         *self.reservation.lock().unwrap_or_else(|e| e.into_inner()) = Some(reservation);
@@ -240,7 +241,7 @@ impl<T: LinalgFloat> Stage for SmallStage<T> {
     fn worker(&self) -> Box<dyn StageWorker + '_> {
         Box::new(SmallWorker { stage: self })
     }
-    fn finish(&self) -> Result<()> {
+    fn finish(&self) -> ExecResult<()> {
         let result = self.result.lock().unwrap_or_else(|e| e.into_inner()).take();
         let reservation = self
             .reservation
@@ -258,7 +259,7 @@ struct SmallWorker<'s, T: Element> {
 }
 
 impl<T: LinalgFloat> StageWorker for SmallWorker<'_, T> {
-    fn run(&mut self, _index: usize) -> Result<()> {
+    fn run(&mut self, _index: usize) -> ExecResult<()> {
         let s = self.stage;
         let inputs: Vec<ArrayD<T>> = s.inputs.iter().map(|x| pull_all(x, &s.ctx)).collect();
         let out = (s.f)(&inputs)?;
@@ -440,7 +441,7 @@ impl<T: LinalgFloat> Stage for TsqrStage<T> {
             self.rows, self.n, rows
         ))
     }
-    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> Result<()> {
+    fn prepare(&self, budget: &MemoryBudget, workers: usize) -> ExecResult<()> {
         let mut reservation = budget.consumer("tsqr partial R's").register();
         reservation.grow_waiting(self.stage_bytes(workers), RESERVE_WAIT)?;
         self.lock().reservation = Some(reservation);
@@ -454,7 +455,7 @@ impl<T: LinalgFloat> Stage for TsqrStage<T> {
             tile: Scratch::default(),
         })
     }
-    fn finish(&self) -> Result<()> {
+    fn finish(&self) -> ExecResult<()> {
         let (root, reservation) = {
             let mut tree = self.lock();
             (tree.root.take(), tree.reservation.take())
@@ -475,7 +476,7 @@ struct TsqrWorker<'s, T: Element> {
 }
 
 impl<T: LinalgFloat> StageWorker for TsqrWorker<'_, T> {
-    fn run(&mut self, index: usize) -> Result<()> {
+    fn run(&mut self, index: usize) -> ExecResult<()> {
         let s = self.stage;
         let region = s.grid.region(&s.grid.index(index));
         let size = region.size();

@@ -8,7 +8,7 @@
 //! reduction stage ([`fold_stage`]) and shares tiles with reductions of the same input.
 
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::stage::Stage;
 use crate::graph::chunks::Chunks;
 use crate::graph::eval::{EvalContext, copy_region};

@@ -13,6 +13,7 @@ use crate::util::size::SizeError;
 /// assert!(err.to_string().contains("n_workers must be at least 1"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuntimeError {
     /// The memory limit text is not a byte size.
     #[error(transparent)]

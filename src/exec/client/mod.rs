@@ -39,8 +39,8 @@ pub use hooks::StatusPage;
 pub(crate) use hooks::WeakClient;
 pub use limit::MemoryLimit;
 
-use crate::memory::MemoryBudget;
 use crate::exec::monitor::Monitor;
+use crate::memory::MemoryBudget;
 use crate::util::size::{format_bytes, format_bytes_decimal};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,7 +3,7 @@
 
 use super::MaterializeStage;
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::memory::MemoryBudget;
 use crate::util::wire::{WireError, bytes_of, values_from};

@@ -2,12 +2,12 @@
 //! per output chunk.
 
 use crate::dtype::Element;
-use crate::error::Result;
-use crate::memory::{MemoryBudget, Reservation};
+use crate::exec::error::Result;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, ExprRef, Scratch};
+use crate::memory::{MemoryBudget, Reservation};
 use crate::util::size::format_bytes;
 use ndarray::{ArrayD, IxDyn};
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,7 @@
 
 use super::{ReduceStage, Reducer, RunState};
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::stage::Exchange;
 use crate::memory::MemoryBudget;
 use crate::util::wire::{Reader, WireError, put_u64, state_bytes_of, states_from};

@@ -17,9 +17,9 @@ use super::eval::EvalContext;
 use super::node::{Eval, NodeRef};
 use super::region::{MAX_NDIM, Region};
 use crate::dtype::Element;
-use crate::error::Result;
-use crate::memory::MemoryBudget;
+use crate::exec::error::Result;
 use crate::exec::stage::Stage;
+use crate::memory::MemoryBudget;
 use std::any::Any;
 use std::sync::Arc;
 

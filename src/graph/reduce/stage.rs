@@ -3,13 +3,13 @@
 
 use super::ReductionRun;
 use crate::dtype::Element;
-use crate::error::Result;
-use crate::memory::MemoryBudget;
+use crate::exec::error::Result;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, ExprRef, NodeRef, Scratch};
 use crate::graph::region::Region;
+use crate::memory::MemoryBudget;
 use std::any::Any;
 use std::sync::Arc;
 

@@ -4,12 +4,12 @@
 use super::layout::{accumulate_box, rows_layout};
 use super::{Reducer, ReductionRun};
 use crate::dtype::Element;
-use crate::error::Result;
-use crate::memory::{MemoryBudget, Reservation};
+use crate::exec::error::Result;
 use crate::graph::chunks::BlockGrid;
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, NodeId};
 use crate::graph::region::{MAX_NDIM, Region};
+use crate::memory::{MemoryBudget, Reservation};
 use ndarray::{ArrayD, IxDyn};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};

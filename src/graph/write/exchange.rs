@@ -4,7 +4,7 @@
 
 use super::WriteStage;
 use crate::dtype::Element;
-use crate::error::Result;
+use crate::exec::error::Result;
 use crate::exec::stage::{Exchange, Stage};
 use crate::memory::MemoryBudget;
 use crate::util::wire::{Reader, put_u64};

@@ -2,9 +2,9 @@
 //! records, memory samples, spill counts), bounded, and the [`Monitor`] that fills it.
 
 use super::{MAX_COMPUTATIONS, MAX_MEMORY_SAMPLES, MAX_TASK_RECORDS};
-use crate::memory::MemoryBudget;
 use crate::exec::monitor::{Monitor, StageInfo, TaskRecord};
 use crate::exec::report::RunReport;
+use crate::memory::MemoryBudget;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
