@@ -422,8 +422,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi, MpiError> {
     if crate::exec::distributed::register(Box::new(super::hook::Hook(world))).is_err() {
         return Err(MpiError::Init {
             reason: "another distributed-execution hook is registered in this process".into(),
-        }
-        .into());
+        });
     }
     super::tasklog::start(world, is_client);
     if !is_client {
