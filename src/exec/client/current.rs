@@ -170,12 +170,7 @@ mod tests {
     }
 
     fn dask_like() -> Client {
-        Client::builder()
-            .n_workers(2)
-            .threads_per_worker(2)
-            .memory_limit("1GB")
-            .build()
-            .unwrap()
+        crate::exec::client::dask_like_client()
     }
 
     #[test]

@@ -445,6 +445,18 @@ pub(crate) fn client_test_guard() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The lesson's `Client(n_workers=2, threads_per_worker=2, memory_limit='1GB')`, for unit
+/// tests (hold [`client_test_guard`] while it is current).
+#[cfg(test)]
+pub(crate) fn dask_like_client() -> Client {
+    Client::builder()
+        .n_workers(2)
+        .threads_per_worker(2)
+        .memory_limit("1GB")
+        .build()
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,12 +467,7 @@ mod tests {
     }
 
     fn dask_like() -> Client {
-        Client::builder()
-            .n_workers(2)
-            .threads_per_worker(2)
-            .memory_limit("1GB")
-            .build()
-            .unwrap()
+        crate::exec::client::dask_like_client()
     }
 
     #[test]
