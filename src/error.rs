@@ -5,9 +5,9 @@
 //! errors raised above the graph (invalid ops, linear algebra) come back out of the
 //! executor's [`OpError`] as the variant they were made as.
 
-use crate::array::ArrayError;
-use crate::array::linalg::LinalgError;
-use crate::delayed::DelayedError;
+use crate::array::error::ArrayError;
+use crate::array::linalg::error::LinalgError;
+use crate::delayed::error::DelayedError;
 use crate::exec::client::RuntimeError;
 use crate::exec::distributed::DistributedError;
 use crate::exec::error::{ExecError, OpError, PlanError};

@@ -324,7 +324,9 @@ fn a_destination_that_cannot_be_written_is_an_io_error() {
     let err = ZarrStore::<f64>::create(file.join("x.zarr"), &[2], &[1], &ZarrOptions::default())
         .unwrap_err();
     match &err {
-        StoreError::Io { location, message } => {
+        StoreError::Io {
+            location, message, ..
+        } => {
             assert!(location.contains("plain-file"), "{err}");
             assert!(!message.is_empty());
         }

@@ -9,7 +9,7 @@ pub mod chunks;
 pub mod compute;
 pub mod creation;
 pub mod elementwise;
-mod error;
+pub(crate) mod error;
 pub mod indexing;
 pub mod layout;
 pub mod linalg;

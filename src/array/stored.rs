@@ -52,7 +52,7 @@ impl<T: Element> std::fmt::Debug for StoreSource<T> {
 ///         Ok(())
 ///     }
 ///     fn write_chunk(&self, _: &[usize], _: &[f64]) -> Result<(), StoreError> {
-///         Err(StoreError::Io { location: self.location(), message: "read-only".into() })
+///         Err(StoreError::Io { location: self.location(), message: "read-only".into(), source: None })
 ///     }
 ///     fn contains_chunk(&self, _: &[usize]) -> Result<bool, StoreError> { Ok(true) }
 ///     fn location(&self) -> String { "steps".into() }

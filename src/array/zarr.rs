@@ -230,6 +230,7 @@ fn check_every_chunk<T: Element>(store: &dyn ChunkStore<T>) -> Result<()> {
                 message: format!(
                     "chunk {index:?} (task {flat} of {count}) is missing after every MPI rank finished writing: the rank that wrote it sees a different directory; write to a file system that every rank shares (Lustre, GPFS, NFS), not a node-local disk"
                 ),
+                source: None,
             }
             .into());
         }
@@ -255,6 +256,7 @@ impl<T: Element> ChunkStore<T> for ShardWriter<T> {
         Err(StoreError::Io {
             location: self.store.location(),
             message: "whole shards are only written here; read the store's chunks instead".into(),
+            source: None,
         })
     }
     fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {

@@ -54,7 +54,7 @@
 
 mod array;
 mod blocks;
-mod error;
+pub(crate) mod error;
 mod graph;
 mod stage;
 mod task;

@@ -42,7 +42,7 @@ pub struct Materialized {
 /// use spillway::store::StoreError;
 /// let slot = ErrorSlot::default();
 /// assert!(slot.take().is_none());
-/// slot.report(StoreError::Io { location: "/x.zarr".into(), message: "gone".into() }.into());
+/// slot.report(StoreError::Io { location: "/x.zarr".into(), message: "gone".into(), source: None }.into());
 /// assert!(slot.is_set());
 /// assert!(slot.take().unwrap().to_string().contains("/x.zarr"));
 /// ```

@@ -4,7 +4,7 @@
 ///
 /// ```
 /// use spillway::store::StoreError;
-/// let e = StoreError::Io { location: "/data/x.zarr".into(), message: "Permission denied".into() };
+/// let e = StoreError::Io { location: "/data/x.zarr".into(), message: "Permission denied".into(), source: None };
 /// assert!(e.to_string().contains("/data/x.zarr"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -15,8 +15,12 @@ pub enum StoreError {
     Io {
         /// The store, or the file in it.
         location: String,
-        /// What the operating system said.
+        /// What went wrong, with what the operating system said.
         message: String,
+        /// The operating system's error, where there was one (the `source()` of this
+        /// error); zarrs's storage errors carry only their text.
+        #[source]
+        source: Option<IoSource>,
     },
     /// Nothing exists at the path that was opened.
     #[error(
@@ -181,5 +185,89 @@ fn rust_type(zarr: &str) -> &str {
         "uint8" => "u8",
         "bool" => "bool",
         other => other,
+    }
+}
+
+/// An operating-system error kept as the `source()` of a [`StoreError::Io`]: shared so the
+/// error stays `Clone`, and equal to another when their kind and text are.
+///
+/// ```
+/// use spillway::store::{IoSource, StoreError};
+/// use std::error::Error;
+/// let os = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "Permission denied");
+/// let e = StoreError::io("/data/x.zarr", "cannot write", os);
+/// assert_eq!(e.to_string(), "store /data/x.zarr: cannot write: Permission denied");
+/// let source = e.source().unwrap().downcast_ref::<IoSource>().unwrap();
+/// assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
+/// ```
+#[derive(Debug, Clone)]
+pub struct IoSource(std::sync::Arc<std::io::Error>);
+
+impl IoSource {
+    /// The operating system's error.
+    ///
+    /// ```
+    /// let s = spillway::store::IoSource::from(std::io::Error::other("full"));
+    /// assert_eq!(s.error().to_string(), "full");
+    /// ```
+    pub fn error(&self) -> &std::io::Error {
+        &self.0
+    }
+
+    /// Its kind.
+    ///
+    /// ```
+    /// let s = spillway::store::IoSource::from(std::io::Error::from(std::io::ErrorKind::NotFound));
+    /// assert_eq!(s.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<std::io::Error> for IoSource {
+    fn from(e: std::io::Error) -> Self {
+        IoSource(std::sync::Arc::new(e))
+    }
+}
+
+impl PartialEq for IoSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl std::fmt::Display for IoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
+impl StoreError {
+    /// A file-system failure at `location`: `what` was being done, `e` is the operating
+    /// system's error, kept as the `source()`.
+    ///
+    /// ```
+    /// use spillway::store::StoreError;
+    /// let e = StoreError::io("/tmp/s", "cannot read spill file", std::io::Error::other("EIO"));
+    /// assert_eq!(e.to_string(), "store /tmp/s: cannot read spill file: EIO");
+    /// ```
+    pub fn io(location: impl Into<String>, what: &str, e: std::io::Error) -> Self {
+        let message = if what.is_empty() {
+            e.to_string()
+        } else {
+            format!("{what}: {e}")
+        };
+        StoreError::Io {
+            location: location.into(),
+            message,
+            source: Some(e.into()),
+        }
     }
 }

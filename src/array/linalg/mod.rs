@@ -23,7 +23,7 @@
 
 pub mod contract;
 pub mod einsum;
-mod error;
+pub(crate) mod error;
 pub mod norm;
 pub mod products;
 pub mod solve;

@@ -110,9 +110,12 @@ impl SpillDirBuilder {
         let dir = tempfile::Builder::new()
             .prefix("spillway-spill-")
             .tempdir_in(&parent)
-            .map_err(|e| StoreError::Io {
-                location: parent.display().to_string(),
-                message: format!("cannot create a spill directory here: {e}"),
+            .map_err(|e| {
+                StoreError::io(
+                    parent.display().to_string(),
+                    "cannot create a spill directory here",
+                    e,
+                )
             })?;
         let quota = match self.quota {
             Some(q) => q,
@@ -264,9 +267,15 @@ fn write_error(directory: &str, file: &Path, requested: u64, e: &io::Error) -> S
             message: e.to_string(),
         }
     } else {
+        // the caller keeps its error: the source is a copy with the same code and text
+        let copy = match e.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(e.kind(), e.to_string()),
+        };
         StoreError::Io {
             location: file.display().to_string(),
             message: format!("cannot write spill file: {e}"),
+            source: Some(copy.into()),
         }
     }
 }
@@ -606,10 +615,7 @@ impl SpillFile {
                             io::ErrorKind::UnexpectedEof => {
                                 corrupt(format!("truncated after {read} bytes"))
                             }
-                            _ => StoreError::Io {
-                                location: location(),
-                                message: format!("cannot read spill file: {e}"),
-                            },
+                            _ => StoreError::io(location(), "cannot read spill file", e),
                         })?;
                         read += buf.len() as u64;
                         Ok(())

@@ -37,6 +37,7 @@ impl<T: Element> ZarrStore<T> {
         let storage = |message: String| StoreError::Io {
             location: format!("{}/{}", self.location, self.file_key(index)),
             message,
+            source: None,
         };
         let corrupt = |reason: String| StoreError::CorruptChunk {
             key: self.file_key(index),
@@ -170,6 +171,7 @@ impl<T: Element> ZarrStore<T> {
         let io = |message: String| StoreError::Io {
             location: path.display().to_string(),
             message,
+            source: None,
         };
         let Some(file) = super::stream::open_existing(&path).map_err(|e| io(e.to_string()))? else {
             return Ok(false);
@@ -211,10 +213,7 @@ impl<T: Element> ZarrStore<T> {
             let written = super::atomic::write_atomically(&path, |file| {
                 codec.write(file, data, self.direct_io)
             })
-            .map_err(|e| StoreError::Io {
-                location: path.display().to_string(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| StoreError::io(path.display().to_string(), "", e))?;
             self.counters
                 .bytes_written
                 .fetch_add(written, Ordering::Relaxed);
@@ -333,6 +332,7 @@ impl<T: Element> ZarrStore<T> {
             .map_err(|e| StoreError::Io {
                 location: format!("{}/{}", self.location, key),
                 message: e.to_string(),
+                source: None,
             })
     }
 
@@ -371,6 +371,7 @@ impl<T: Element> ZarrStore<T> {
                     .map_err(|e| StoreError::Io {
                         location: format!("{}/{}", self.location, key),
                         message: e.to_string(),
+                        source: None,
                     })
             }
             Some(shard) => self.shard_holds(index, shard),
@@ -391,6 +392,7 @@ impl<T: Element> ZarrStore<T> {
         let io = |message: String| StoreError::Io {
             location: format!("{}/{}", self.location, key),
             message,
+            source: None,
         };
         let Some(size) = self.storage.size_key(&key).map_err(|e| io(e.to_string()))? else {
             return Ok(false);

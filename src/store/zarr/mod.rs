@@ -80,12 +80,12 @@ pub fn create_group(path: impl AsRef<Path>) -> Result<(), StoreError> {
     }
     std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
     let storage = AtomicFsStore::new(path, Arc::new(RawCounters::default()))
-        .map_err(|e| io_error(path, e))?;
+        .map_err(|e| storage_error(path, e))?;
     let json = serde_json::json!({"zarr_format": 3, "node_type": "group", "attributes": {}});
     let key = StoreKey::new("zarr.json").expect("a valid key");
     storage
         .set(&key, Bytes::from(json.to_string()))
-        .map_err(|e| io_error(path, e))
+        .map_err(|e| storage_error(path, e))
 }
 
 /// Chunks and encoded bytes a [`ZarrStore`] moved to and from disk.
@@ -148,10 +148,16 @@ impl<T: Element> std::fmt::Debug for ZarrStore<T> {
     }
 }
 
-fn io_error(location: &Path, e: impl std::fmt::Display) -> StoreError {
+fn io_error(location: &Path, e: std::io::Error) -> StoreError {
+    StoreError::io(location.display().to_string(), "", e)
+}
+
+/// A failure of zarrs's storage layer, which carries its text only.
+fn storage_error(location: &Path, e: impl std::fmt::Display) -> StoreError {
     StoreError::Io {
         location: location.display().to_string(),
         message: e.to_string(),
+        source: None,
     }
 }
 
@@ -389,12 +395,12 @@ impl<T: Element> ZarrStore<T> {
         std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
         let json = metadata::array_json(T::DTYPE, shape, chunk_shape, options);
         let counters = Arc::new(RawCounters::default());
-        let storage = AtomicFsStore::new(path, counters).map_err(|e| io_error(path, e))?;
+        let storage = AtomicFsStore::new(path, counters).map_err(|e| storage_error(path, e))?;
         let key = StoreKey::new("zarr.json").expect("a valid key");
         let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
         storage
             .set(&key, Bytes::from(text))
-            .map_err(|e| io_error(path, e))?;
+            .map_err(|e| storage_error(path, e))?;
         Self::open_array(path, None, false)
     }
 
@@ -439,7 +445,7 @@ impl<T: Element> ZarrStore<T> {
         let location = path.display().to_string();
         let counters = Arc::new(RawCounters::default());
         let storage =
-            Arc::new(AtomicFsStore::new(path, counters.clone()).map_err(|e| io_error(path, e))?);
+            Arc::new(AtomicFsStore::new(path, counters.clone()).map_err(|e| storage_error(path, e))?);
         let array = Array::open(storage.clone(), "/").map_err(|e| StoreError::NotZarr {
             location: location.clone(),
             reason: format!("its metadata cannot be read: {e}"),
@@ -514,7 +520,7 @@ impl<T: Element> ZarrStore<T> {
         let file = self.root.join("zarr.json");
         let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
         let mut json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| io_error(&file, e))?;
+            serde_json::from_str(&text).map_err(|e| storage_error(&file, e))?;
         if let Some(attrs) = json.get_mut("attributes").and_then(|a| a.as_object_mut()) {
             attrs.remove(MARKER_KEY);
         }
@@ -522,7 +528,7 @@ impl<T: Element> ZarrStore<T> {
         let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
         self.storage
             .set(&key, Bytes::from(text))
-            .map_err(|e| io_error(&file, e))?;
+            .map_err(|e| storage_error(&file, e))?;
         self.complete.store(true, Ordering::Release);
         Ok(())
     }
