@@ -195,6 +195,15 @@ impl From<OpError> for Error {
         if let Some(e) = op.downcast_ref::<Error>() {
             return e.clone();
         }
+        if let Some(e) = op.downcast_ref::<ArrayError>() {
+            return Error::Array(e.clone());
+        }
+        if let Some(e) = op.downcast_ref::<LinalgError>() {
+            return Error::Linalg(e.clone());
+        }
+        if let Some(e) = op.downcast_ref::<DelayedError>() {
+            return Error::Delayed(e.clone());
+        }
         #[cfg(feature = "mpi")]
         if let Some(e) = op.downcast_ref::<crate::mpi::MpiError>() {
             return Error::from(e.clone());

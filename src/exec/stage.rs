@@ -91,7 +91,7 @@ pub trait StageWorker {
 /// let total = schedule.push("total", 0, &[load, load]);
 /// assert_eq!(schedule.len(), 2);
 /// assert_eq!(schedule.inputs(total), &[load]);
-/// assert_eq!(&*schedule.label(load), "load");
+/// assert_eq!(&**schedule.label(load), "load");
 /// assert_eq!(schedule.bytes(load), 1 << 20);
 /// assert_eq!(schedule.max_bytes(), 1 << 20);
 /// ```
@@ -165,7 +165,7 @@ impl TaskSchedule {
     /// ```
     /// let mut schedule = spillway::exec::stage::TaskSchedule::default();
     /// schedule.push("calculate_pi", 0, &[]);
-    /// assert_eq!(&*schedule.label(0), "calculate_pi");
+    /// assert_eq!(&**schedule.label(0), "calculate_pi");
     /// ```
     pub fn label(&self, index: usize) -> &Arc<str> {
         &self.tasks[index].label
