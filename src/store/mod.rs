@@ -18,7 +18,7 @@ pub mod spill;
 pub mod zarr;
 
 pub use cache::{CacheStats, ChunkCache};
-pub use error::StoreError;
+pub use error::{IoSource, StoreError};
 pub use memory::MemoryStore;
 pub use meter::{IoCounts, IoMeter};
 pub use metrics::{MetricsSnapshot, MetricsStore};

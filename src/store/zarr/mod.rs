@@ -444,8 +444,9 @@ impl<T: Element> ZarrStore<T> {
     ) -> Result<Self, StoreError> {
         let location = path.display().to_string();
         let counters = Arc::new(RawCounters::default());
-        let storage =
-            Arc::new(AtomicFsStore::new(path, counters.clone()).map_err(|e| storage_error(path, e))?);
+        let storage = Arc::new(
+            AtomicFsStore::new(path, counters.clone()).map_err(|e| storage_error(path, e))?,
+        );
         let array = Array::open(storage.clone(), "/").map_err(|e| StoreError::NotZarr {
             location: location.clone(),
             reason: format!("its metadata cannot be read: {e}"),
