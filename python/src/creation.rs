@@ -9,7 +9,7 @@ use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use spillway::array::dynamic::layout::dyn_linalg;
-use spillway::array::dynamic::{self, AnyArray, AnyValues};
+use spillway::array::dynamic::{self, AnyArray};
 use spillway::array::linalg::{NormOrd, TensorAxes};
 use spillway::random::Generator;
 use spillway::{DType, Element};
@@ -176,32 +176,72 @@ pub fn seed(seed: u64) {
     spillway::random::seed(seed);
 }
 
-fn values_of<T: Element + numpy::Element>(
-    array: &Bound<'_, PyAny>,
-) -> PyResult<ndarray::ArrayD<T>> {
-    let array = array.cast::<PyArrayDyn<T>>()?;
-    Ok(array.readonly().as_array().to_owned())
+/// A C-contiguous NumPy array's buffer, read in place by spillway's tasks.
+struct NumpyBuffer<T> {
+    /// Keeps the NumPy array (and so its buffer) alive.
+    _owner: Py<PyAny>,
+    ptr: *const T,
+    len: usize,
 }
 
-/// A lazy array over a NumPy array's values, as `da.from_array`.
+// SAFETY: the buffer belongs to the NumPy array `_owner` keeps alive; NumPy neither frees
+// nor moves an array's data while a reference to the array exists (`resize` refuses), and
+// spillway only reads it. As in Dask, writes made from Python after `from_array` are seen
+// by later computations.
+unsafe impl<T: Send> Send for NumpyBuffer<T> {}
+unsafe impl<T: Sync> Sync for NumpyBuffer<T> {}
+
+impl<T> AsRef<[T]> for NumpyBuffer<T> {
+    fn as_ref(&self) -> &[T] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `ptr` points at `len` initialized elements of a C-contiguous array that
+        // `_owner` keeps alive (see above).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+fn wrap_numpy<T>(
+    array: &Bound<'_, PyAny>,
+    shape: &[usize],
+    spec: spillway::ChunkSpec,
+) -> PyResult<AnyArray>
+where
+    T: Element + numpy::Element + spillway::array::dynamic::AnyElement,
+{
+    let typed = array.cast::<PyArrayDyn<T>>()?;
+    if !typed.is_c_contiguous() {
+        return Err(PyValueError::new_err(
+            "from_array needs a C-contiguous array (np.ascontiguousarray)",
+        ));
+    }
+    let buffer = NumpyBuffer {
+        _owner: array.clone().unbind(),
+        ptr: typed.data() as *const T,
+        len: typed.len(),
+    };
+    Ok(spillway::array::creation::from_shared(std::sync::Arc::new(buffer), shape, spec).into())
+}
+
+/// A lazy array over a NumPy array's buffer, without copying it, as `da.from_array`.
 #[pyfunction]
 pub fn from_numpy(array: &Bound<'_, PyAny>, chunks: &Bound<'_, PyAny>) -> PyResult<PyArr> {
     let untyped = array.cast::<numpy::PyUntypedArray>()?;
     let shape = untyped.shape().to_vec();
     let name: String = untyped.dtype().str()?.to_string();
-    let dtype = dtype_of(&name)?;
     let spec = chunk_spec(chunks, &shape)?;
-    let values: AnyValues = match dtype {
-        DType::Float64 => AnyValues::Float64(values_of(array)?),
-        DType::Float32 => AnyValues::Float32(values_of(array)?),
-        DType::Int64 => AnyValues::Int64(values_of(array)?),
-        DType::Int32 => AnyValues::Int32(values_of(array)?),
-        DType::UInt64 => AnyValues::UInt64(values_of(array)?),
-        DType::UInt32 => AnyValues::UInt32(values_of(array)?),
-        DType::UInt8 => AnyValues::UInt8(values_of(array)?),
-        DType::Bool => AnyValues::Bool(values_of(array)?),
+    let wrapped = match dtype_of(&name)? {
+        DType::Float64 => wrap_numpy::<f64>(array, &shape, spec)?,
+        DType::Float32 => wrap_numpy::<f32>(array, &shape, spec)?,
+        DType::Int64 => wrap_numpy::<i64>(array, &shape, spec)?,
+        DType::Int32 => wrap_numpy::<i32>(array, &shape, spec)?,
+        DType::UInt64 => wrap_numpy::<u64>(array, &shape, spec)?,
+        DType::UInt32 => wrap_numpy::<u32>(array, &shape, spec)?,
+        DType::UInt8 => wrap_numpy::<u8>(array, &shape, spec)?,
+        DType::Bool => wrap_numpy::<bool>(array, &shape, spec)?,
     };
-    PyArr::checked(values.into_array(spec))
+    PyArr::checked(wrapped)
 }
 
 /// Opens a zarr array in the dtype it was stored with.
