@@ -12,6 +12,45 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
+/// Threads that run computations for Python callers, kept between calls so a small
+/// `compute()` does not pay for starting a thread.
+mod drivers {
+    use std::sync::Mutex;
+    use std::sync::mpsc::{Sender, channel};
+
+    /// A computation to run.
+    pub type Job = Box<dyn FnOnce() + Send>;
+
+    /// Drivers waiting for a job.
+    static IDLE: Mutex<Vec<Sender<Job>>> = Mutex::new(Vec::new());
+
+    /// Runs `job` on an idle driver, or on a new one when all are busy.
+    pub fn run(job: Job) -> std::io::Result<()> {
+        let idle = IDLE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let job = match idle {
+            Some(driver) => match driver.send(job) {
+                Ok(()) => return Ok(()),
+                Err(returned) => returned.0,
+            },
+            None => job,
+        };
+        let (tx, rx) = channel::<Job>();
+        std::thread::Builder::new()
+            .name("spillway-compute".into())
+            .spawn(move || {
+                let mut next = Some(job);
+                while let Some(job) = next.take() {
+                    job();
+                    IDLE.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(tx.clone());
+                    next = rx.recv().ok();
+                }
+            })?;
+        Ok(())
+    }
+}
+
 /// How often the waiting thread looks for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
 
@@ -31,15 +70,11 @@ where
 {
     let client = spillway::Client::current();
     let (tx, rx) = channel();
-    std::thread::Builder::new()
-        .name("spillway-compute".into())
-        .spawn(move || {
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(f));
-            let _ = tx.send(outcome);
-        })
-        .map_err(|e| {
-            PyRuntimeError::new_err(format!("cannot start the computation thread: {e}"))
-        })?;
+    drivers::run(Box::new(move || {
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(f));
+        let _ = tx.send(outcome);
+    }))
+    .map_err(|e| PyRuntimeError::new_err(format!("cannot start the computation thread: {e}")))?;
     // a Mutex makes the receiver shareable with the detached (GIL-free) closure
     let rx = std::sync::Mutex::new(rx);
     let wait = |py: Python<'_>| {
