@@ -103,9 +103,9 @@ impl BinaryOp {
 /// A unary operation, with NumPy's ufunc name.
 ///
 /// ```
-/// use spillway::array::dynamic::{AnyArray, UnaryOp};
+/// use spillway::array::dynamic::{AnyArray, FloatFn, UnaryOp};
 /// let x = AnyArray::from(spillway::arange(0i32, 4, 1, 2));
-/// assert_eq!(x.unary(UnaryOp::Sqrt).dtype(), spillway::DType::Float64);
+/// assert_eq!(x.unary(UnaryOp::Float(FloatFn::Sqrt)).dtype(), spillway::DType::Float64);
 /// assert_eq!(UnaryOp::from_name("arctanh"), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

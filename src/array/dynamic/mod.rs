@@ -83,10 +83,11 @@ pub mod scalar;
 pub mod values;
 pub mod zarr;
 
-pub use arith::BinaryOp;
+pub use arith::{BinaryOp, FloatFn, UnaryOp};
+pub use layout::{concatenate, dyn_linalg, stack, where_};
 pub use reduce::Reduction;
 pub use scalar::Scalar;
-pub use values::AnyValues;
+pub use values::{AnyValues, compute_many};
 
 use super::Array;
 use super::chunks::Chunks;
