@@ -22,10 +22,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Checks that every stage fits the budget, given that each stage's output stays alive
-/// until the computation ends.
+/// until the computation ends. Only the plan's own needs count: memory that other
+/// computations on the client hold is waited for when the plan runs
+/// ([`run_stages`]), not held against it.
 pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> {
+    validate_beside(stages, budget, 0)
+}
+
+/// [`validate`] with `held` bytes of the budget already taken for the computation's whole
+/// life (a computation started from inside a task of another one).
+fn validate_beside(stages: &[Box<dyn Stage>], budget: &MemoryBudget, held: u64) -> Result<()> {
     let limit = budget.limit();
-    let mut held = budget.reserved();
+    let mut held = held;
     for stage in stages {
         let needed = stage
             .stage_bytes(1)
@@ -47,6 +55,25 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
         held = held.saturating_add(stage.stage_bytes(1));
     }
     Ok(())
+}
+
+/// The most bytes the stages hold at once with one worker each: a stage's output, those
+/// of the stages before it, one worker and its largest scheduled task. What a computation
+/// is admitted to the budget with.
+pub(crate) fn peak_bytes(stages: &[Box<dyn Stage>]) -> u64 {
+    let mut held = 0u64;
+    let mut peak = 0u64;
+    for stage in stages {
+        let working = stage
+            .worker_bytes()
+            .saturating_add(stage.schedule().map_or(0, |s| s.max_bytes()));
+        peak = peak.max(
+            held.saturating_add(stage.stage_bytes(1))
+                .saturating_add(working),
+        );
+        held = held.saturating_add(stage.stage_bytes(1));
+    }
+    peak
 }
 
 /// Validates, then runs the stages one after another on `client`'s threads.
@@ -71,7 +98,20 @@ pub fn run_stages_completing(
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());
     }
+    if client.pool().current_thread_index().is_some() {
+        // started from inside a task of a running computation: part of that computation's
+        // turn, so it fits beside what the budget holds now or is refused
+        validate_beside(stages, client.budget(), client.budget().reserved())?;
+        let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
+        return run_validated_completing(&stages, client, complete);
+    }
     validate(stages, client.budget())?;
+    // wait for the computations before it to leave room for this one's peak
+    let _turn = client.gate().admit(
+        peak_bytes(stages),
+        client.budget().limit(),
+        client.admission_timeout(),
+    )?;
     let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
     run_validated_completing(&stages, client, complete)
 }

@@ -9,6 +9,7 @@ use crate::memory::MemoryBudget;
 use crate::util::machine::available_cores;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Settings for a [`Client`]; unset values get machine-based defaults.
 ///
@@ -35,7 +36,16 @@ pub struct ClientBuilder {
     status_page: Option<PageRequest>,
     spill: crate::exec::spill_settings::SpillSettings,
     spill_quota_text: Option<String>,
+    admission_timeout: Option<Duration>,
 }
+
+/// How long a computation waits for its turn on a client's budget unless
+/// [`ClientBuilder::admission_timeout`] says otherwise: 10 minutes.
+///
+/// ```
+/// assert_eq!(spillway::exec::client::DEFAULT_ADMISSION_TIMEOUT.as_secs(), 600);
+/// ```
+pub const DEFAULT_ADMISSION_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl ClientBuilder {
     /// Whether intermediates that do not fit in memory spill to disk (default true).
@@ -79,6 +89,29 @@ impl ClientBuilder {
         self.spill_quota_text = Some(quota.to_string());
         self
     }
+    /// How long a computation waits for its turn on the budget while other computations
+    /// on the client hold the memory it needs (default [`DEFAULT_ADMISSION_TIMEOUT`], 10
+    /// minutes). Computations started at once from several threads run one after another
+    /// when they do not fit together, in the order they arrived; one that waits longer
+    /// than this fails with [`RuntimeError::AdmissionTimeout`]. A plan that cannot fit
+    /// the whole budget is refused at once, without waiting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = spillway::Client::builder()
+    ///     .memory_limit("64MB")
+    ///     .admission_timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// assert_eq!(client.admission_timeout(), Duration::from_secs(30));
+    /// client.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn admission_timeout(mut self, timeout: Duration) -> Self {
+        self.admission_timeout = Some(timeout);
+        self
+    }
+
     /// Number of workers (each with its own threads and memory limit).
     ///
     /// # Example
@@ -271,6 +304,8 @@ impl ClientBuilder {
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill,
+                gate: Default::default(),
+                admission_timeout: self.admission_timeout.unwrap_or(DEFAULT_ADMISSION_TIMEOUT),
             }),
         };
         if let Some(request) = &self.status_page {

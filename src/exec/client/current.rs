@@ -127,6 +127,8 @@ impl Client {
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill: Default::default(),
+                gate: Default::default(),
+                admission_timeout: super::builder::DEFAULT_ADMISSION_TIMEOUT,
             }),
         }
     }

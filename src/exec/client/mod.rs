@@ -33,7 +33,7 @@ mod error;
 mod hooks;
 mod limit;
 
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, DEFAULT_ADMISSION_TIMEOUT};
 pub use error::RuntimeError;
 pub use hooks::StatusPage;
 pub(crate) use hooks::WeakClient;
@@ -94,6 +94,10 @@ struct ClientInner {
     page: Mutex<Option<Box<dyn StatusPage>>>,
     /// Whether and where intermediates spill.
     spill: crate::exec::spill_settings::SpillSettings,
+    /// Computations admitted to the budget, and those waiting for their turn.
+    gate: crate::exec::gate::Gate,
+    /// How long a computation waits for its turn on the budget.
+    admission_timeout: std::time::Duration,
 }
 
 /// A handle to the in-process runtime: a worker thread pool and a shared
@@ -127,6 +131,26 @@ impl Client {
     /// ```
     pub fn spill_settings(&self) -> &crate::exec::spill_settings::SpillSettings {
         &self.inner.spill
+    }
+
+    /// How long a computation waits for other computations on this client to give back
+    /// the memory it needs before failing with [`RuntimeError::AdmissionTimeout`] (set
+    /// with [`ClientBuilder::admission_timeout`]; 10 minutes by default).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = spillway::Client::builder().memory_limit("64MB").build()?;
+    /// assert_eq!(client.admission_timeout(), Duration::from_secs(600));
+    /// client.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn admission_timeout(&self) -> std::time::Duration {
+        self.inner.admission_timeout
+    }
+
+    /// The queue computations wait in for their turn on the budget.
+    pub(crate) fn gate(&self) -> &crate::exec::gate::Gate {
+        &self.inner.gate
     }
 
     /// Starts configuring a client.
