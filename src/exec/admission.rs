@@ -236,6 +236,7 @@ mod tests {
             .n_workers(1)
             .threads_per_worker(threads)
             .memory_limit("10MB")
+            .set_as_current(false)
             .build()
             .unwrap()
     }

@@ -37,6 +37,8 @@ pub struct ClientBuilder {
     spill: crate::exec::spill_settings::SpillSettings,
     spill_quota_text: Option<String>,
     admission_timeout: Option<Duration>,
+    /// False: `build` leaves [`Client::current`] as it is.
+    detached: bool,
 }
 
 /// How long a computation waits for its turn on a client's budget unless
@@ -109,6 +111,27 @@ impl ClientBuilder {
     #[must_use]
     pub fn admission_timeout(mut self, timeout: Duration) -> Self {
         self.admission_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether [`build`](Self::build) makes the new client [`Client::current`] (default
+    /// true), as Dask's `Client(set_as_default=...)`. A client built with `false` runs
+    /// only what is given to it (`compute_on`) and leaves the current client as it was.
+    ///
+    /// ```
+    /// use spillway::Client;
+    /// let main = Client::builder().memory_limit("64MB").build()?;
+    /// let side = Client::builder().memory_limit("8MB").set_as_current(false).build()?;
+    /// assert!(Client::current().same_client(&main));
+    /// let x = spillway::ones::<f64>([10], 5);
+    /// assert_eq!(x.compute_on(&side)?.sum(), 10.0);
+    /// side.close();
+    /// assert_eq!(x.sum().compute_scalar()?, 10.0); // on `main`
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn set_as_current(mut self, current: bool) -> Self {
+        self.detached = !current;
         self
     }
 
@@ -206,7 +229,7 @@ impl ClientBuilder {
     }
 
     /// Validates the settings, starts the worker threads and makes the new
-    /// client [`Client::current`].
+    /// client [`Client::current`] (unless [`set_as_current(false)`](Self::set_as_current)).
     ///
     /// # Errors
     ///
@@ -229,8 +252,11 @@ impl ClientBuilder {
     /// assert!(err.to_string().contains("is zero bytes"));
     /// ```
     pub fn build(self) -> Result<Client, RuntimeError> {
+        let detached = self.detached;
         let client = self.with_rank_defaults().build_detached()?;
-        make_current(&client);
+        if !detached {
+            make_current(&client);
+        }
         Ok(client)
     }
 
@@ -410,11 +436,19 @@ mod tests {
     fn thread_defaults_divide_the_cores() {
         let _g = serial();
         let cores = available_cores();
-        let c = Client::builder().n_workers(2).build().unwrap();
+        let c = Client::builder()
+            .n_workers(2)
+            .set_as_current(false)
+            .build()
+            .unwrap();
         assert_eq!(c.threads_per_worker(), (cores / 2).max(1));
-        let d = Client::builder().threads_per_worker(1).build().unwrap();
+        let d = Client::builder()
+            .threads_per_worker(1)
+            .set_as_current(false)
+            .build()
+            .unwrap();
         assert_eq!(d.n_workers(), cores);
-        let e = Client::builder().build().unwrap();
+        let e = Client::builder().set_as_current(false).build().unwrap();
         assert_eq!((e.n_workers(), e.threads_per_worker()), (1, cores));
         for client in [c, d, e] {
             client.close();

@@ -6,8 +6,9 @@
 //! are a way of sizing the runtime the way Dask users are used to; everything
 //! runs in this process, so the budget is shared by all workers.
 //!
-//! The most recently built client that has not been closed is
-//! [`Client::current`]; computations that are not given a client use it.
+//! The most recently built client, closed or not, is [`Client::current`]; computations
+//! that are not given a client use it (a process-wide default only where no client was
+//! ever built).
 //!
 //! The rooms: this file holds the handle and what it reports; `builder.rs` the settings
 //! and `build`; `limit.rs` the memory-limit policy ([`MemoryLimit`]); `current.rs` the
@@ -336,9 +337,12 @@ impl Client {
         }
     }
 
-    /// Marks the client closed (idempotent). If it is the current client,
-    /// [`Client::current`] falls back to the process default. Work already
-    /// running finishes; the threads stop once every handle is dropped.
+    /// Marks the client closed (idempotent): work sent to it from now on fails with
+    /// [`RuntimeError::Closed`]. If it is the current client it stays current, so
+    /// computations that name no client fail the same way until another client is built
+    /// (they never run under a different budget unasked; see [`Client::current`]). Work
+    /// already running finishes; the threads stop once every handle is dropped (the
+    /// current-client slot holds one until another client is built).
     ///
     /// # Example
     ///
@@ -358,7 +362,6 @@ impl Client {
         if let Some(page) = page {
             page.stop();
         }
-        current::forget(self);
     }
 
     /// Whether [`close`](Self::close) has been called.
@@ -477,6 +480,7 @@ pub(crate) fn dask_like_client() -> Client {
         .n_workers(2)
         .threads_per_worker(2)
         .memory_limit("1GB")
+        .set_as_current(false)
         .build()
         .unwrap()
 }
@@ -516,6 +520,7 @@ mod tests {
         assert!(client.to_string().contains("  status: closed\n"));
 
         let binary = Client::builder()
+            .set_as_current(false)
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit("512MiB")
@@ -527,6 +532,7 @@ mod tests {
                 .contains("memory limit per worker: 512.00 MiB, total memory: 512.00 MiB\n")
         );
         let bytes = Client::builder()
+            .set_as_current(false)
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit(3_000_000u64)
@@ -541,6 +547,7 @@ mod tests {
     fn thread_names_and_worker_mapping() {
         let _g = serial();
         let client = Client::builder()
+            .set_as_current(false)
             .n_workers(2)
             .threads_per_worker(3)
             .memory_limit("10MB")
@@ -571,6 +578,7 @@ mod tests {
     fn budget_is_shared_by_all_workers() {
         let _g = serial();
         let client = Client::builder()
+            .set_as_current(false)
             .n_workers(2)
             .threads_per_worker(2)
             .memory_limit(1000u64)
