@@ -274,6 +274,53 @@ fn arange_with_step_zero() {
 }
 
 #[test]
+fn arange_with_an_infinite_or_nan_bound() {
+    let _g = serial();
+    // before: "too many chunks" (the length saturated), which names neither bound
+    for (x, name, what) in [
+        (
+            arange(0.0, f64::INFINITY, 1.0, 1000),
+            "stop inf",
+            "is infinite",
+        ),
+        (
+            arange(f64::NEG_INFINITY, 0.0, 1.0, 1000),
+            "start -inf",
+            "is infinite",
+        ),
+        (
+            arange(0.0, f64::NAN, 1.0, 1000),
+            "stop NaN",
+            "is not a number",
+        ),
+        (
+            arange(f64::NAN, 1.0, 1.0, 1000),
+            "start NaN",
+            "is not a number",
+        ),
+        (
+            arange(0.0, 1.0, f64::INFINITY, 1000),
+            "step inf",
+            "is infinite",
+        ),
+    ] {
+        let e = carried(&x);
+        assert!(
+            matches!(
+                &e,
+                Error::Array(ArrayError::InvalidArgument { op: "arange", .. })
+            ),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("{name} {what}")), "{msg}");
+        assert!(!msg.contains("chunks"), "{msg}");
+    }
+    let e = carried(&arange(0.0f32, f32::INFINITY, 1.0, 1000));
+    assert!(e.to_string().contains("stop inf is infinite"), "{e}");
+}
+
+#[test]
 fn integer_power_minus_one() {
     let _g = serial();
     let a = arange(1i64, 50, 3, 5);
