@@ -21,6 +21,7 @@ fn client(limit: &str) -> Client {
         .n_workers(1)
         .threads_per_worker(2)
         .memory_limit(limit)
+        .set_as_current(false)
         .build()
         .unwrap()
 }
@@ -118,6 +119,7 @@ fn waiting_past_the_admission_timeout_is_a_clear_error() {
         .threads_per_worker(2)
         .memory_limit("10MB")
         .admission_timeout(Duration::from_millis(100))
+        .set_as_current(false)
         .build()
         .unwrap();
     let blocker = {

@@ -266,6 +266,9 @@ fn client_of_the_lesson() {
         .n_workers(2)
         .threads_per_worker(2)
         .memory_limit("1GB")
+        // the other tests of this binary run meanwhile on the current client, which a
+        // closed client would stay
+        .set_as_current(false)
         .build()
         .unwrap();
     // Total threads: 4 / Workers: 2 / Total memory: 1.86 GiB

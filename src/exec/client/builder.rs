@@ -276,7 +276,7 @@ impl ClientBuilder {
         let cores = available_cores();
         let mut spill = self.spill.clone();
         if let Some(text) = &self.spill_quota_text {
-            spill.quota = Some(MemoryLimit::Text(text.clone()).per_worker(1)?);
+            spill.quota = Some(spill_quota_bytes(text)?);
         }
         let (n_workers, threads_per_worker) = match (self.n_workers, self.threads_per_worker) {
             (Some(0), _) => return Err(RuntimeError::ZeroWorkers),
@@ -339,6 +339,19 @@ impl ClientBuilder {
             *client.lock_page() = Some(page);
         }
         Ok(client)
+    }
+}
+
+/// The bytes a [`ClientBuilder::spill_quota`] text asks for: a positive size.
+fn spill_quota_bytes(text: &str) -> Result<u64, RuntimeError> {
+    let invalid = |reason: String| RuntimeError::SpillQuota {
+        value: text.to_string(),
+        reason,
+    };
+    match crate::util::size::parse_bytes(text) {
+        Ok(0) => Err(invalid("is zero bytes, so nothing could spill".to_string())),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(invalid(format!("is not a byte size ({e})"))),
     }
 }
 

@@ -67,6 +67,17 @@ pub enum RuntimeError {
         /// What the operating system said.
         reason: String,
     },
+    /// A [`spill_quota`](crate::ClientBuilder::spill_quota) that is not a positive size.
+    #[error(
+        "spill_quota {value:?} {reason}; give a positive size such as \"20GB\" or \"500MiB\", \
+         or turn spilling off with .spill(false)"
+    )]
+    SpillQuota {
+        /// The quota as it was given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Work was sent to a client after `close()`.
     #[error(
         "the client is closed; build a new one with Client::builder() (it becomes the current \
