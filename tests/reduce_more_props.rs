@@ -331,6 +331,8 @@ fn median_of_data_larger_than_the_budget_is_exact() {
     let median = x.median().unwrap();
     let p90 = x.percentile(90.0).unwrap();
     client.close();
+    // a closed client stays current: the reference runs on a roomy one, built for it
+    let _roomy = Client::builder().build().unwrap();
     let mut values = x.compute_vec().unwrap();
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(median, np_percentile(&values, 50.0));
@@ -378,6 +380,7 @@ fn scans_histograms_and_argmax_stream_under_a_budget_smaller_than_the_data() {
     );
     let small = run();
     client.close();
+    let _roomy = Client::builder().build().unwrap();
     let data = x.compute().unwrap();
     let big = run();
     // same plan shapes on both clients: bit-identical

@@ -7,7 +7,6 @@
 use spillway::store::StoreError;
 use spillway::store::spill::SpillDir;
 use spillway::{Client, Error, RuntimeError};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -81,7 +80,14 @@ fn the_quota_error_names_the_clients_spill_quota() {
 fn child_holds_a_spill_dir(parent: &Path) {
     let dir = SpillDir::builder().parent(parent).build().unwrap();
     let _file = dir.write("x-chunk-0", &[1.5f64; 1000]).unwrap();
-    println!("SPILL_DIR {}", dir.path().display());
+    // tell the parent where it is (a file: the harness may hold the child's stdout back)
+    let note = parent.join("child-dir.txt");
+    std::fs::write(
+        parent.join("child-dir.tmp"),
+        dir.path().display().to_string(),
+    )
+    .unwrap();
+    std::fs::rename(parent.join("child-dir.tmp"), note).unwrap();
     std::thread::sleep(std::time::Duration::from_secs(120));
 }
 
@@ -103,15 +109,21 @@ fn a_spill_dir_left_by_a_killed_process_is_reclaimed() {
             "--test-threads=1",
         ])
         .env(CHILD_ENV, parent.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let left: PathBuf = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("SPILL_DIR ").map(PathBuf::from))
-        .expect("the child names its spill directory");
+    let note = parent.path().join("child-dir.txt");
+    let started = std::time::Instant::now();
+    while !note.exists() {
+        if started.elapsed() > std::time::Duration::from_secs(60)
+            || child.try_wait().unwrap().is_some()
+        {
+            let _ = child.kill();
+            panic!("the child did not make its spill directory");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let left = PathBuf::from(std::fs::read_to_string(&note).unwrap());
     assert!(left.is_dir());
     // while the child runs, its directory is left alone
     drop(SpillDir::builder().parent(parent.path()).build().unwrap());

@@ -185,6 +185,36 @@ pub fn run_validated_completing(
     Ok(report)
 }
 
+thread_local! {
+    /// The client whose stage the calling thread is running a worker of.
+    static RUNNING: std::cell::RefCell<Option<Client>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The client whose computation the calling thread is running a task of, if any: work a
+/// task starts itself (a source computing delayed blocks) runs on that client and under
+/// its budget, not on [`Client::current`].
+pub(crate) fn running_client() -> Option<Client> {
+    RUNNING.with(|r| r.borrow().clone())
+}
+
+/// Marks the calling thread as running tasks of `client` until dropped (then restores
+/// what it ran before, for nested runs).
+pub(super) struct RunningOn(Option<Client>);
+
+impl RunningOn {
+    pub(super) fn enter(client: &Client) -> Self {
+        RunningOn(RUNNING.with(|r| r.replace(Some(client.clone()))))
+    }
+}
+
+impl Drop for RunningOn {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let ended = RUNNING.with(|r| r.replace(previous));
+        drop(ended);
+    }
+}
+
 /// The monitors of one computation and its time origin.
 struct Watch {
     monitors: Vec<Arc<dyn Monitor>>,
@@ -236,6 +266,7 @@ fn run_stage(
     client.pool().scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|_| {
+                let _running = RunningOn::enter(client);
                 let mut reservation: Reservation = budget
                     .consumer(format!("{} worker", stage.label()))
                     .register();

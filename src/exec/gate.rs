@@ -131,13 +131,18 @@ mod tests {
         assert_eq!(gate.admitted(), 60);
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut handles = Vec::new();
-        for (i, bytes) in [(0, 70u64), (1, 10), (2, 20)] {
+        // 70 does not fit beside 60; 40 not beside 70; 20 would fit beside 70 but must
+        // not pass 40, which came first
+        for (i, bytes) in [(0, 70u64), (1, 40), (2, 20)] {
             let (mine, order) = (gate.clone(), order.clone());
             handles.push(std::thread::spawn(move || {
                 let held = mine.admit(bytes, 100, LONG).unwrap();
                 order.lock().unwrap().push(i);
                 std::thread::sleep(Duration::from_millis(20));
+                // who was admitted while this one held its place
+                let seen = order.lock().unwrap().clone();
                 drop(held);
+                seen
             }));
             // arrive in index order
             while gate.lock().waiting.len() < i + 1 {
@@ -145,12 +150,10 @@ mod tests {
             }
         }
         std::thread::sleep(Duration::from_millis(50));
-        // 70 does not fit beside 60, and 10 and 20 wait behind it (first come, first served)
         assert!(order.lock().unwrap().is_empty());
         drop(first);
-        for h in handles {
-            h.join().unwrap();
-        }
+        let seen: Vec<Vec<usize>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(seen[0], vec![0], "nothing passed 40 while 70 ran");
         assert_eq!(order.lock().unwrap()[0], 0);
         assert_eq!(gate.admitted(), 0);
     }

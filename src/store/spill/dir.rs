@@ -797,7 +797,9 @@ mod tests {
         assert_eq!(dir.metrics().disk_used, a.disk_bytes());
         let on_disk: u64 = std::fs::read_dir(dir.path())
             .unwrap()
-            .map(|e| e.unwrap().metadata().unwrap().len())
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name() != owner::OWNER_FILE)
+            .map(|e| e.metadata().unwrap().len())
             .sum();
         assert_eq!(on_disk, a.disk_bytes(), "no partial record left");
         drop(a);
