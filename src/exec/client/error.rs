@@ -104,4 +104,10 @@ pub enum RuntimeError {
         /// How long it waited, in whole seconds.
         waited_seconds: u64,
     },
+    /// The computation was stopped by [`Client::interrupt`](super::Client::interrupt)
+    /// (Ctrl-C in Python); its memory and spill files were released.
+    #[error(
+        "the computation was interrupted (Client::interrupt, or Ctrl-C); its memory and spill files were released and the client can run the next one"
+    )]
+    Interrupted,
 }

@@ -32,10 +32,12 @@ mod atomic;
 mod direct;
 mod io;
 mod metadata;
+mod probe;
 mod readahead;
 mod stream;
 
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
+pub use probe::stored_dtype;
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
