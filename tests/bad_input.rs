@@ -14,7 +14,13 @@ use std::sync::{Mutex, MutexGuard};
 
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // each test starts on an open current client (a client a test before closed stays
+    // current, and computations on it fail with Closed)
+    spillway::Client::builder()
+        .build()
+        .expect("a client with the machine's defaults");
+    guard
 }
 
 /// The error an invalid lazy array carries, checked three ways: `error()`, `check()` and
@@ -271,6 +277,53 @@ fn arange_with_step_zero() {
     assert!(e.to_string().contains("step 0"), "{e}");
     let e = carried(&arange(0.0, 1.0, f64::NAN, 2));
     assert!(e.to_string().contains("NaN"), "{e}");
+}
+
+#[test]
+fn arange_with_an_infinite_or_nan_bound() {
+    let _g = serial();
+    // before: "too many chunks" (the length saturated), which names neither bound
+    for (x, name, what) in [
+        (
+            arange(0.0, f64::INFINITY, 1.0, 1000),
+            "stop inf",
+            "is infinite",
+        ),
+        (
+            arange(f64::NEG_INFINITY, 0.0, 1.0, 1000),
+            "start -inf",
+            "is infinite",
+        ),
+        (
+            arange(0.0, f64::NAN, 1.0, 1000),
+            "stop NaN",
+            "is not a number",
+        ),
+        (
+            arange(f64::NAN, 1.0, 1.0, 1000),
+            "start NaN",
+            "is not a number",
+        ),
+        (
+            arange(0.0, 1.0, f64::INFINITY, 1000),
+            "step inf",
+            "is infinite",
+        ),
+    ] {
+        let e = carried(&x);
+        assert!(
+            matches!(
+                &e,
+                Error::Array(ArrayError::InvalidArgument { op: "arange", .. })
+            ),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("{name} {what}")), "{msg}");
+        assert!(!msg.contains("chunks"), "{msg}");
+    }
+    let e = carried(&arange(0.0f32, f32::INFINITY, 1.0, 1000));
+    assert!(e.to_string().contains("stop inf is infinite"), "{e}");
 }
 
 #[test]

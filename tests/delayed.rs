@@ -17,6 +17,8 @@ fn client(threads: usize, memory: &str) -> Client {
         .n_workers(1)
         .threads_per_worker(threads)
         .memory_limit(memory)
+        // the tests run side by side and each computes on its own client
+        .set_as_current(false)
         .build()
         .unwrap()
 }

@@ -22,7 +22,13 @@ fn small_tiles() -> std::sync::MutexGuard<'static, ()> {
     // SAFETY: runs once, before any test of this binary computes (every test calls this
     // first, and `Once` makes the others wait), so no thread reads the environment now.
     ONCE.call_once(|| unsafe { std::env::set_var("SPILLWAY_TILE_ELEMS", "5") });
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // each test starts on an open current client (a client a test before closed stays
+    // current, and computations on it fail with Closed)
+    spillway::Client::builder()
+        .build()
+        .expect("a client with the machine's defaults");
+    guard
 }
 
 fn extent() -> impl Strategy<Value = usize> {

@@ -1,9 +1,10 @@
 //! Twins of every array example of the Dask lesson (`shared/lesson/dask-lesson.md`),
 //! asserting the lesson's printed outputs where it shows them.
 //!
-//! Tests in this binary run on parallel threads and `Client::builder().build()` makes
-//! the new client the process-wide current one, so the clients built here are the
-//! lesson's (1 GB per worker or more), which fit every other test of this file.
+//! Tests in this binary run on parallel threads, and a client that was current stays
+//! current once closed (its computations then fail), so the lesson's clients are built
+//! with `set_as_current(false)` and used with `compute_on`; the other tests compute on
+//! the process's default client.
 
 use ndarray::{Array2, ArrayD, Ix2};
 use spillway::random::{self, default_rng};
@@ -266,6 +267,9 @@ fn client_of_the_lesson() {
         .n_workers(2)
         .threads_per_worker(2)
         .memory_limit("1GB")
+        // the other tests of this binary run meanwhile on the current client, which a
+        // closed client would stay
+        .set_as_current(false)
         .build()
         .unwrap();
     // Total threads: 4 / Workers: 2 / Total memory: 1.86 GiB
@@ -293,6 +297,7 @@ fn client_of_the_lesson() {
     assert!(client.is_closed());
     assert_eq!(client.status().to_string(), "closed");
     assert!(client.to_string().contains("closed"));
+    // built with set_as_current(false), it never was the current client
     assert!(!Client::current().same_client(&client));
     // closing twice is fine
     client.close();
@@ -359,6 +364,7 @@ fn clients_of_the_array_and_pi_sections() {
         .n_workers(2)
         .threads_per_worker(1)
         .memory_limit("1GB")
+        .set_as_current(false)
         .build()
         .unwrap();
     assert_eq!(array_client.total_threads(), 2);
@@ -368,6 +374,7 @@ fn clients_of_the_array_and_pi_sections() {
         .n_workers(5)
         .threads_per_worker(1)
         .memory_limit("1GB")
+        .set_as_current(false)
         .build()
         .unwrap();
     assert_eq!(pi_client.total_threads(), 5);
@@ -399,6 +406,7 @@ fn hundred_gigabyte_exercise_is_planned_lazily() {
         .n_workers(5)
         .threads_per_worker(4)
         .memory_limit("40GB")
+        .set_as_current(false)
         .build()
         .unwrap();
     assert_eq!(client.total_threads(), 20);

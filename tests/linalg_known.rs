@@ -239,6 +239,7 @@ fn matmul_streams_operands_larger_than_the_budget() {
         .n_workers(1)
         .threads_per_worker(2)
         .memory_limit("8MB")
+        .set_as_current(false)
         .build()
         .unwrap();
     let n = 1200; // each operand is 11.5 MB
@@ -248,6 +249,7 @@ fn matmul_streams_operands_larger_than_the_budget() {
     let big = Client::builder()
         .n_workers(1)
         .memory_limit("1GB")
+        .set_as_current(false)
         .build()
         .unwrap();
     let av = two(a.compute_on(&big).unwrap());

@@ -23,7 +23,13 @@ const COLS: usize = 2000;
 
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // each test starts on an open current client (a client a test before closed stays
+    // current, and computations on it fail with Closed)
+    spillway::Client::builder()
+        .build()
+        .expect("a client with the machine's defaults");
+    guard
 }
 
 /// Writes the 96 MB input (row chunks of 4 MB) under a roomy budget.

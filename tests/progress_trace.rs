@@ -16,7 +16,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // each test starts on an open current client (a client a test before closed stays
+    // current, and computations on it fail with Closed)
+    spillway::Client::builder()
+        .build()
+        .expect("a client with the machine's defaults");
+    guard
 }
 
 fn client(workers: usize, threads: usize) -> Client {

@@ -23,7 +23,13 @@ const RTOL: f64 = 1e-12;
 
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // each test starts on an open current client (a client a test before closed stays
+    // current, and computations on it fail with Closed)
+    spillway::Client::builder()
+        .build()
+        .expect("a client with the machine's defaults");
+    guard
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +331,8 @@ fn median_of_data_larger_than_the_budget_is_exact() {
     let median = x.median().unwrap();
     let p90 = x.percentile(90.0).unwrap();
     client.close();
+    // a closed client stays current: the reference runs on a roomy one, built for it
+    let _roomy = Client::builder().build().unwrap();
     let mut values = x.compute_vec().unwrap();
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(median, np_percentile(&values, 50.0));
@@ -372,6 +380,7 @@ fn scans_histograms_and_argmax_stream_under_a_budget_smaller_than_the_data() {
     );
     let small = run();
     client.close();
+    let _roomy = Client::builder().build().unwrap();
     let data = x.compute().unwrap();
     let big = run();
     // same plan shapes on both clients: bit-identical

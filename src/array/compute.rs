@@ -152,14 +152,8 @@ pub fn compute<C: ComputeTogether + Copy>(arrays: C) -> Result<C::Output> {
     on_current(|client| arrays.compute_on(client))
 }
 
-/// Runs `f` on the current client; if that client was closed by another thread between
-/// being looked up and running, once more on the client that is current now.
-pub(crate) fn on_current<R>(mut f: impl FnMut(&Client) -> Result<R>) -> Result<R> {
-    let client = Client::current();
-    match f(&client) {
-        Err(Error::Runtime(crate::exec::client::RuntimeError::Closed)) if client.is_closed() => {
-            f(&Client::current())
-        }
-        other => other,
-    }
+/// Runs `f` on the current client. A client closed between being looked up and running
+/// fails the computation with `Closed`; it never moves to another client (and budget).
+pub(crate) fn on_current<R>(f: impl FnOnce(&Client) -> Result<R>) -> Result<R> {
+    f(&Client::current())
 }

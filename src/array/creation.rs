@@ -167,7 +167,23 @@ impl<T: Numeric> FlatSource<T> for Arange<T> {
 /// ```
 pub fn arange<T: Numeric>(start: T, stop: T, step: T, chunks: impl Into<ChunkSpec>) -> Array<T> {
     let (a, b, s) = (start.to_f64(), stop.to_f64(), step.to_f64());
-    if s == 0.0 || s.is_nan() {
+    // an infinite or NaN bound has no length: name it rather than the chunks it would make
+    for (name, value) in [("start", a), ("stop", b), ("step", s)] {
+        if !value.is_finite() {
+            let what = if value.is_nan() {
+                "is not a number"
+            } else {
+                "is infinite"
+            };
+            return Array::invalid(ArrayError::InvalidArgument {
+                op: "arange",
+                message: format!(
+                    "{name} {value} {what}; give finite start, stop and step (a range with no end has no length)"
+                ),
+            });
+        }
+    }
+    if s == 0.0 {
         return Array::invalid(ArrayError::InvalidArgument {
             op: "arange",
             message: format!("step {step} must be non-zero"),

@@ -124,6 +124,21 @@ pub enum ArrayError {
         /// What was wrong and what would be accepted.
         message: String,
     },
+    /// A write into a store that the same computation reads: the write would replace
+    /// chunks before they are read. Refused before anything is touched.
+    #[error(
+        "cannot write to {target}: the computation reads {read}, which {relation} the target, \
+         so the write would replace chunks before they are read; write to a new path, then move \
+         it into place (std::fs::rename) once the write has finished"
+    )]
+    WriteOverSource {
+        /// The store written to.
+        target: String,
+        /// The store read that shares data with it.
+        read: String,
+        /// How the store read relates to the target: "is", "lies inside" or "contains".
+        relation: &'static str,
+    },
     // ----- indexing and shape (issue 4) -----
     /// An integer index outside `-extent..extent`, alone or in an index list.
     #[error(

@@ -18,7 +18,7 @@ use crate::graph::region::Region;
 use crate::graph::shared_blocks::SharedBlockEval;
 use crate::graph::write::WriteStage;
 use crate::store::ChunkStore;
-use crate::store::IoMeter;
+use crate::store::{IoMeter, StoreIdentity};
 use std::sync::Arc;
 
 /// The node of an array read from a store.
@@ -101,6 +101,9 @@ impl<T: Element> Node for StoreSource<T> {
     }
     fn will_need_block(&self, block: &[usize]) {
         self.store.will_need(block);
+    }
+    fn source_store(&self) -> Option<StoreIdentity> {
+        Some(StoreIdentity::of(&self.store))
     }
 }
 
@@ -224,25 +227,9 @@ impl<T: Element> Array<T> {
             }
             .into());
         }
+        self.refuse_writing_a_source(&StoreIdentity::of(&target))?;
         super::compute::on_current(|client| {
-            let root = self.expr.clone();
-            let mut plan = Plan::new(&[root.clone().as_node()])?;
-            if let Some(meter) = &meter {
-                plan.add_io_meter(meter.clone());
-            }
-            let scratch = fused_scratch(
-                &root.clone().as_node(),
-                plan.staged_ids(),
-                plan.context().tile_elems(),
-            );
-            let stage = Arc::new(WriteStage::new(
-                root.clone(),
-                target.clone(),
-                plan.context().clone(),
-                scratch,
-                options.skip_existing,
-            ));
-            plan.push_stage(Box::new(stage.clone()), vec![root.as_node()]);
+            let (plan, stage) = self.write_plan(target.clone(), options, meter.clone())?;
             let finished = plan.run(client)?;
             Ok(StoreReport {
                 chunks_written: stage.chunks_written(),
@@ -250,6 +237,67 @@ impl<T: Element> Array<T> {
                 run: finished.report,
             })
         })
+    }
+
+    /// The plan that writes the array into `target`, and its write stage.
+    fn write_plan(
+        &self,
+        target: Arc<dyn ChunkStore<T>>,
+        options: StoreOptions,
+        meter: Option<Arc<dyn IoMeter>>,
+    ) -> crate::error::Result<(Plan, Arc<WriteStage<T>>)> {
+        let root = self.expr.clone();
+        let mut plan = Plan::new(&[root.clone().as_node()])?;
+        if let Some(meter) = meter {
+            plan.add_io_meter(meter);
+        }
+        let scratch = fused_scratch(
+            &root.clone().as_node(),
+            plan.staged_ids(),
+            plan.context().tile_elems(),
+        );
+        let stage = Arc::new(WriteStage::new(
+            root.clone(),
+            target,
+            plan.context().clone(),
+            scratch,
+            options.skip_existing,
+        ));
+        plan.push_stage(Box::new(stage.clone()), vec![root.as_node()]);
+        Ok((plan, stage))
+    }
+
+    /// Checks, without running anything, that writing the array into a store like
+    /// `planned` (of the array's shape; its chunk shape and I/O scratch as the real store
+    /// will have them) fits the current client's budget: what a write does before it
+    /// makes its store.
+    pub(crate) fn check_store_plan(
+        &self,
+        planned: Arc<dyn ChunkStore<T>>,
+    ) -> crate::error::Result<()> {
+        let (plan, _stage) = self.write_plan(planned, StoreOptions::default(), None)?;
+        super::compute::on_current(|client| Ok(plan.validate(client)?))
+    }
+
+    /// Refuses, naming both, a write into `target` when the computation reads a store
+    /// that shares data with it (the same store, or a path inside or around it).
+    pub(crate) fn refuse_writing_a_source(
+        &self,
+        target: &StoreIdentity,
+    ) -> crate::error::Result<()> {
+        for node in crate::graph::plan::topological(&[self.node()]) {
+            if let Some(read) = node.source_store()
+                && read.overlaps(target)
+            {
+                return Err(super::ArrayError::WriteOverSource {
+                    target: target.location().to_string(),
+                    read: read.location().to_string(),
+                    relation: read.relation_to(target),
+                }
+                .into());
+            }
+        }
+        Ok(())
     }
 }
 

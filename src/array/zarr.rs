@@ -144,6 +144,12 @@ impl<T: Element> Array<T> {
             return Err(e);
         }
         let path: PathBuf = path.as_ref().to_path_buf();
+        // nothing is touched before the write is known to be possible: a target the
+        // computation reads is refused, and so is a plan over the budget
+        self.refuse_writing_a_source(&crate::store::StoreIdentity::at_path(&path))?;
+        if !how.resume {
+            self.check_store_plan(Arc::new(self.planned_zarr(&path, how)))?;
+        }
         // under MPI one rank creates (or resumes) the store and the others open it; each
         // worker rank then writes its share of the chunks (the store is shared)
         let store = collective::made_once(
@@ -178,6 +184,27 @@ impl<T: Element> Array<T> {
         Ok(report)
     }
 
+    /// The zarr store `to_zarr_with` would create at `path`, as far as planning its write
+    /// needs it (shape, write granularity, I/O scratch), before it exists.
+    fn planned_zarr(&self, path: &Path, how: &ToZarr) -> PlannedStore {
+        let chunk_shape = self.zarr_chunk_shape(how);
+        let io_scratch =
+            ZarrStore::<T>::planned_io_scratch_bytes(self.shape(), &chunk_shape, &how.options);
+        PlannedStore {
+            shape: self.shape().to_vec(),
+            granule: how.options.shard_shape.clone().unwrap_or(chunk_shape),
+            io_scratch,
+            location: path.display().to_string(),
+        }
+    }
+
+    /// The chunk shape of the store `to_zarr_with` creates.
+    fn zarr_chunk_shape(&self, how: &ToZarr) -> Vec<usize> {
+        how.chunk_shape
+            .clone()
+            .unwrap_or_else(|| self.chunksize().iter().map(|&c| c.max(1)).collect())
+    }
+
     /// The store `to_zarr_with` writes: created, or reopened to resume.
     fn zarr_target(&self, path: &Path, how: &ToZarr) -> Result<ZarrStore<T>> {
         if how.resume {
@@ -195,10 +222,7 @@ impl<T: Element> Array<T> {
             }
             return Ok(store);
         }
-        let chunk_shape = how
-            .chunk_shape
-            .clone()
-            .unwrap_or_else(|| self.chunksize().iter().map(|&c| c.max(1)).collect());
+        let chunk_shape = self.zarr_chunk_shape(how);
         Ok(ZarrStore::<T>::create(
             path,
             self.shape(),
@@ -236,6 +260,51 @@ fn check_every_chunk<T: Element>(store: &dyn ChunkStore<T>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A zarr store not made yet, for checking its write against the budget: what the
+/// planner reads of a store (shape, the chunks written, the I/O scratch), and nothing
+/// to read or write.
+struct PlannedStore {
+    shape: Vec<usize>,
+    /// The chunks (or shards) the write tasks write.
+    granule: Vec<usize>,
+    io_scratch: u64,
+    location: String,
+}
+
+impl PlannedStore {
+    fn not_made(&self) -> StoreError {
+        StoreError::Io {
+            location: self.location.clone(),
+            message: "the store is only planned, not made yet".into(),
+            source: None,
+        }
+    }
+}
+
+impl<T: Element> ChunkStore<T> for PlannedStore {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn chunk_shape(&self) -> &[usize] {
+        &self.granule
+    }
+    fn read_chunk(&self, _index: &[usize], _out: &mut [T]) -> Result<(), StoreError> {
+        Err(self.not_made())
+    }
+    fn write_chunk(&self, _index: &[usize], _data: &[T]) -> Result<(), StoreError> {
+        Err(self.not_made())
+    }
+    fn contains_chunk(&self, _index: &[usize]) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+    fn io_scratch_bytes(&self) -> u64 {
+        self.io_scratch
+    }
 }
 
 /// Presents a sharded zarr array as a store of whole shards, so each write task encodes
@@ -282,5 +351,9 @@ impl<T: Element> ChunkStore<T> for ShardWriter<T> {
 
     fn shared_between_processes(&self) -> bool {
         self.store.shared_between_processes()
+    }
+
+    fn local_path(&self) -> Option<&Path> {
+        self.store.local_path()
     }
 }

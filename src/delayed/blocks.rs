@@ -88,7 +88,8 @@ impl<T: Element> BlocksExpr<T> {
     fn compute(&self) -> Result<Arc<Vec<Placed<T>>>> {
         let mut attempts = 0;
         let values = loop {
-            let client = Client::current();
+            // the client running the computation this source is part of
+            let client = crate::exec::executor::running_client().unwrap_or_else(Client::current);
             let roots: Vec<_> = self.blocks.iter().map(|b| b.node()).collect();
             match super::stage::run_local(&roots, &client) {
                 Err(Error::Runtime(RuntimeError::Closed)) if attempts < 3 => attempts += 1,

@@ -116,9 +116,11 @@ impl<'a> Admission<'a, '_> {
     /// Runs task `index` holding `held`, then marks its readers ready and admits more.
     fn run_one(&'a self, index: usize, held: Reservation, scope: &rayon::Scope<'a>) {
         let run = self.run;
+        let running = super::executor::RunningOn::enter(run.client);
         let mut worker = run.stage.worker();
         let ok = run.run_task(worker.as_mut(), index, Some(self.schedule.label(index)));
         drop(worker);
+        drop(running);
         drop(held);
         let mut queue = self.lock();
         queue.running -= 1;
@@ -236,6 +238,7 @@ mod tests {
             .n_workers(1)
             .threads_per_worker(threads)
             .memory_limit("10MB")
+            .set_as_current(false)
             .build()
             .unwrap()
     }

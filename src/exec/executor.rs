@@ -22,10 +22,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Checks that every stage fits the budget, given that each stage's output stays alive
-/// until the computation ends.
+/// until the computation ends. Only the plan's own needs count: memory that other
+/// computations on the client hold is waited for when the plan runs
+/// ([`run_stages`]), not held against it.
 pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> {
+    validate_beside(stages, budget, 0)
+}
+
+/// [`validate`] with `held` bytes of the budget already taken for the computation's whole
+/// life (a computation started from inside a task of another one).
+fn validate_beside(stages: &[Box<dyn Stage>], budget: &MemoryBudget, held: u64) -> Result<()> {
     let limit = budget.limit();
-    let mut held = budget.reserved();
+    let mut held = held;
     for stage in stages {
         let needed = stage
             .stage_bytes(1)
@@ -47,6 +55,25 @@ pub fn validate(stages: &[Box<dyn Stage>], budget: &MemoryBudget) -> Result<()> 
         held = held.saturating_add(stage.stage_bytes(1));
     }
     Ok(())
+}
+
+/// The most bytes the stages hold at once with one worker each: a stage's output, those
+/// of the stages before it, one worker and its largest scheduled task. What a computation
+/// is admitted to the budget with.
+pub(crate) fn peak_bytes(stages: &[Box<dyn Stage>]) -> u64 {
+    let mut held = 0u64;
+    let mut peak = 0u64;
+    for stage in stages {
+        let working = stage
+            .worker_bytes()
+            .saturating_add(stage.schedule().map_or(0, |s| s.max_bytes()));
+        peak = peak.max(
+            held.saturating_add(stage.stage_bytes(1))
+                .saturating_add(working),
+        );
+        held = held.saturating_add(stage.stage_bytes(1));
+    }
+    peak
 }
 
 /// Validates, then runs the stages one after another on `client`'s threads.
@@ -71,7 +98,20 @@ pub fn run_stages_completing(
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());
     }
+    if client.pool().current_thread_index().is_some() {
+        // started from inside a task of a running computation: part of that computation's
+        // turn, so it fits beside what the budget holds now or is refused
+        validate_beside(stages, client.budget(), client.budget().reserved())?;
+        let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
+        return run_validated_completing(&stages, client, complete);
+    }
     validate(stages, client.budget())?;
+    // wait for the computations before it to leave room for this one's peak
+    let _turn = client.gate().admit(
+        peak_bytes(stages),
+        client.budget().limit(),
+        client.admission_timeout(),
+    )?;
     let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
     run_validated_completing(&stages, client, complete)
 }
@@ -145,6 +185,36 @@ pub fn run_validated_completing(
     Ok(report)
 }
 
+thread_local! {
+    /// The client whose stage the calling thread is running a worker of.
+    static RUNNING: std::cell::RefCell<Option<Client>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The client whose computation the calling thread is running a task of, if any: work a
+/// task starts itself (a source computing delayed blocks) runs on that client and under
+/// its budget, not on [`Client::current`].
+pub(crate) fn running_client() -> Option<Client> {
+    RUNNING.with(|r| r.borrow().clone())
+}
+
+/// Marks the calling thread as running tasks of `client` until dropped (then restores
+/// what it ran before, for nested runs).
+pub(super) struct RunningOn(Option<Client>);
+
+impl RunningOn {
+    pub(super) fn enter(client: &Client) -> Self {
+        RunningOn(RUNNING.with(|r| r.replace(Some(client.clone()))))
+    }
+}
+
+impl Drop for RunningOn {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let ended = RUNNING.with(|r| r.replace(previous));
+        drop(ended);
+    }
+}
+
 /// The monitors of one computation and its time origin.
 struct Watch {
     monitors: Vec<Arc<dyn Monitor>>,
@@ -197,6 +267,7 @@ fn run_stage(
     client.pool().scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|_| {
+                let _running = RunningOn::enter(client);
                 let mut reservation: Reservation = budget
                     .consumer(format!("{} worker", stage.label()))
                     .register();

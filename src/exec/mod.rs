@@ -9,6 +9,7 @@ pub(crate) mod collective;
 pub mod distributed;
 pub mod error;
 pub mod executor;
+mod gate;
 pub mod monitor;
 pub mod report;
 pub mod spill_settings;

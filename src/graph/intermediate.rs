@@ -47,7 +47,9 @@ pub fn intermediate_store<T: Element>(
             builder = builder.parent(parent.clone());
         }
         if let Some(quota) = settings.quota {
-            builder = builder.quota(quota);
+            builder = builder
+                .quota(quota)
+                .quota_setting("Client::builder().spill_quota(..)");
         }
         Some(builder.build()?)
     } else {

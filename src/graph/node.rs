@@ -113,6 +113,11 @@ pub trait Node: Any + Send + Sync + std::fmt::Debug {
     fn io_meter(&self) -> Option<std::sync::Arc<dyn crate::store::IoMeter>> {
         None
     }
+    /// The store a node reads its values from (a stored array's source), so that a write
+    /// into the same store by the same computation can be refused.
+    fn source_store(&self) -> Option<crate::store::StoreIdentity> {
+        None
+    }
     /// True when the node reads its input from an intermediate store written by its
     /// [`staging_stage`](Self::staging_stage), so later stages never evaluate the input.
     fn stages_input(&self) -> bool {

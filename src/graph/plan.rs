@@ -267,6 +267,12 @@ impl Plan {
         &self.staged_ids
     }
 
+    /// Checks every stage against `client`'s budget without running anything (what
+    /// [`run`](Self::run) does first): a write checks its plan before it makes its store.
+    pub fn validate(&self, client: &Client) -> Result<()> {
+        crate::exec::executor::validate(&self.stages, client.budget())
+    }
+
     /// Validates every stage against the budget, then runs them on `client`.
     pub fn run(self, client: &Client) -> Result<Finished> {
         let before: Vec<IoCounts> = self.meters.iter().map(|m| m.io_counts()).collect();

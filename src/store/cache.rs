@@ -368,6 +368,10 @@ impl<T: Element> ChunkStore<T> for ChunkCache<T> {
         self.inner.store.location()
     }
 
+    fn local_path(&self) -> Option<&std::path::Path> {
+        self.inner.store.local_path()
+    }
+
     fn io_scratch_bytes(&self) -> u64 {
         self.inner.store.io_scratch_bytes()
     }

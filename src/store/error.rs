@@ -99,9 +99,8 @@ pub enum StoreError {
     /// Spilling would take the spill directory past its disk quota.
     #[error(
         "spill quota exhausted: writing {req} more to spill directory {directory} would \
-         exceed its {q} quota ({u} in use); raise the quota with \
-         SpillDir::builder().quota(..) or the SPILLWAY_SPILL_QUOTA environment variable \
-         (e.g. SPILLWAY_SPILL_QUOTA=200GB), or give the computation more memory",
+         exceed its {q} quota ({u} in use); raise the quota with {setting}, or give the \
+         computation more memory",
         req = crate::util::size::format_bytes(*requested),
         q = crate::util::size::format_bytes(*quota),
         u = crate::util::size::format_bytes(*used)
@@ -115,6 +114,10 @@ pub enum StoreError {
         used: u64,
         /// Bytes the refused write asked for.
         requested: u64,
+        /// The setting that gave the quota, as the user wrote it
+        /// (`Client::builder().spill_quota(..)`, `SpillDir::builder().quota(..)`, the
+        /// `SPILLWAY_SPILL_QUOTA` environment variable).
+        setting: String,
     },
     /// The file system holding the spill directory has no space left.
     #[error(

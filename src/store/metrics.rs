@@ -129,4 +129,8 @@ impl<T: Element, S: ChunkStore<T>> ChunkStore<T> for MetricsStore<S> {
     fn will_need(&self, index: &[usize]) {
         self.inner.will_need(index);
     }
+
+    fn local_path(&self) -> Option<&std::path::Path> {
+        self.inner.local_path()
+    }
 }

@@ -11,6 +11,7 @@
 pub(crate) mod bytes;
 pub mod cache;
 pub mod error;
+mod identity;
 pub mod memory;
 pub mod meter;
 pub mod metrics;
@@ -19,6 +20,7 @@ pub mod zarr;
 
 pub use cache::{CacheStats, ChunkCache};
 pub use error::{IoSource, StoreError};
+pub use identity::StoreIdentity;
 pub use memory::MemoryStore;
 pub use meter::{IoCounts, IoMeter};
 pub use metrics::{MetricsSnapshot, MetricsStore};
@@ -63,6 +65,13 @@ pub trait ChunkStore<T: Element>: Send + Sync {
     /// one process; every rank then writes every chunk into its own copy.
     fn shared_between_processes(&self) -> bool {
         false
+    }
+    /// The directory the store's data lives in, when it is on a file system (a
+    /// [`ZarrStore`]'s root); `None` (the default) for a store in memory. A write whose
+    /// target is read by the same computation is refused by comparing these
+    /// ([`StoreIdentity`]).
+    fn local_path(&self) -> Option<&std::path::Path> {
+        None
     }
 }
 

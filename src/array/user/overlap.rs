@@ -11,7 +11,7 @@ use crate::graph::node::{
     Eval, Expr, ExprRef, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta,
 };
 use crate::graph::region::Region;
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use ndarray::{ArrayD, ArrayViewD, IxDyn, Slice};
 use std::sync::Arc;
 
 /// What the halo holds beyond the array's edges.
@@ -109,7 +109,10 @@ impl<T: Element> Node for OverlapExpr<T> {
             .map(|(c, d)| c + 2 * d)
             .product();
         let block: usize = self.meta.chunks.chunksize().iter().product();
-        // the pulled values, the extended block, the function's result, the held block
+        // the extended block, the function's result and one temporary of the same size
+        // (a stencil's `&a * 2.0` before `+ ..`), and the held block. The input values
+        // pulled for a block at the array's edge (at most an extended block) are freed
+        // before the function runs, so they fit in the result's and temporary's room.
         (3 * extended + block) as u64 * std::mem::size_of::<T>() as u64
     }
 }
@@ -124,7 +127,7 @@ impl<T: Element> Expr<T> for OverlapExpr<T> {
                 depth: self.depth.clone(),
                 boundary: self.boundary,
                 f: self.f.clone(),
-                buffer: Vec::new(),
+                extended: Vec::new(),
             },
         ))
     }
@@ -136,7 +139,8 @@ struct OverlapCompute<T: Element> {
     depth: Vec<usize>,
     boundary: Boundary<T>,
     f: Arc<StencilFn<T>>,
-    buffer: Vec<T>,
+    /// The extended block, reused from block to block.
+    extended: Vec<T>,
 }
 
 impl<T: Element> BlockCompute<T> for OverlapCompute<T> {
@@ -161,32 +165,33 @@ impl<T: Element> BlockCompute<T> for OverlapCompute<T> {
             pulled.start[a] = lo;
             pulled.shape[a] = hi - lo;
         }
-        self.buffer.resize(pulled.size(), T::default());
-        self.input.eval(&pulled, &mut self.buffer);
-        let values = ArrayViewD::from_shape(IxDyn(pulled.shape.as_slice()), &self.buffer[..])
-            .expect("pulled box");
         let ext_shape: Vec<usize> = sources.iter().map(Vec::len).collect();
-        let fill = match self.boundary {
-            Boundary::Constant(c) => c,
-            _ => T::default(),
-        };
-        // gather the halo one axis at a time (whole slices per index), then overwrite the
-        // constant positions
-        let mut extended = values.to_owned();
-        for (a, axis_sources) in sources.iter().enumerate() {
-            let index: Vec<usize> = axis_sources
-                .iter()
-                .map(|s| s.map_or(0, |s| s - pulled.start[a]))
-                .collect();
-            extended = extended.select(Axis(a), &index);
-            for (j, s) in axis_sources.iter().enumerate() {
-                if s.is_none() {
-                    extended.index_axis_mut(Axis(a), j).fill(fill);
-                }
-            }
+        let ext_len: usize = ext_shape.iter().product();
+        self.extended.clear();
+        self.extended.resize(ext_len, T::default());
+        // a block away from the edges extends into its neighbours only: the extended
+        // block is the pulled box itself, evaluated in place
+        let in_place = sources.iter().enumerate().all(|(a, s)| {
+            s.iter()
+                .enumerate()
+                .all(|(j, &i)| i == Some(pulled.start[a] + j))
+        });
+        if in_place {
+            self.input.eval(&pulled, &mut self.extended);
+        } else {
+            // the pulled values live only while the halo is gathered from them, so the
+            // function runs with the extended block alone
+            let mut values = vec![T::default(); pulled.size()];
+            self.input.eval(&pulled, &mut values);
+            let fill = match self.boundary {
+                Boundary::Constant(c) => c,
+                _ => T::default(),
+            };
+            gather(&values, &pulled, &sources, fill, &mut self.extended);
         }
-        debug_assert_eq!(extended.shape(), ext_shape.as_slice());
-        let result = (self.f)(extended.view());
+        let extended = ArrayViewD::from_shape(IxDyn(&ext_shape), &self.extended[..])
+            .expect("the extended block has its shape's length");
+        let result = (self.f)(extended);
         let info = BlockInfo {
             block_id: block.to_vec(),
             input_start: region.start.as_slice().to_vec(),
@@ -206,6 +211,57 @@ impl<T: Element> BlockCompute<T> for OverlapCompute<T> {
         });
         for (o, v) in out.iter_mut().zip(trimmed.iter()) {
             *o = *v;
+        }
+    }
+}
+
+/// Fills `out` (the extended block, row-major) from `values` (the pulled box `pulled`,
+/// row-major): position `j` on axis `a` takes source index `sources[a][j]`, or `fill`
+/// where that is `None`.
+fn gather<T: Element>(
+    values: &[T],
+    pulled: &Region,
+    sources: &[Vec<Option<usize>>],
+    fill: T,
+    out: &mut [T],
+) {
+    let ndim = sources.len();
+    // per axis, the offset into `values` of each extended position
+    let mut stride = 1usize;
+    let mut offsets: Vec<Vec<Option<usize>>> = vec![Vec::new(); ndim];
+    for a in (0..ndim).rev() {
+        offsets[a] = sources[a]
+            .iter()
+            .map(|s| s.map(|i| (i - pulled.start[a]) * stride))
+            .collect();
+        stride *= pulled.shape[a];
+    }
+    if ndim == 0 {
+        if let (Some(o), Some(v)) = (out.first_mut(), values.first()) {
+            *o = *v;
+        }
+        return;
+    }
+    let last = &offsets[ndim - 1];
+    let mut index = vec![0usize; ndim - 1];
+    for row in out.chunks_mut(last.len().max(1)) {
+        // the offset of this row's outer positions, or none when one of them is a constant
+        let base = index
+            .iter()
+            .enumerate()
+            .try_fold(0usize, |sum, (a, &j)| offsets[a][j].map(|o| sum + o));
+        for (o, off) in row.iter_mut().zip(last) {
+            *o = match (base, off) {
+                (Some(b), Some(off)) => values[b + off],
+                _ => fill,
+            };
+        }
+        for a in (0..ndim - 1).rev() {
+            index[a] += 1;
+            if index[a] < offsets[a].len() {
+                break;
+            }
+            index[a] = 0;
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::memory::MemoryBudget;
 use crate::util::machine::available_cores;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Settings for a [`Client`]; unset values get machine-based defaults.
 ///
@@ -35,7 +36,18 @@ pub struct ClientBuilder {
     status_page: Option<PageRequest>,
     spill: crate::exec::spill_settings::SpillSettings,
     spill_quota_text: Option<String>,
+    admission_timeout: Option<Duration>,
+    /// False: `build` leaves [`Client::current`] as it is.
+    detached: bool,
 }
+
+/// How long a computation waits for its turn on a client's budget unless
+/// [`ClientBuilder::admission_timeout`] says otherwise: 10 minutes.
+///
+/// ```
+/// assert_eq!(spillway::exec::client::DEFAULT_ADMISSION_TIMEOUT.as_secs(), 600);
+/// ```
+pub const DEFAULT_ADMISSION_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl ClientBuilder {
     /// Whether intermediates that do not fit in memory spill to disk (default true).
@@ -79,6 +91,50 @@ impl ClientBuilder {
         self.spill_quota_text = Some(quota.to_string());
         self
     }
+    /// How long a computation waits for its turn on the budget while other computations
+    /// on the client hold the memory it needs (default [`DEFAULT_ADMISSION_TIMEOUT`], 10
+    /// minutes). Computations started at once from several threads run one after another
+    /// when they do not fit together, in the order they arrived; one that waits longer
+    /// than this fails with [`RuntimeError::AdmissionTimeout`]. A plan that cannot fit
+    /// the whole budget is refused at once, without waiting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = spillway::Client::builder()
+    ///     .memory_limit("64MB")
+    ///     .admission_timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// assert_eq!(client.admission_timeout(), Duration::from_secs(30));
+    /// client.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn admission_timeout(mut self, timeout: Duration) -> Self {
+        self.admission_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether [`build`](Self::build) makes the new client [`Client::current`] (default
+    /// true), as Dask's `Client(set_as_default=...)`. A client built with `false` runs
+    /// only what is given to it (`compute_on`) and leaves the current client as it was.
+    ///
+    /// ```
+    /// use spillway::Client;
+    /// let main = Client::builder().memory_limit("64MB").build()?;
+    /// let side = Client::builder().memory_limit("8MB").set_as_current(false).build()?;
+    /// assert!(Client::current().same_client(&main));
+    /// let x = spillway::ones::<f64>([10], 5);
+    /// assert_eq!(x.compute_on(&side)?.sum(), 10.0);
+    /// side.close();
+    /// assert_eq!(x.sum().compute_scalar()?, 10.0); // on `main`
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn set_as_current(mut self, current: bool) -> Self {
+        self.detached = !current;
+        self
+    }
+
     /// Number of workers (each with its own threads and memory limit).
     ///
     /// # Example
@@ -173,7 +229,7 @@ impl ClientBuilder {
     }
 
     /// Validates the settings, starts the worker threads and makes the new
-    /// client [`Client::current`].
+    /// client [`Client::current`] (unless [`set_as_current(false)`](Self::set_as_current)).
     ///
     /// # Errors
     ///
@@ -196,8 +252,11 @@ impl ClientBuilder {
     /// assert!(err.to_string().contains("is zero bytes"));
     /// ```
     pub fn build(self) -> Result<Client, RuntimeError> {
+        let detached = self.detached;
         let client = self.with_rank_defaults().build_detached()?;
-        make_current(&client);
+        if !detached {
+            make_current(&client);
+        }
         Ok(client)
     }
 
@@ -217,7 +276,7 @@ impl ClientBuilder {
         let cores = available_cores();
         let mut spill = self.spill.clone();
         if let Some(text) = &self.spill_quota_text {
-            spill.quota = Some(MemoryLimit::Text(text.clone()).per_worker(1)?);
+            spill.quota = Some(spill_quota_bytes(text)?);
         }
         let (n_workers, threads_per_worker) = match (self.n_workers, self.threads_per_worker) {
             (Some(0), _) => return Err(RuntimeError::ZeroWorkers),
@@ -272,6 +331,8 @@ impl ClientBuilder {
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill,
+                gate: Default::default(),
+                admission_timeout: self.admission_timeout.unwrap_or(DEFAULT_ADMISSION_TIMEOUT),
             }),
         };
         if let Some(request) = &self.status_page {
@@ -279,6 +340,19 @@ impl ClientBuilder {
             *client.lock_page() = Some(page);
         }
         Ok(client)
+    }
+}
+
+/// The bytes a [`ClientBuilder::spill_quota`] text asks for: a positive size.
+fn spill_quota_bytes(text: &str) -> Result<u64, RuntimeError> {
+    let invalid = |reason: String| RuntimeError::SpillQuota {
+        value: text.to_string(),
+        reason,
+    };
+    match crate::util::size::parse_bytes(text) {
+        Ok(0) => Err(invalid("is zero bytes, so nothing could spill".to_string())),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(invalid(format!("is not a byte size ({e})"))),
     }
 }
 
@@ -376,11 +450,19 @@ mod tests {
     fn thread_defaults_divide_the_cores() {
         let _g = serial();
         let cores = available_cores();
-        let c = Client::builder().n_workers(2).build().unwrap();
+        let c = Client::builder()
+            .n_workers(2)
+            .set_as_current(false)
+            .build()
+            .unwrap();
         assert_eq!(c.threads_per_worker(), (cores / 2).max(1));
-        let d = Client::builder().threads_per_worker(1).build().unwrap();
+        let d = Client::builder()
+            .threads_per_worker(1)
+            .set_as_current(false)
+            .build()
+            .unwrap();
         assert_eq!(d.n_workers(), cores);
-        let e = Client::builder().build().unwrap();
+        let e = Client::builder().set_as_current(false).build().unwrap();
         assert_eq!((e.n_workers(), e.threads_per_worker()), (1, cores));
         for client in [c, d, e] {
             client.close();

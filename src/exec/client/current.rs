@@ -1,5 +1,10 @@
-//! The current-client slot: [`Client::current`] is the most recently built client that is
-//! still open, else a process-wide default made on first use.
+//! The current-client slot: [`Client::current`] is the most recently built client, closed
+//! or not, else (where no client was ever built) a process-wide default made on first use.
+//!
+//! A budget the user set is never escaped without the user saying so: closing the current
+//! client leaves it current, so computations that name no client fail with
+//! [`RuntimeError::Closed`](super::RuntimeError::Closed) until another client is built,
+//! instead of running under a default budget.
 
 use super::builder::ClientBuilder;
 use super::limit::{FALLBACK_MEMORY, machine_share};
@@ -9,9 +14,9 @@ use crate::util::machine::available_cores;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// The most recently built client (strongly held until it is closed).
+/// The most recently built client (strongly held, closed or not, until another is built).
 static CURRENT: Mutex<Option<Client>> = Mutex::new(None);
-/// The lazily created process-wide default client.
+/// The process-wide default client, made on first use where no client was ever built.
 static DEFAULT: Mutex<Option<Client>> = Mutex::new(None);
 
 /// Locks a global slot, recovering from poisoning (the slot holds no
@@ -27,62 +32,48 @@ pub(super) fn make_current(client: &Client) {
     drop(previous);
 }
 
-/// Empties the current slot if it holds `client` (on close).
-pub(super) fn forget(client: &Client) {
-    let removed = {
-        let mut current = lock_slot(&CURRENT);
-        if current.as_ref().is_some_and(|c| c.same_client(client)) {
-            current.take()
-        } else {
-            None
-        }
-    };
-    // Dropped after the lock is released, so no Drop runs under it.
-    drop(removed);
-}
-
 impl Client {
-    /// The client computations use when none is given: the most recently
-    /// built client, unless it has been closed; otherwise a process-wide
-    /// default ([`Client::default_for_machine`]'s settings) created on first
-    /// use. Closing the current client does not bring back an earlier one.
+    /// The client computations use when none is given: the most recently built client
+    /// (by [`ClientBuilder::build`] or [`Client::default_for_machine`]), **even once it is
+    /// closed**; only where no client was ever built in this process, a process-wide
+    /// default ([`Client::default_for_machine`]'s settings: all cores, half the machine's
+    /// memory) made on first use.
+    ///
+    /// So a budget you set is never escaped without your saying so: after
+    /// [`close`](Self::close), computations that name no client fail with
+    /// [`RuntimeError::Closed`](super::RuntimeError::Closed) until you build another
+    /// client; a computation racing `close` either runs under the closed client's budget
+    /// or fails with `Closed`. A client built with
+    /// [`set_as_current(false)`](ClientBuilder::set_as_current) never becomes current.
     ///
     /// # Example
     ///
     /// ```
-    /// use spillway::Client;
+    /// use spillway::{Client, Error, RuntimeError};
     ///
     /// let client = Client::builder().n_workers(1).threads_per_worker(1).build()?;
     /// assert!(Client::current().same_client(&client));
     /// client.close();
-    /// assert!(!Client::current().same_client(&client));
-    /// assert!(!Client::current().is_closed());
+    /// // still current: computations fail instead of running under another budget
+    /// assert!(Client::current().same_client(&client));
+    /// let err = spillway::ones::<f64>([4], 2).compute().unwrap_err();
+    /// assert!(matches!(err, Error::Runtime(RuntimeError::Closed)));
+    /// let next = Client::builder().n_workers(1).threads_per_worker(1).build()?;
+    /// assert_eq!(spillway::ones::<f64>([4], 2).sum().compute_scalar()?, 4.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn current() -> Client {
-        {
-            let mut current = lock_slot(&CURRENT);
-            match current.as_ref() {
-                Some(c) if !c.is_closed() => return c.clone(),
-                Some(_) => {
-                    // Closed: forget it, dropping the handle after unlocking.
-                    let stale = current.take();
-                    drop(current);
-                    drop(stale);
-                }
-                None => {}
-            }
+        if let Some(c) = lock_slot(&CURRENT).as_ref() {
+            return c.clone();
         }
         let mut default = lock_slot(&DEFAULT);
         match default.as_ref() {
-            Some(c) if !c.is_closed() => c.clone(),
-            _ => {
+            Some(c) => c.clone(),
+            None => {
                 let fresh = Client::machine_builder()
                     .build_detached()
                     .unwrap_or_else(|_| Client::minimal());
-                let stale = default.replace(fresh.clone());
-                drop(default);
-                drop(stale);
+                *default = Some(fresh.clone());
                 fresh
             }
         }
@@ -128,6 +119,8 @@ impl Client {
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill: Default::default(),
+                gate: Default::default(),
+                admission_timeout: super::builder::DEFAULT_ADMISSION_TIMEOUT,
             }),
         }
     }
@@ -163,98 +156,42 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
+    // What `Client::current` returns is tested in tests/client_current.rs (a process of
+    // its own): a closed current client would fail the computations of other unit tests.
     use super::*;
-    use crate::exec::client::{ClientStatus, client_test_guard};
+    use crate::exec::client::ClientStatus;
 
-    fn serial() -> MutexGuard<'static, ()> {
-        client_test_guard()
-    }
-
-    fn dask_like() -> Client {
-        crate::exec::client::dask_like_client()
-    }
-
-    #[test]
-    fn failed_build_keeps_current() {
-        let _g = serial();
-        let client = dask_like();
-        assert!(Client::builder().n_workers(0).build().is_err());
-        assert!(Client::current().same_client(&client));
-        client.close();
-    }
-
-    #[test]
-    fn default_for_machine_uses_all_cores_and_half_memory() {
-        let _g = serial();
-        let client = Client::default_for_machine();
-        assert_eq!(client.n_workers(), 1);
-        assert_eq!(client.threads_per_worker(), available_cores());
-        assert_eq!(client.total_memory(), machine_share());
-        assert!(Client::current().same_client(&client));
-        client.close();
-    }
-
-    #[test]
-    fn close_and_current() {
-        let _g = serial();
-        let first = dask_like();
-        assert!(Client::current().same_client(&first));
-        let second = Client::builder()
+    fn detached() -> Client {
+        Client::builder()
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit("64MB")
+            .set_as_current(false)
             .build()
-            .unwrap();
-        assert!(Client::current().same_client(&second));
+            .unwrap()
+    }
 
-        // Closing a client that is not current leaves current alone.
-        first.close();
-        assert!(first.is_closed());
-        assert_eq!(first.status(), ClientStatus::Closed);
-        assert!(Client::current().same_client(&second));
-
-        // Closing the current client falls back to the process default.
-        second.close();
-        second.close(); // idempotent
-        let fallback = Client::current();
-        assert!(!fallback.same_client(&first));
-        assert!(!fallback.same_client(&second));
-        assert!(!fallback.is_closed());
-        assert_eq!(fallback.n_workers(), 1);
-        assert_eq!(fallback.threads_per_worker(), available_cores());
-        assert!(
-            Client::current().same_client(&fallback),
-            "default is reused"
-        );
-
-        // Closing the default makes a fresh one.
-        fallback.close();
-        let renewed = Client::current();
-        assert!(!renewed.same_client(&fallback));
-        assert!(!renewed.is_closed());
-
-        // A new build takes over again.
-        let third = dask_like();
-        assert!(Client::current().same_client(&third));
-        third.close();
+    #[test]
+    fn machine_builder_uses_all_cores_and_half_memory() {
+        let client = Client::machine_builder().build_detached().unwrap();
+        assert_eq!(client.n_workers(), 1);
+        assert_eq!(client.threads_per_worker(), available_cores());
+        assert_eq!(client.total_memory(), machine_share());
+        client.close();
+        assert_eq!(client.status(), ClientStatus::Closed);
     }
 
     #[test]
     fn close_from_inside_a_worker_does_not_deadlock() {
-        let _g = serial();
-        let client = dask_like();
+        let client = detached();
         let inside = client.clone();
         client.pool().install(move || {
             inside.close();
-            assert!(!Client::current().same_client(&inside));
+            assert!(inside.is_closed());
         });
         assert!(client.is_closed());
         // Dropping the last handle on a pool thread is fine too.
-        let last = Client::builder()
-            .n_workers(1)
-            .threads_per_worker(1)
-            .build()
-            .unwrap();
+        let last = detached();
         let handle = last.clone();
         last.close();
         drop(last);
@@ -267,17 +204,9 @@ mod tests {
     }
 
     #[test]
-    fn current_is_thread_safe() {
-        let _g = serial();
-        let client = dask_like();
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                std::thread::spawn(|| (0..200).filter(|_| !Client::current().is_closed()).count())
-            })
-            .collect();
-        for h in handles {
-            assert_eq!(h.join().unwrap(), 200);
-        }
+    fn a_detached_client_is_not_current() {
+        let client = detached();
+        assert!(!Client::current().same_client(&client));
         client.close();
     }
 }

@@ -1,6 +1,6 @@
 //! Why a client could not be built or used: [`RuntimeError`].
 
-use crate::util::size::SizeError;
+use crate::util::size::{SizeError, format_bytes};
 
 /// Why a [`Client`] could not be built.
 ///
@@ -67,11 +67,43 @@ pub enum RuntimeError {
         /// What the operating system said.
         reason: String,
     },
+    /// A [`spill_quota`](crate::ClientBuilder::spill_quota) that is not a positive size.
+    #[error(
+        "spill_quota {value:?} {reason}; give a positive size such as \"20GB\" or \"500MiB\", \
+         or turn spilling off with .spill(false)"
+    )]
+    SpillQuota {
+        /// The quota as it was given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Work was sent to a client after `close()`.
     #[error(
-        "the client is closed; build a new one with Client::builder(), or compute on Client::current()"
+        "the client is closed; build a new one with Client::builder() (it becomes the current \
+         client), or compute on a client that is still open with compute_on"
     )]
     Closed,
+    /// A computation waited longer than the client's admission timeout for other
+    /// computations on the client to give back memory.
+    #[error(
+        "a computation needing {} waited {waited_seconds} s for its turn on the {} memory budget \
+         ({running} other computations running, admitted with {}); run fewer computations at once, \
+         raise the memory limit, or wait longer with Client::builder().admission_timeout(..)",
+        format_bytes(*needed), format_bytes(*budget), format_bytes(*admitted)
+    )]
+    AdmissionTimeout {
+        /// Bytes the computation's plan needs at its peak.
+        needed: u64,
+        /// The client's budget.
+        budget: u64,
+        /// Bytes the running computations were admitted with when it gave up.
+        admitted: u64,
+        /// Computations running when it gave up.
+        running: usize,
+        /// How long it waited, in whole seconds.
+        waited_seconds: u64,
+    },
     /// The computation was stopped by [`Client::interrupt`](super::Client::interrupt)
     /// (Ctrl-C in Python); its memory and spill files were released.
     #[error(

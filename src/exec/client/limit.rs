@@ -130,12 +130,14 @@ mod tests {
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit("auto")
+            .set_as_current(false)
             .build()
             .unwrap();
         assert_eq!(one.total_memory(), share);
         let two = Client::builder()
             .n_workers(2)
             .threads_per_worker(1)
+            .set_as_current(false)
             .build()
             .unwrap();
         assert_eq!(two.memory_limit_per_worker(), share / 2);

@@ -6,8 +6,9 @@
 //! are a way of sizing the runtime the way Dask users are used to; everything
 //! runs in this process, so the budget is shared by all workers.
 //!
-//! The most recently built client that has not been closed is
-//! [`Client::current`]; computations that are not given a client use it.
+//! The most recently built client, closed or not, is [`Client::current`]; computations
+//! that are not given a client use it (a process-wide default only where no client was
+//! ever built).
 //!
 //! The rooms: this file holds the handle and what it reports; `builder.rs` the settings
 //! and `build`; `limit.rs` the memory-limit policy ([`MemoryLimit`]); `current.rs` the
@@ -33,7 +34,7 @@ mod error;
 mod hooks;
 mod limit;
 
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, DEFAULT_ADMISSION_TIMEOUT};
 pub use error::RuntimeError;
 pub use hooks::StatusPage;
 pub(crate) use hooks::WeakClient;
@@ -96,6 +97,10 @@ struct ClientInner {
     page: Mutex<Option<Box<dyn StatusPage>>>,
     /// Whether and where intermediates spill.
     spill: crate::exec::spill_settings::SpillSettings,
+    /// Computations admitted to the budget, and those waiting for their turn.
+    gate: crate::exec::gate::Gate,
+    /// How long a computation waits for its turn on the budget.
+    admission_timeout: std::time::Duration,
 }
 
 /// A handle to the in-process runtime: a worker thread pool and a shared
@@ -129,6 +134,26 @@ impl Client {
     /// ```
     pub fn spill_settings(&self) -> &crate::exec::spill_settings::SpillSettings {
         &self.inner.spill
+    }
+
+    /// How long a computation waits for other computations on this client to give back
+    /// the memory it needs before failing with [`RuntimeError::AdmissionTimeout`] (set
+    /// with [`ClientBuilder::admission_timeout`]; 10 minutes by default).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = spillway::Client::builder().memory_limit("64MB").build()?;
+    /// assert_eq!(client.admission_timeout(), Duration::from_secs(600));
+    /// client.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn admission_timeout(&self) -> std::time::Duration {
+        self.inner.admission_timeout
+    }
+
+    /// The queue computations wait in for their turn on the budget.
+    pub(crate) fn gate(&self) -> &crate::exec::gate::Gate {
+        &self.inner.gate
     }
 
     /// Starts configuring a client.
@@ -314,9 +339,12 @@ impl Client {
         }
     }
 
-    /// Marks the client closed (idempotent). If it is the current client,
-    /// [`Client::current`] falls back to the process default. Work already
-    /// running finishes; the threads stop once every handle is dropped.
+    /// Marks the client closed (idempotent): work sent to it from now on fails with
+    /// [`RuntimeError::Closed`]. If it is the current client it stays current, so
+    /// computations that name no client fail the same way until another client is built
+    /// (they never run under a different budget unasked; see [`Client::current`]). Work
+    /// already running finishes; the threads stop once every handle is dropped (the
+    /// current-client slot holds one until another client is built).
     ///
     /// # Example
     ///
@@ -336,7 +364,6 @@ impl Client {
         if let Some(page) = page {
             page.stop();
         }
-        current::forget(self);
     }
 
     /// Stops every computation running on this client: no task starts after this call,
@@ -480,6 +507,7 @@ pub(crate) fn dask_like_client() -> Client {
         .n_workers(2)
         .threads_per_worker(2)
         .memory_limit("1GB")
+        .set_as_current(false)
         .build()
         .unwrap()
 }
@@ -519,6 +547,7 @@ mod tests {
         assert!(client.to_string().contains("  status: closed\n"));
 
         let binary = Client::builder()
+            .set_as_current(false)
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit("512MiB")
@@ -530,6 +559,7 @@ mod tests {
                 .contains("memory limit per worker: 512.00 MiB, total memory: 512.00 MiB\n")
         );
         let bytes = Client::builder()
+            .set_as_current(false)
             .n_workers(1)
             .threads_per_worker(1)
             .memory_limit(3_000_000u64)
@@ -544,6 +574,7 @@ mod tests {
     fn thread_names_and_worker_mapping() {
         let _g = serial();
         let client = Client::builder()
+            .set_as_current(false)
             .n_workers(2)
             .threads_per_worker(3)
             .memory_limit("10MB")
@@ -574,6 +605,7 @@ mod tests {
     fn budget_is_shared_by_all_workers() {
         let _g = serial();
         let client = Client::builder()
+            .set_as_current(false)
             .n_workers(2)
             .threads_per_worker(2)
             .memory_limit(1000u64)

@@ -8,7 +8,8 @@
 //! (`arena-0.spill`, one per writer thread the machine can run), written through the
 //! [codec](super::codec) at page-aligned offsets; a record's disk blocks are given back
 //! as soon as its [`SpillFile`] handle is dropped, so the disk holds only chunks that are
-//! still needed.
+//! still needed. A directory left by a killed process is removed when the next spill
+//! directory is made beside it (`owner.rs`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::util::size::parse_bytes;
 use super::arena::{Arena, aligned};
 use super::bytes::{as_bytes, fill_bytes};
 use super::codec::{self, Scratch};
+use super::owner;
 
 /// Environment variable naming the parent directory of spill directories.
 pub const SPILL_DIR_ENV: &str = "SPILLWAY_SPILL_DIR";
@@ -57,6 +59,7 @@ pub struct SpillDirMetrics {
 pub struct SpillDirBuilder {
     parent: Option<PathBuf>,
     quota: Option<u64>,
+    quota_setting: Option<String>,
 }
 
 impl SpillDirBuilder {
@@ -87,6 +90,22 @@ impl SpillDirBuilder {
         self
     }
 
+    /// How the [`quota`](Self::quota) was given, as the user wrote it, for the advice of
+    /// the error past it (default `SpillDir::builder().quota(..)`): a client's spill
+    /// directory names `Client::builder().spill_quota(..)`.
+    ///
+    /// ```
+    /// use spillway::store::spill::SpillDir;
+    /// let dir = SpillDir::builder().quota(1).quota_setting("my_tool --spill-quota").build().unwrap();
+    /// let err = dir.write("x", &[1.0f64; 100]).unwrap_err();
+    /// assert!(err.to_string().contains("raise the quota with my_tool --spill-quota"));
+    /// ```
+    #[must_use]
+    pub fn quota_setting(mut self, setting: impl Into<String>) -> Self {
+        self.quota_setting = Some(setting.into());
+        self
+    }
+
     /// Creates the directory.
     ///
     /// # Errors
@@ -108,7 +127,7 @@ impl SpillDirBuilder {
                 .map_or_else(std::env::temp_dir, PathBuf::from),
         };
         let dir = tempfile::Builder::new()
-            .prefix("spillway-spill-")
+            .prefix(owner::DIR_PREFIX)
             .tempdir_in(&parent)
             .map_err(|e| {
                 StoreError::io(
@@ -117,16 +136,36 @@ impl SpillDirBuilder {
                     e,
                 )
             })?;
-        let quota = match self.quota {
-            Some(q) => q,
+        // mark it as this process's, then clear away what killed processes left
+        let owner = owner::mark(dir.path());
+        owner::reclaim_orphans(&parent, dir.path());
+        let (quota, setting) = match self.quota {
+            Some(q) => (
+                q,
+                self.quota_setting
+                    .unwrap_or_else(|| "SpillDir::builder().quota(..)".to_string()),
+            ),
             None => match std::env::var(SPILL_QUOTA_ENV) {
-                Ok(text) if !text.trim().is_empty() => quota_from_env(&text)?,
-                _ => default_quota(dir.path()),
+                Ok(text) if !text.trim().is_empty() => (
+                    quota_from_env(&text)?,
+                    format!(
+                        "the {SPILL_QUOTA_ENV} environment variable (now {:?}; e.g. {SPILL_QUOTA_ENV}=200GB)",
+                        text.trim()
+                    ),
+                ),
+                _ => (
+                    default_quota(dir.path()),
+                    format!(
+                        "Client::builder().spill_quota(..) or the {SPILL_QUOTA_ENV} environment variable \
+                         (e.g. {SPILL_QUOTA_ENV}=200GB; the default is {DEFAULT_QUOTA_PERCENT}% of the free space)"
+                    ),
+                ),
             },
         };
         Ok(SpillDir {
             inner: Arc::new(DirInner {
                 quota,
+                quota_setting: setting,
                 used: AtomicU64::new(0),
                 peak: AtomicU64::new(0),
                 bytes_written: AtomicU64::new(0),
@@ -136,6 +175,7 @@ impl SpillDirBuilder {
                 seq: AtomicU64::new(0),
                 scratch: Mutex::new(Vec::new()),
                 arenas: (0..arena_count()).map(|_| Mutex::new(None)).collect(),
+                _owner: owner,
                 dir,
             }),
         })
@@ -176,6 +216,8 @@ fn arena_count() -> usize {
 
 struct DirInner {
     quota: u64,
+    /// How the quota was given, for the error past it.
+    quota_setting: String,
     used: AtomicU64,
     peak: AtomicU64,
     bytes_written: AtomicU64,
@@ -186,6 +228,8 @@ struct DirInner {
     scratch: Mutex<Vec<Scratch>>,
     /// Created on first use, so a directory that never spills holds no files.
     arenas: Vec<Mutex<Option<Arc<Arena>>>>,
+    /// The locked owner file, held for the directory's life (see `owner.rs`).
+    _owner: Option<std::fs::File>,
     /// Last field: removed after everything else is dropped.
     dir: tempfile::TempDir,
 }
@@ -207,6 +251,7 @@ impl DirInner {
                     quota: self.quota,
                     used,
                     requested: bytes,
+                    setting: self.quota_setting.clone(),
                 })?;
             match self
                 .used
@@ -752,7 +797,9 @@ mod tests {
         assert_eq!(dir.metrics().disk_used, a.disk_bytes());
         let on_disk: u64 = std::fs::read_dir(dir.path())
             .unwrap()
-            .map(|e| e.unwrap().metadata().unwrap().len())
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name() != owner::OWNER_FILE)
+            .map(|e| e.metadata().unwrap().len())
             .sum();
         assert_eq!(on_disk, a.disk_bytes(), "no partial record left");
         drop(a);

@@ -2,7 +2,8 @@
 //!
 //! * [`SpillDir`]: one temporary directory per computation with a disk quota, removed
 //!   when the computation ends (on success, error or panic); spilled chunks are records
-//!   in a few [`arena`] files.
+//!   in a few [`arena`] files; one a killed process left is reclaimed by the next
+//!   (`owner.rs`: a locked owner file).
 //! * [`codec`]: the spill file format, a byte shuffle plus LZ4 where it pays, raw where
 //!   it does not, in frames so the scratch memory is bounded.
 //! * [`SpillableStore`]: a [`ChunkStore`](crate::store::ChunkStore) for intermediates
@@ -15,6 +16,7 @@ pub mod arena;
 mod bytes;
 pub mod codec;
 pub mod dir;
+mod owner;
 pub mod store;
 
 pub use dir::{

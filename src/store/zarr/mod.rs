@@ -576,6 +576,59 @@ impl<T: Element> ZarrStore<T> {
     }
 }
 
+/// [`ChunkStore::io_scratch_bytes`] of a store of `shape` in `chunk_shape` chunks written
+/// `granule` at a time, whose whole chunks stream through `stream` when it is given.
+fn scratch_bytes<T: Element>(
+    shape: &[usize],
+    chunk_shape: &[usize],
+    granule: &[usize],
+    stream: Option<stream::StreamCodec>,
+) -> u64 {
+    let no_edges = shape.iter().zip(chunk_shape).all(|(&n, &c)| n % c == 0);
+    let granule: usize = granule.iter().product();
+    let bytes = (granule * std::mem::size_of::<T>()) as u64;
+    let encoded = bytes + bytes / 64 + 4096;
+    match (stream, no_edges) {
+        // small chunks: the codec's state can exceed a whole encoded chunk
+        (Some(codec), true) => codec.scratch_bytes().min(encoded),
+        _ => encoded,
+    }
+}
+
+impl<T: Element> ZarrStore<T> {
+    /// The [`io_scratch_bytes`](ChunkStore::io_scratch_bytes) of the store that
+    /// [`create`](Self::create) would make with these arguments, worked out without
+    /// touching the disk: a write is checked against the memory budget before its store
+    /// is made, so a refused write leaves nothing behind.
+    ///
+    /// ```
+    /// use spillway::store::{ChunkStore, zarr::{ZarrOptions, ZarrStore}};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-planned-{}.zarr", std::process::id()));
+    /// let o = ZarrOptions::default();
+    /// let planned = ZarrStore::<f64>::planned_io_scratch_bytes(&[100, 100], &[30, 30], &o);
+    /// let made = ZarrStore::<f64>::create(&path, &[100, 100], &[30, 30], &o).unwrap();
+    /// assert_eq!(planned, made.io_scratch_bytes());
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn planned_io_scratch_bytes(
+        shape: &[usize],
+        chunk_shape: &[usize],
+        options: &ZarrOptions,
+    ) -> u64 {
+        let stream = match &options.shard_shape {
+            None => stream::StreamCodec::from_metadata(&metadata::array_json(
+                T::DTYPE,
+                shape,
+                chunk_shape,
+                options,
+            )),
+            Some(_) => None,
+        };
+        let granule = options.shard_shape.as_deref().unwrap_or(chunk_shape);
+        scratch_bytes::<T>(shape, chunk_shape, granule, stream)
+    }
+}
+
 impl<T: Element> ChunkStore<T> for ZarrStore<T> {
     fn shape(&self) -> &[usize] {
         &self.shape
@@ -621,24 +674,21 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
         true
     }
 
+    fn local_path(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
     /// The encoded bytes of one chunk (of one shard when writing whole shards): at most
     /// the decoded size plus the codec's framing for data that does not compress. Stores
     /// whose whole chunks stream (the default codecs, no shards) and that have no clipped
     /// edge chunks need only the streaming buffers and the codec's state.
     fn io_scratch_bytes(&self) -> u64 {
-        let no_edges = self
-            .shape
-            .iter()
-            .zip(&self.chunk_shape)
-            .all(|(&n, &c)| n % c == 0);
-        let granule: usize = self.write_granularity().iter().product();
-        let bytes = (granule * std::mem::size_of::<T>()) as u64;
-        let encoded = bytes + bytes / 64 + 4096;
-        match (self.stream, no_edges) {
-            // small chunks: the codec's state can exceed a whole encoded chunk
-            (Some(codec), true) => codec.scratch_bytes().min(encoded),
-            _ => encoded,
-        }
+        scratch_bytes::<T>(
+            &self.shape,
+            &self.chunk_shape,
+            self.write_granularity(),
+            self.stream,
+        )
     }
 }
 
