@@ -153,10 +153,12 @@ pub struct StoreOptions {
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreReport {
-    /// Chunks written.
+    /// Chunks written (the store's chunks: the inner chunks of a sharded zarr array).
     pub chunks_written: usize,
     /// Chunks skipped because the store held them already.
     pub chunks_skipped: usize,
+    /// Shards written, for a sharded zarr array (each holds several chunks); 0 otherwise.
+    pub shards_written: usize,
     /// The run's report (bytes written, time, peak memory).
     pub run: crate::exec::report::RunReport,
 }
@@ -247,6 +249,7 @@ impl<T: Element> Array<T> {
             Ok(StoreReport {
                 chunks_written: stage.chunks_written(),
                 chunks_skipped: stage.chunks_skipped(),
+                shards_written: 0,
                 run: finished.report,
             })
         })

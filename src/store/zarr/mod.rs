@@ -30,11 +30,13 @@
 
 mod atomic;
 mod direct;
+mod integrity;
 mod io;
 mod metadata;
 mod readahead;
 mod stream;
 
+pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
 
 use std::marker::PhantomData;
@@ -123,6 +125,10 @@ pub struct ZarrStore<T: Element> {
     /// `Some(reason)` when writes are refused.
     read_only: Option<String>,
     complete: AtomicBool,
+    /// Chunk files the completion record counts (`u64::MAX`: no record).
+    recorded_files: AtomicU64,
+    /// Read a chunk missing from a store recorded whole as the fill value.
+    fill_missing: bool,
     counters: Arc<RawCounters>,
     chunks_read: AtomicU64,
     chunks_written: AtomicU64,
@@ -253,6 +259,34 @@ impl<T: Element> ZarrStore<T> {
     /// assert!(matches!(err, StoreError::NotFound { .. }));
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, &ZarrOpenOptions::default())
+    }
+
+    /// [`open`](Self::open) with `options`: whether a chunk missing from a store spillway
+    /// recorded whole reads as the fill value ([`ZarrOpenOptions::fill_missing`]) rather
+    /// than failing with [`StoreError::MissingChunk`].
+    ///
+    /// ```
+    /// use spillway::store::{ChunkStore, StoreError};
+    /// use spillway::store::zarr::{ZarrOpenOptions, ZarrOptions, ZarrStore};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-openw-{}.zarr", std::process::id()));
+    /// let s = ZarrStore::<f64>::create(&path, &[2], &[1], &ZarrOptions::default()).unwrap();
+    /// s.write_chunk(&[0], &[1.0]).unwrap();
+    /// s.write_chunk(&[1], &[2.0]).unwrap();
+    /// s.mark_complete().unwrap(); // records 2 chunk files: the whole grid
+    /// std::fs::remove_file(path.join("c/1")).unwrap();
+    /// let err = ZarrStore::<f64>::open(&path).unwrap().read_chunk(&[1], &mut [0.0]).unwrap_err();
+    /// assert!(matches!(err, StoreError::MissingChunk { ref key, .. } if key == "c/1"));
+    /// let lenient = ZarrStore::<f64>::open_with(&path, &ZarrOpenOptions { fill_missing: true }).unwrap();
+    /// let mut out = [9.0];
+    /// lenient.read_chunk(&[1], &mut out).unwrap();
+    /// assert_eq!(out, [0.0]); // the fill value
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        options: &ZarrOpenOptions,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref();
         match inspect(path)? {
             Node::V3Array(json) => {
@@ -265,11 +299,11 @@ impl<T: Element> ZarrStore<T> {
                         ),
                     });
                 }
-                let complete = json
-                    .pointer(&format!("/attributes/{MARKER_KEY}/complete"))
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(true);
-                Self::open_array(path, None, complete)
+                let (complete, files) = integrity::read_marker(&json);
+                let mut store = Self::open_array(path, None, complete)?;
+                store.recorded_files = AtomicU64::new(files.unwrap_or(u64::MAX));
+                store.fill_missing = options.fill_missing;
+                Ok(store)
             }
             Node::V2Array => Self::open_array(
                 path,
@@ -497,6 +531,8 @@ impl<T: Element> ZarrStore<T> {
             shard_shape,
             read_only,
             complete: AtomicBool::new(complete),
+            recorded_files: AtomicU64::new(u64::MAX),
+            fill_missing: false,
             counters,
             chunks_read: AtomicU64::new(0),
             chunks_written: AtomicU64::new(0),
@@ -515,23 +551,12 @@ impl<T: Element> ZarrStore<T> {
         self.complete.load(Ordering::Acquire)
     }
 
-    /// Records in `zarr.json` that every chunk has been written (atomically, like a chunk).
+    /// Records in `zarr.json` that every chunk has been written (atomically, like a chunk),
+    /// with the number of chunk files (shards, when sharded) on disk: one `stat` per file
+    /// of the grid. When that is the whole grid, a chunk file missing later is an error
+    /// on read ([`StoreError::MissingChunk`]), not the fill value.
     pub fn mark_complete(&self) -> Result<(), StoreError> {
-        self.check_writable()?;
-        let file = self.root.join("zarr.json");
-        let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
-        let mut json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| storage_error(&file, e))?;
-        if let Some(attrs) = json.get_mut("attributes").and_then(|a| a.as_object_mut()) {
-            attrs.remove(MARKER_KEY);
-        }
-        let key = StoreKey::new("zarr.json").expect("a valid key");
-        let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
-        self.storage
-            .set(&key, Bytes::from(text))
-            .map_err(|e| storage_error(&file, e))?;
-        self.complete.store(true, Ordering::Release);
-        Ok(())
+        self.write_marker(true)
     }
 
     /// The shard shape of a sharded array (`None` when every chunk is its own file).
