@@ -114,7 +114,11 @@ fn a_chunk_deleted_from_a_complete_store_is_an_error_unless_fill_is_asked_for() 
     assert!(err.to_string().contains("fill_missing(true)"), "{err}");
     // zarr's rule, when asked for: the missing chunk reads as the fill value
     let lenient = from_zarr_with::<f64>(&path, &FromZarr::default().fill_missing(true));
-    let kept = x.index(spillway::s![0..100, ..]).sum().compute_scalar().unwrap()
+    let kept = x
+        .index(spillway::s![0..100, ..])
+        .sum()
+        .compute_scalar()
+        .unwrap()
         + x.index(spillway::s![100..200, 100..200])
             .sum()
             .compute_scalar()
@@ -127,7 +131,9 @@ fn a_chunk_deleted_from_a_complete_store_is_an_error_unless_fill_is_asked_for() 
 fn a_sharded_store_missing_a_shard_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.zarr");
-    let how = ToZarr::default().chunks(vec![50, 50]).shards(vec![100, 100]);
+    let how = ToZarr::default()
+        .chunks(vec![50, 50])
+        .shards(vec![100, 100]);
     let report = noise().to_zarr_with(&path, &how).unwrap();
     // item 7: the report counts chunks, and the shards beside them
     assert_eq!((report.chunks_written, report.shards_written), (16, 4));
@@ -142,7 +148,11 @@ fn a_sharded_store_missing_a_shard_is_an_error() {
         .to_zarr_with(&path, &ToZarr::default().resume(true))
         .unwrap();
     assert_eq!(
-        (again.chunks_written, again.chunks_skipped, again.shards_written),
+        (
+            again.chunks_written,
+            again.chunks_skipped,
+            again.shards_written
+        ),
         (4, 12, 1)
     );
     assert_eq!(
@@ -198,13 +208,20 @@ fn verify_finds_every_damaged_chunk_and_repair_rewrites_them() {
     );
 
     // the advice in the error works: repair rewrites exactly the damaged chunks
-    let repaired = x.to_zarr_with(&path, &ToZarr::default().repair(true)).unwrap();
+    let repaired = x
+        .to_zarr_with(&path, &ToZarr::default().repair(true))
+        .unwrap();
     assert_eq!((repaired.chunks_written, repaired.chunks_skipped), (3, 1));
     let again = ZarrStore::<f64>::open(&path).unwrap();
     assert!(again.is_complete());
     assert!(again.verify().unwrap().is_ok());
-    assert_eq!(from_zarr::<f64>(&path).compute().unwrap(), x.compute().unwrap());
+    assert_eq!(
+        from_zarr::<f64>(&path).compute().unwrap(),
+        x.compute().unwrap()
+    );
     // a plain resume of a complete store still writes nothing
-    let resumed = x.to_zarr_with(&path, &ToZarr::default().resume(true)).unwrap();
+    let resumed = x
+        .to_zarr_with(&path, &ToZarr::default().resume(true))
+        .unwrap();
     assert_eq!(resumed.chunks_written, 0);
 }

@@ -100,7 +100,9 @@ pub(super) fn read_marker(json: &serde_json::Value) -> (bool, Option<u64>) {
         .and_then(|m| m.get("complete"))
         .and_then(|v| v.as_bool())
         .unwrap_or(true);
-    let files = marker.and_then(|m| m.get("chunks")).and_then(|v| v.as_u64());
+    let files = marker
+        .and_then(|m| m.get("chunks"))
+        .and_then(|v| v.as_u64());
     (complete, files)
 }
 
@@ -354,7 +356,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen.len(), 6);
-        assert_eq!((seen[1].as_slice(), seen[5].as_slice()), (&[0, 1][..], &[1, 2][..]));
+        assert_eq!(
+            (seen[1].as_slice(), seen[5].as_slice()),
+            (&[0, 1][..], &[1, 2][..])
+        );
         for_each_index(&[0, 3], |_| panic!("an empty grid has no index")).unwrap();
     }
 }

@@ -32,11 +32,13 @@ mod atomic;
 mod direct;
 mod integrity;
 mod io;
+mod limits;
 mod metadata;
 mod readahead;
 mod stream;
 
 pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
+pub use limits::{MAX_ELEMENTS, MAX_GRID_CHUNKS};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
 
 use std::marker::PhantomData;
@@ -193,6 +195,13 @@ fn inspect(path: &Path) -> Result<Node, StoreError> {
     }
     let v3 = path.join("zarr.json");
     if v3.exists() {
+        let len = std::fs::metadata(&v3).map_err(|e| io_error(&v3, e))?.len();
+        if len > limits::MAX_METADATA_BYTES {
+            return Ok(Node::Other(format!(
+                "its zarr.json has {len} bytes; metadata of more than {} bytes is not read",
+                limits::MAX_METADATA_BYTES
+            )));
+        }
         let text = std::fs::read_to_string(&v3).map_err(|e| io_error(&v3, e))?;
         let json: serde_json::Value = match serde_json::from_str(&text) {
             Ok(j) => j,
@@ -494,22 +503,30 @@ impl<T: Element> ZarrStore<T> {
                 requested: T::DTYPE.name().into(),
             });
         }
-        let shape = to_usize(array.shape());
-        let zarr_chunk =
-            array
-                .chunk_shape(&vec![0; shape.len()])
-                .map_err(|e| StoreError::NotZarr {
-                    location: location.clone(),
-                    reason: format!("its chunk grid is not regular: {e}"),
-                })?;
-        let zarr_chunk: Vec<usize> = zarr_chunk.iter().map(|c| c.get() as usize).collect();
+        let zarr_chunk = array
+            .chunk_shape(&vec![0; array.shape().len()])
+            .map_err(|e| StoreError::NotZarr {
+                location: location.clone(),
+                reason: format!("its chunk grid is not regular: {e}"),
+            })?;
+        let zarr_chunk: Vec<u64> = zarr_chunk.iter().map(|c| c.get()).collect();
         let (chunk_shape, shard_shape) = match array.subchunk_shape() {
-            Some(inner) if array.is_exclusively_sharded() => (
-                inner.iter().map(|c| c.get() as usize).collect(),
-                Some(zarr_chunk),
-            ),
+            Some(inner) if array.is_exclusively_sharded() => {
+                (inner.iter().map(|c| c.get()).collect(), Some(zarr_chunk))
+            }
             _ => (zarr_chunk, None),
         };
+        // sizes from disk: checked before anything is built in proportion to them
+        limits::check_grid(
+            &location,
+            array.shape(),
+            &chunk_shape,
+            shard_shape.as_deref(),
+            std::mem::size_of::<T>(),
+        )?;
+        let shape = to_usize(array.shape());
+        let chunk_shape = to_usize(&chunk_shape);
+        let shard_shape = shard_shape.as_deref().map(to_usize);
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
         let standard_shard_index = standard_shard_index(&array);
         let stream = match (&read_only, &shard_shape) {

@@ -445,7 +445,10 @@ mod tests {
                 std::fs::write(&path, &whole[..half]).unwrap();
                 match read(&mut out) {
                     Err(ReadFailure::Corrupt(m)) if codec != StreamCodec::Raw => assert!(
-                        m.contains(&format!("its {half} stored bytes stop inside the zstd frame of a {}-byte chunk", data.len())),
+                        m.contains(&format!(
+                            "its {half} stored bytes stop inside the zstd frame of a {}-byte chunk",
+                            data.len()
+                        )),
                         "{m}"
                     ),
                     Err(ReadFailure::Corrupt(_)) => {}
