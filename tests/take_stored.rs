@@ -43,9 +43,15 @@ fn unsorted_takes_read_each_needed_chunk_once_per_output_block() {
         bound += chunks.len();
         at += len;
     }
-    assert!(reads <= bound as u64, "{reads} chunk reads, at most {bound} needed");
+    assert!(
+        reads <= bound as u64,
+        "{reads} chunk reads, at most {bound} needed"
+    );
     // tile by tile in output order it was one read per row that changes chunk
-    assert!(bound < 40, "the test needs fewer reads than rows: bound {bound}");
+    assert!(
+        bound < 40,
+        "the test needs fewer reads than rows: bound {bound}"
+    );
 
     // the same rows sorted give the same values, sorted
     let mut sorted = rows.clone();
@@ -65,7 +71,10 @@ fn unsorted_takes_along_any_axis_match_ndarray() {
     let stored = spillway::from_zarr::<f64>(&path);
     for axis in 0..3 {
         let extent = x.shape()[axis];
-        let rows: Vec<usize> = (0..2 * extent).map(|i| (i * 7 + 3) % extent).rev().collect();
+        let rows: Vec<usize> = (0..2 * extent)
+            .map(|i| (i * 7 + 3) % extent)
+            .rev()
+            .collect();
         let list: Vec<isize> = rows.iter().map(|&r| r as isize).collect();
         let got = stored.take(&list, axis as isize).compute().unwrap();
         assert_eq!(got, expected.select(Axis(axis), &rows), "axis {axis}");

@@ -40,6 +40,18 @@ pub fn ensure_zarr(
     chunks: &[usize],
     make: impl FnOnce() -> Array<f64>,
 ) -> spillway::Result<ZarrInput> {
+    ensure_zarr_with(path, shape, chunks, &ToZarr::default(), make)
+}
+
+/// [`ensure_zarr`], writing with `how` (codec, checksums) when it writes.
+#[allow(dead_code)] // each example uses only some of these helpers
+pub fn ensure_zarr_with(
+    path: &Path,
+    shape: &[usize],
+    chunks: &[usize],
+    how: &ToZarr,
+    make: impl FnOnce() -> Array<f64>,
+) -> spillway::Result<ZarrInput> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| spillway::Error::io(dir, e))?;
     }
@@ -48,7 +60,7 @@ pub fn ensure_zarr(
         .is_ok_and(|x| x.shape() == shape && x.chunksize() == chunks);
     if !existed {
         let t = Instant::now();
-        let written = make().to_zarr_with(path, &ToZarr::default().overwrite(true))?;
+        let written = make().to_zarr_with(path, &how.clone().overwrite(true))?;
         println!(
             "created {} ({} chunks) in {:.3} s, written_bytes={}",
             path.display(),

@@ -111,7 +111,9 @@ pub(crate) fn select<T: Element>(
     // the rows of each input chunk together (see `grouped`)
     let grouped = axes
         .iter()
-        .position(|a| matches!(a, OutAxis::Mapped { map: AxisMap::List(list), .. } if !list.is_sorted()))
+        .position(
+            |a| matches!(a, OutAxis::Mapped { map: AxisMap::List(list), .. } if !list.is_sorted()),
+        )
         .filter(|_| reads_whole_blocks(&x.expr.clone().as_node()));
     Array::from_expr(Arc::new(SelectExpr {
         meta,
