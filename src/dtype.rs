@@ -154,6 +154,95 @@ impl DType {
     pub fn is_float(self) -> bool {
         matches!(self, DType::Float64 | DType::Float32)
     }
+
+    /// Every dtype, widest float first (the order of [`DType`]'s variants).
+    ///
+    /// ```
+    /// assert_eq!(spillway::DType::ALL.len(), 8);
+    /// ```
+    pub const ALL: [DType; 8] = [
+        DType::Float64,
+        DType::Float32,
+        DType::Int64,
+        DType::Int32,
+        DType::UInt64,
+        DType::UInt32,
+        DType::UInt8,
+        DType::Bool,
+    ];
+
+    /// The dtype a NumPy name or type string denotes: `"float64"`, `"f8"`, `"<f8"`,
+    /// `"double"`, `"int32"`, `"|u1"`, `"bool"`, `"?"`, ...; `None` for anything else
+    /// (other dtypes, big-endian strings).
+    ///
+    /// ```
+    /// use spillway::DType;
+    /// assert_eq!(DType::from_name("<f8"), Some(DType::Float64));
+    /// assert_eq!(DType::from_name("uint8"), Some(DType::UInt8));
+    /// assert_eq!(DType::from_name("complex128"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<DType> {
+        let code = name.strip_prefix(['<', '|', '=']).unwrap_or(name);
+        Some(match code {
+            "float64" | "f8" | "double" | "float" => DType::Float64,
+            "float32" | "f4" | "single" => DType::Float32,
+            "int64" | "i8" | "int" => DType::Int64,
+            "int32" | "i4" => DType::Int32,
+            "uint64" | "u8" => DType::UInt64,
+            "uint32" | "u4" => DType::UInt32,
+            "uint8" | "u1" => DType::UInt8,
+            "bool" | "b1" | "?" => DType::Bool,
+            _ => return None,
+        })
+    }
+
+    /// NumPy's `result_type` of two array dtypes: the smallest dtype both convert to
+    /// without losing range (`int32` and `uint32` give `int64`; `uint64` and a signed
+    /// integer give `float64`; an integer wider than 16 bits and `float32` give
+    /// `float64`).
+    ///
+    /// ```
+    /// use spillway::DType;
+    /// assert_eq!(DType::Int32.promote(DType::UInt32), DType::Int64);
+    /// assert_eq!(DType::UInt8.promote(DType::Float32), DType::Float32);
+    /// assert_eq!(DType::Int64.promote(DType::Float32), DType::Float64);
+    /// assert_eq!(DType::Bool.promote(DType::UInt8), DType::UInt8);
+    /// ```
+    pub fn promote(self, other: DType) -> DType {
+        use DType::*;
+        if self == other {
+            return self;
+        }
+        // (kind, bits): 0 bool, 1 unsigned, 2 signed, 3 float
+        let rank = |d: DType| match d {
+            Bool => (0, 1),
+            UInt8 => (1, 8),
+            UInt32 => (1, 32),
+            UInt64 => (1, 64),
+            Int32 => (2, 32),
+            Int64 => (2, 64),
+            Float32 => (3, 32),
+            Float64 => (3, 64),
+        };
+        let ((ka, ba), (kb, bb)) = (rank(self), rank(other));
+        let (wide, narrow) = if (ka, ba) >= (kb, bb) {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let ((kw, bw), (kn, bn)) = (rank(wide), rank(narrow));
+        match (kw, kn) {
+            (_, 0) => wide,
+            (k, n) if k == n => wide,
+            // signed with unsigned: the signed type must hold the unsigned one's range
+            (2, 1) if bw > bn => wide,
+            (2, 1) if bn < 64 => Int64,
+            (2, 1) => Float64,
+            // float with an integer: float32 holds integers up to 16 bits exactly
+            (3, _) if bw == 64 || bn <= 16 => wide,
+            _ => Float64,
+        }
+    }
 }
 
 /// Element types with arithmetic (all but `bool`). Integer arithmetic wraps and integer

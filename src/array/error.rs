@@ -203,4 +203,14 @@ pub enum ArrayError {
         /// `" except along axis N"` for concatenate, else empty.
         except: String,
     },
+    /// An operation given an element type it is not defined for (NumPy's `TypeError`).
+    #[error("{op}: not supported for dtype {dtype}; {fix}")]
+    UnsupportedDtype {
+        /// The op.
+        op: &'static str,
+        /// The dtype given (NumPy's name).
+        dtype: String,
+        /// What would be accepted, or how to get there.
+        fix: String,
+    },
 }

@@ -8,6 +8,7 @@ pub mod broadcast;
 pub mod chunks;
 pub mod compute;
 pub mod creation;
+pub mod dynamic;
 pub mod elementwise;
 pub(crate) mod error;
 pub mod indexing;

@@ -186,6 +186,7 @@ fn run_stage(
         label: Arc::from(info.label.as_str()),
         cancelled: AtomicBool::new(false),
         first_error: Mutex::new(None),
+        interrupts_at_start: client.interrupt_count(),
     };
     if let Some(schedule) = stage.schedule() {
         // tasks that wait for one another, each with its own memory
@@ -239,6 +240,8 @@ pub(super) struct StageRun<'a> {
     pub(super) label: Arc<str>,
     cancelled: AtomicBool,
     first_error: Mutex<Option<ExecError>>,
+    /// The client's interrupt count when the stage started.
+    interrupts_at_start: u64,
 }
 
 impl StageRun<'_> {
@@ -256,8 +259,17 @@ impl StageRun<'_> {
     }
 
     /// True once a task failed: no further task starts.
+    /// An interrupt of the client since the stage started fails the stage with
+    /// [`RuntimeError::Interrupted`](super::client::RuntimeError::Interrupted).
     pub(super) fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+        if self.cancelled.load(Ordering::Relaxed) {
+            return true;
+        }
+        if self.client.interrupt_count() != self.interrupts_at_start {
+            self.fail(super::client::RuntimeError::Interrupted.into());
+            return true;
+        }
+        false
     }
 
     /// Cancels the stage; the first error is the stage's.

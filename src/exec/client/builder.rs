@@ -268,6 +268,7 @@ impl ClientBuilder {
                 budget: MemoryBudget::new(total_memory),
                 pool,
                 closed: AtomicBool::new(false),
+                interrupts: std::sync::atomic::AtomicU64::new(0),
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill,

@@ -124,6 +124,7 @@ impl Client {
                 budget: MemoryBudget::new(FALLBACK_MEMORY),
                 pool,
                 closed: AtomicBool::new(false),
+                interrupts: std::sync::atomic::AtomicU64::new(0),
                 monitors: std::sync::RwLock::new(Vec::new()),
                 page: Mutex::new(None),
                 spill: Default::default(),

@@ -72,4 +72,10 @@ pub enum RuntimeError {
         "the client is closed; build a new one with Client::builder(), or compute on Client::current()"
     )]
     Closed,
+    /// The computation was stopped by [`Client::interrupt`](super::Client::interrupt)
+    /// (Ctrl-C in Python); its memory and spill files were released.
+    #[error(
+        "the computation was interrupted (Client::interrupt, or Ctrl-C); its memory and spill files were released and the client can run the next one"
+    )]
+    Interrupted,
 }

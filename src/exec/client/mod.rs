@@ -87,6 +87,8 @@ struct ClientInner {
     budget: MemoryBudget,
     pool: rayon::ThreadPool,
     closed: AtomicBool,
+    /// How many times [`Client::interrupt`] was called; a stage stops when it changes.
+    interrupts: std::sync::atomic::AtomicU64,
     /// Observers of this client's computations.
     monitors: std::sync::RwLock<Vec<Arc<dyn Monitor>>>,
     /// The status page (observe's dashboard), when one was asked for; taken (and stopped)
@@ -335,6 +337,31 @@ impl Client {
             page.stop();
         }
         current::forget(self);
+    }
+
+    /// Stops every computation running on this client: no task starts after this call,
+    /// tasks already running finish, and each computation returns
+    /// [`RuntimeError::Interrupted`] once they have, with its memory released. The
+    /// client stays usable. Python's Ctrl-C calls it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use spillway::Client;
+    ///
+    /// let client = Client::builder().n_workers(1).build()?;
+    /// client.interrupt(); // nothing running: no effect on the next computation
+    /// assert_eq!(spillway::arange(0i64, 4, 1, 2).sum().compute_on(&client)?.sum(), 6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn interrupt(&self) {
+        self.inner.interrupts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The number of [`interrupt`](Self::interrupt) calls so far (a stage started
+    /// before a call stops).
+    pub(crate) fn interrupt_count(&self) -> u64 {
+        self.inner.interrupts.load(Ordering::SeqCst)
     }
 
     /// Whether [`close`](Self::close) has been called.

@@ -34,12 +34,14 @@ mod integrity;
 mod io;
 mod limits;
 mod metadata;
+mod probe;
 mod readahead;
 mod stream;
 
 pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
 pub use limits::{MAX_ELEMENTS, MAX_GRID_CHUNKS};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
+pub use probe::stored_dtype;
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
