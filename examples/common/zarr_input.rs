@@ -2,6 +2,9 @@
 //! mod zarr_input;`): an array stored under a directory, written first when it is
 //! missing or has another shape or chunking, and removed at the end unless kept.
 
+// each example uses only some of these helpers
+#![allow(dead_code)]
+
 use spillway::array::zarr::ToZarr;
 use spillway::{Array, from_zarr};
 use std::path::{Path, PathBuf};
@@ -44,7 +47,6 @@ pub fn ensure_zarr(
 }
 
 /// [`ensure_zarr`], writing with `how` (codec, checksums) when it writes.
-#[allow(dead_code)] // each example uses only some of these helpers
 pub fn ensure_zarr_with(
     path: &Path,
     shape: &[usize],
