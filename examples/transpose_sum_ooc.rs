@@ -201,7 +201,8 @@ fn checksum_cost(args: &Args) -> spillway::Result<()> {
             &[n, n],
             &[chunk, chunk],
             &how,
-            || random::uniform(0.0, 1.0, (n, n), chunk),
+            // the same values in both stores
+            || random::default_rng(17).random((n, n), chunk),
         )?;
         inputs.push(input);
     }
