@@ -9,6 +9,7 @@ use crate::dtype::{Element, FloatElement, Numeric};
 use crate::graph::eval::EvalContext;
 use crate::graph::node::{Eval, Expr, Node, NodeKind, NodeMeta, NodeRef, node_debug, node_meta};
 use crate::graph::region::Region;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Anything that names a shape: `20`, `[15, 15]`, `(625000, 2)`, `vec![3, 4]`.
@@ -315,6 +316,60 @@ pub fn from_ndarray<T: Element, D: ndarray::Dimension>(
         None => array.iter().copied().collect(),
     };
     source_array_with_chunks("array", shape, chunks, Stored(values))
+}
+
+/// Wraps row-major values that something else owns (a NumPy array held by Python, a
+/// memory map) as a chunked array of `shape`, without copying them: chunks are read from
+/// `values` when tasks need them. A length other than the shape's size is an error the
+/// array carries.
+///
+/// ```
+/// use std::sync::Arc;
+/// let values: Arc<Vec<f64>> = Arc::new((0..6).map(f64::from).collect());
+/// let a = spillway::array::creation::from_shared(values, &[2, 3], 2usize);
+/// assert_eq!(a.sum().compute_scalar().unwrap(), 15.0);
+/// let short: Arc<Vec<f64>> = Arc::new(vec![1.0]);
+/// assert!(spillway::array::creation::from_shared(short, &[2, 3], 2usize).check().is_err());
+/// ```
+pub fn from_shared<T: Element, V: AsRef<[T]> + Send + Sync + 'static>(
+    values: Arc<V>,
+    shape: &[usize],
+    chunks: impl Into<ChunkSpec>,
+) -> Array<T> {
+    if let Err(e) = check_rank(shape) {
+        return Array::invalid(e);
+    }
+    let size = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+    if size != Some((*values).as_ref().len()) {
+        return Array::invalid(ArrayError::InvalidArgument {
+            op: "from_shared",
+            message: format!(
+                "{} values cannot fill shape {}; give exactly as many values as the shape holds",
+                (*values).as_ref().len(),
+                crate::array::chunks::python_tuple(shape)
+            ),
+        });
+    }
+    let chunks = match normalize_chunks(&chunks.into(), shape, T::DTYPE.itemsize()) {
+        Ok(c) => c,
+        Err(e) => return Array::invalid(e),
+    };
+    source_array_with_chunks("array", shape.to_vec(), chunks, Shared(values, PhantomData))
+}
+
+/// Values owned elsewhere, read in place.
+struct Shared<T, V>(Arc<V>, PhantomData<fn() -> T>);
+
+impl<T, V> Clone for Shared<T, V> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone(), PhantomData)
+    }
+}
+
+impl<T: Element, V: AsRef<[T]> + Send + Sync + 'static> FlatSource<T> for Shared<T, V> {
+    fn fill(&self, start: usize, out: &mut [T]) {
+        out.copy_from_slice(&(*self.0).as_ref()[start..start + out.len()]);
+    }
 }
 
 /// A wrapped in-memory array, as its row-major values.

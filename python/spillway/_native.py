@@ -1,0 +1,40 @@
+"""The compiled core (``spillway._spillway``) and helpers shared by the Python modules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _spillway as native
+
+__all__ = ["native", "dtype_name", "MemoryBudgetError"]
+
+MemoryBudgetError = native.MemoryBudgetError
+
+
+def dtype_name(dtype) -> str:
+    """The NumPy name of ``dtype`` (anything ``np.dtype`` accepts).
+
+    Parameters
+    ----------
+    dtype : dtype-like
+        A NumPy dtype, a type such as ``float`` or a name such as ``"int32"``.
+
+    Returns
+    -------
+    str
+        The canonical name, e.g. ``"float64"``.
+
+    Raises
+    ------
+    TypeError
+        When spillway does not hold that dtype.
+    """
+    name = np.dtype(dtype).name
+    if name not in _SUPPORTED:
+        raise TypeError(
+            f"dtype {name!r} is not supported by spillway; use one of {', '.join(sorted(_SUPPORTED))}"
+        )
+    return name
+
+
+_SUPPORTED = {"float64", "float32", "int64", "int32", "uint64", "uint32", "uint8", "bool"}

@@ -1,0 +1,150 @@
+"""Python functions on blocks: ``map_blocks``, ``map_overlap``, ``blockwise`` and
+``reduction``.
+
+The function runs on spillway's worker threads and takes the GIL only while it runs, so
+blocks compute in parallel only where the function releases the GIL (NumPy's ufuncs and
+reductions on large blocks do; pure-Python loops do not).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Array, _wrap, asarray
+
+__all__ = ["map_blocks", "map_overlap", "blockwise", "reduction"]
+
+
+def _infer_dtype(func, x, args, kwargs):
+    """The result dtype ``func`` gives on a one-element block of ``x``'s dtype."""
+    try:
+        probe = np.ones((1,) * max(x.ndim, 1), dtype=x.dtype).reshape((1,) * x.ndim)
+        return np.asarray(func(probe, *args, **kwargs)).dtype
+    except Exception:
+        return x.dtype
+
+
+def _explicit_chunks(x: Array, chunks):
+    if chunks is None:
+        return None
+    chunks = tuple(chunks)
+    if all(isinstance(c, (tuple, list)) for c in chunks):
+        return [list(map(int, c)) for c in chunks]
+    # one block shape: every block of the output has it
+    return [[int(c)] * n for c, n in zip(chunks, x.numblocks)]
+
+
+def map_blocks(func, *arrays, dtype=None, chunks=None, drop_axis=None, new_axis=None, name=None, **kwargs) -> Array:
+    """Applies ``func`` to every block of one array, as ``da.map_blocks``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes a NumPy block (and ``*args`` that are not arrays, and ``**kwargs``) and
+        returns a NumPy array of the block's shape, or of ``chunks``.
+    dtype : dtype, optional
+        The result's dtype (inferred from a one-element call when not given).
+    chunks : tuple, optional
+        The output block shape, or explicit lengths per axis.
+
+    Returns
+    -------
+    Array
+
+    Examples
+    --------
+    >>> import numpy as np, spillway.array as da
+    >>> x = da.arange(6, chunks=3)
+    >>> da.map_blocks(lambda b: b - b.mean(), x, dtype=float).compute().tolist()
+    [-1.0, 0.0, 1.0, -1.0, 0.0, 1.0]
+    """
+    arrs = [a for a in arrays if isinstance(a, (Array, np.ndarray))]
+    rest = [a for a in arrays if not isinstance(a, (Array, np.ndarray))]
+    if len(arrs) != 1:
+        return blockwise_many(func, arrs, rest, dtype, chunks, kwargs)
+    x = asarray(arrs[0])
+    if dtype is None:
+        dtype = _infer_dtype(func, x, rest, kwargs)
+    fn = func if not rest and not kwargs else (lambda b: func(b, *rest, **kwargs))
+    return _wrap(x._a.map_blocks(fn, np.dtype(dtype).name, _explicit_chunks(x, chunks)))
+
+
+def blockwise_many(func, arrays, rest, dtype, chunks, kwargs) -> Array:
+    """``func`` on aligned blocks of several arrays of one shape and chunking: the
+    arrays are stacked along a new first axis, so ``func`` sees each block as before."""
+    xs = [asarray(a) for a in arrays]
+    first = xs[0]
+    xs = [x.rechunk(first.chunks) if x.chunks != first.chunks else x for x in xs]
+    from .routines import stack
+
+    stacked = stack(xs, axis=0).rechunk((len(xs),) + first.chunks)
+    if dtype is None:
+        dtype = np.result_type(*[x.dtype for x in xs])
+    fn = lambda b: func(*[b[i] for i in range(b.shape[0])], *rest, **kwargs)  # noqa: E731
+    out_chunks = _explicit_chunks(first, chunks) or [list(c) for c in first.chunks]
+    stacked_chunks = [[len(xs)]] + out_chunks
+    out = _wrap(stacked._a.map_blocks(lambda b: fn(b)[None, ...], np.dtype(dtype).name, stacked_chunks))
+    return out[0]
+
+
+def blockwise(func, out_ind, *args, dtype=None, concatenate=None, **kwargs) -> Array:
+    """``da.blockwise`` for inputs indexed alike with the output (``"ij", x, "ij", y,
+    "ij"``): ``func`` gets the aligned blocks."""
+    arrays = args[0::2]
+    inds = args[1::2]
+    if any(ind is not None and tuple(ind) != tuple(out_ind) for ind in inds):
+        raise NotImplementedError(
+            "spillway's blockwise takes inputs indexed like the output; use tensordot, einsum or transpose first"
+        )
+    return map_blocks(func, *arrays, dtype=dtype, **kwargs)
+
+
+def map_overlap(func, *arrays, depth=None, boundary=None, trim=True, dtype=None, **kwargs) -> Array:
+    """Applies ``func`` to blocks extended by ``depth`` neighbours per axis, then trims
+    the halo, as ``da.map_overlap``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the extended NumPy block and returns one of the same shape.
+    depth : int, tuple or dict
+        Halo width per axis.
+    boundary : str or number
+        ``"none"`` (default), ``"reflect"``, ``"nearest"``, ``"periodic"`` or a constant.
+
+    Returns
+    -------
+    Array
+    """
+    if len(arrays) != 1:
+        raise NotImplementedError("map_overlap takes one array in spillway")
+    x = asarray(arrays[0])
+    if isinstance(depth, dict):
+        depth = [int(depth.get(i, 0)) for i in range(x.ndim)]
+    elif isinstance(depth, (int, np.integer)):
+        depth = [int(depth)] * x.ndim
+    else:
+        depth = [int(d) for d in depth]
+    if boundary is None:
+        boundary = "none"
+    fn = func if not kwargs else (lambda b: func(b, **kwargs))
+    return _wrap(x._a.map_overlap(fn, depth, boundary))
+
+
+def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, combine=None, concatenate=True, **kwargs) -> Array:
+    """``da.reduction``: ``chunk`` reduces each block (with ``keepdims=True``),
+    ``aggregate`` combines the per-block results (``axis`` and ``keepdims`` given)."""
+    x = asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % x.ndim for a in axes)
+    out_block = tuple(1 if i in axes else c for i, c in enumerate(x.chunksize))
+    if dtype is None:
+        dtype = _infer_dtype(lambda b: chunk(b, axis=axes, keepdims=True), x, [], {})
+    per_block = [[1] * n if i in axes else list(c) for i, (c, n) in enumerate(zip(x.chunks, x.numblocks))]
+    partial = _wrap(x._a.map_blocks(lambda b: np.asarray(chunk(b, axis=axes, keepdims=True)), np.dtype(dtype).name, per_block))
+    del out_block
+    values = partial.compute()
+    result = aggregate(values, axis=axes, keepdims=keepdims)
+    from .core import from_array
+
+    return from_array(np.asarray(result))

@@ -1,0 +1,171 @@
+//! Python callables on blocks: `map_blocks` and `map_overlap` with a Python function.
+//! The function runs on spillway's worker threads, taking the GIL only while it runs
+//! (so blocks overlap where the function releases the GIL, as NumPy's kernels do). An
+//! exception it raises stops the computation and reaches the caller as itself.
+
+use crate::array::PyArr;
+use crate::convert::dtype_of;
+use numpy::{PyArrayDyn, PyArrayMethods, ToPyArray};
+use pyo3::prelude::*;
+use spillway::array::user::overlap::Boundary;
+use spillway::{Array, DType, Element};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Exceptions raised by Python callables inside tasks, by id, until the computation's
+/// error is turned back into them.
+static RAISED: Mutex<Option<HashMap<u64, PyErr>>> = Mutex::new(None);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The marker a task's panic message carries for a Python exception.
+const MARKER: &str = "[python exception #";
+
+/// Keeps `err` and stops the task: the panic message names it for [`take_raised`].
+fn raise_in_task(err: PyErr) -> ! {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let text = Python::attach(|py| {
+        err.value(py)
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_default()
+    });
+    RAISED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(id, err);
+    std::panic::panic_any(format!("{MARKER}{id}] {text}"))
+}
+
+/// The Python exception a task's panic message refers to, when it carries one.
+pub fn take_raised(message: &str) -> Option<PyErr> {
+    let start = message.find(MARKER)? + MARKER.len();
+    let end = message[start..].find(']')? + start;
+    let id: u64 = message[start..end].parse().ok()?;
+    RAISED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_mut()?
+        .remove(&id)
+}
+
+/// Calls `func(block)` under the GIL and converts the result to `U`'s block.
+fn call_block<T, U>(
+    func: &Py<PyAny>,
+    block: ndarray::ArrayViewD<'_, T>,
+    out_dtype: &'static str,
+) -> ndarray::ArrayD<U>
+where
+    T: Element + numpy::Element,
+    U: Element + numpy::Element,
+{
+    Python::attach(|py| {
+        let result = (|| -> PyResult<ndarray::ArrayD<U>> {
+            let input = block.to_pyarray(py);
+            let out = func.call1(py, (input,))?;
+            let np = py.import("numpy")?;
+            let out = np.getattr("ascontiguousarray")?.call1((out, out_dtype))?;
+            let out = out.cast::<PyArrayDyn<U>>()?;
+            Ok(out.readonly().as_array().to_owned())
+        })();
+        match result {
+            Ok(values) => values,
+            Err(err) => raise_in_task(err),
+        }
+    })
+}
+
+macro_rules! with_element {
+    ($d:expr, $t:ident => $e:expr) => {
+        match $d {
+            DType::Float64 => {
+                type $t = f64;
+                $e
+            }
+            DType::Float32 => {
+                type $t = f32;
+                $e
+            }
+            DType::Int64 => {
+                type $t = i64;
+                $e
+            }
+            DType::Int32 => {
+                type $t = i32;
+                $e
+            }
+            DType::UInt64 => {
+                type $t = u64;
+                $e
+            }
+            DType::UInt32 => {
+                type $t = u32;
+                $e
+            }
+            DType::UInt8 => {
+                type $t = u8;
+                $e
+            }
+            DType::Bool => {
+                type $t = bool;
+                $e
+            }
+        }
+    };
+}
+
+/// `func` on every block; the result has dtype `dtype` and the input's chunks, or
+/// `chunks` (explicit lengths per axis) when given.
+pub fn map_blocks(
+    a: &PyArr,
+    func: Py<PyAny>,
+    dtype: &str,
+    chunks: Option<Vec<Vec<usize>>>,
+) -> PyResult<PyArr> {
+    let out = dtype_of(dtype)?;
+    let func = Arc::new(func);
+    let array = with_element!(a.inner.dtype(), T => {
+        let input: Array<T> = a.inner.typed::<T>();
+        with_element!(out, U => {
+            let f = func.clone();
+            let name = out.name();
+            input
+                .map_blocks_with(chunks, move |b, _info| call_block::<T, U>(&f, b, name))
+                .into()
+        })
+    });
+    PyArr::checked(array)
+}
+
+/// `func` on every block extended by `depth` neighbours per axis; `boundary` is
+/// `"none"`, `"reflect"`, `"nearest"`, `"periodic"` or a number. Same dtype.
+pub fn map_overlap(
+    a: &PyArr,
+    func: Py<PyAny>,
+    depth: Vec<usize>,
+    boundary: &Bound<'_, PyAny>,
+) -> PyResult<PyArr> {
+    let func = Arc::new(func);
+    let text: Option<String> = boundary.extract().ok();
+    let constant: Option<f64> = boundary.extract().ok();
+    let array = with_element!(a.inner.dtype(), T => {
+        let input: Array<T> = a.inner.typed::<T>();
+        let b: Boundary<T> = match (text.as_deref(), constant) {
+            (Some("none"), _) => Boundary::None,
+            (Some("reflect"), _) => Boundary::Reflect,
+            (Some("nearest"), _) => Boundary::Nearest,
+            (Some("periodic"), _) => Boundary::Periodic,
+            (None, Some(c)) => Boundary::Constant(T::from_f64(c)),
+            (other, _) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "map_overlap: boundary {other:?} is not supported; use 'none', 'reflect', 'nearest', 'periodic' or a number"
+                )));
+            }
+        };
+        let f = func.clone();
+        let name = T::DTYPE.name();
+        input.map_overlap(&depth, b, move |blk| call_block::<T, T>(&f, blk, name)).into()
+    });
+    PyArr::checked(array)
+}

@@ -1,0 +1,48 @@
+//! `spillway._spillway`: the native module behind the `spillway` Python package. It is a
+//! thin layer on spillway's public Rust API ([`spillway::array::dynamic::AnyArray`] for
+//! arrays whose dtype Python decides at run time); the package's Python modules give it
+//! Dask's names and signatures.
+
+mod array;
+mod blocks;
+mod client;
+mod convert;
+mod creation;
+mod delayed;
+mod errors;
+mod interrupt;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<array::PyArr>()?;
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<creation::PyGenerator>()?;
+    m.add_class::<delayed::PyDelayed>()?;
+    m.add_function(wrap_pyfunction!(client::progress_start, m)?)?;
+    m.add_function(wrap_pyfunction!(client::progress_stop, m)?)?;
+    m.add_function(wrap_pyfunction!(delayed::delayed_call, m)?)?;
+    m.add_function(wrap_pyfunction!(delayed::compute_delayed, m)?)?;
+    m.add_function(wrap_pyfunction!(delayed::visualize_delayed, m)?)?;
+    m.add(
+        "MemoryBudgetError",
+        m.py().get_type::<errors::MemoryBudgetError>(),
+    )?;
+    m.add_function(wrap_pyfunction!(array::compute_many, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::arange, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::linspace, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::full, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::random, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::seed, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::from_zarr, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::concatenate, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::stack, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::where_, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::matmul, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::tensordot, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::einsum, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::linalg, m)?)?;
+    Ok(())
+}
