@@ -16,6 +16,12 @@
 //! end unless `--keep` is given (x.zarr is kept when it already existed). `--steps ac` runs
 //! only the steps named. `--zstd-level L` writes (b) at zstd level L rather than the
 //! default 1 (zarr-python and Dask write level 0, zstd's 3).
+//!
+//! `--checksum-cost` measures what verifying zstd checksums costs a large read: it writes
+//! the same array twice, `DIR/x_checksum.zarr` with checksummed frames (the default) and
+//! `DIR/x_nochecksum.zarr` without, then times `(x + x.T).sum()` on each, alternately,
+//! `--rounds` times, and prints `checksum_cost on=<s> off=<s> ratio=<on/off>` (the
+//! fastest run of each). The other steps are skipped.
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -62,6 +68,12 @@ struct Args {
     /// zstd level of (b)'s output, when not the default 1.
     #[arg(long, allow_negative_numbers = true)]
     zstd_level: Option<i32>,
+    /// Time (x + x.T).sum() on stores with and without zstd checksums instead of the steps.
+    #[arg(long)]
+    checksum_cost: bool,
+    /// Runs of each store for --checksum-cost.
+    #[arg(long, default_value_t = 3, value_parser = cli::positive)]
+    rounds: usize,
 }
 
 /// Some of the letters abcd.
@@ -110,6 +122,11 @@ fn run(args: &Args) -> spillway::Result<()> {
     };
 
     let (n, chunk) = (args.n, args.chunk);
+    if args.checksum_cost {
+        checksum_cost(args)?;
+        client.close();
+        return Ok(());
+    }
     let input =
         zarr_input::ensure_zarr(&args.path.join("x.zarr"), &[n, n], &[chunk, chunk], || {
             random::uniform(0.0, 1.0, (n, n), chunk)
@@ -169,5 +186,56 @@ fn run(args: &Args) -> spillway::Result<()> {
     }
     input.clean_up(args.keep);
     client.close();
+    Ok(())
+}
+
+/// Times `(x + x.T).sum()` on the same array stored with and without zstd checksums.
+fn checksum_cost(args: &Args) -> spillway::Result<()> {
+    let (n, chunk) = (args.n, args.chunk);
+    let mut inputs = Vec::new();
+    for (name, checksum) in [("x_checksum.zarr", true), ("x_nochecksum.zarr", false)] {
+        let mut how = ToZarr::default();
+        how.options.checksum = checksum;
+        let input = zarr_input::ensure_zarr_with(
+            &args.path.join(name),
+            &[n, n],
+            &[chunk, chunk],
+            &how,
+            // the same values in both stores
+            || random::default_rng(17).random((n, n), chunk),
+        )?;
+        inputs.push(input);
+    }
+    let mut best = [f64::INFINITY; 2];
+    let mut totals = [0.0; 2];
+    for round in 0..args.rounds {
+        for (k, input) in inputs.iter().enumerate() {
+            let x = input.array();
+            let t = Instant::now();
+            let total = (&x + &x.t()).sum().compute_scalar()?;
+            let seconds = t.elapsed().as_secs_f64();
+            println!(
+                "  round {round}: {} seconds={seconds:.3} sum={total}",
+                input.path.display()
+            );
+            best[k] = best[k].min(seconds);
+            totals[k] = total;
+        }
+    }
+    if totals[0] != totals[1] {
+        println!(
+            "  warning: the sums differ ({} and {})",
+            totals[0], totals[1]
+        );
+    }
+    println!(
+        "checksum_cost on={:.3} off={:.3} ratio={:.3}",
+        best[0],
+        best[1],
+        best[0] / best[1]
+    );
+    for input in &inputs {
+        input.clean_up(args.keep);
+    }
     Ok(())
 }

@@ -68,7 +68,7 @@ pub use array::shape::{concatenate, stack};
 pub use array::ufunc::integer::{Integer, Remainder};
 pub use array::ufunc::select::where_;
 pub use array::visualize::{Visualization, VisualizeOptions, visualize};
-pub use array::zarr::{from_zarr, from_zarr_in_group};
+pub use array::zarr::{FromZarr, from_zarr, from_zarr_in_group, from_zarr_with};
 pub use array::{Array, ArrayError};
 pub use delayed::{Delayed, DelayedError, delayed};
 pub use dtype::{DType, Element, FloatElement, Numeric};

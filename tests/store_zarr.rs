@@ -165,7 +165,8 @@ fn metadata_uses_zarr_python_layout_at_zstd_level_1() {
     assert_eq!(json["codecs"][1]["name"], "zstd");
     // zarr-python writes level 0 (zstd's 3); spillway's default is the faster level 1
     assert_eq!(json["codecs"][1]["configuration"]["level"], 1);
-    assert_eq!(json["codecs"][1]["configuration"]["checksum"], false);
+    // frames carry checksums, verified on read (zarr-python reads and checks them too)
+    assert_eq!(json["codecs"][1]["configuration"]["checksum"], true);
     assert_eq!(
         json["chunk_key_encoding"]["configuration"]["separator"],
         "/"

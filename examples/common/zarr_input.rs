@@ -2,6 +2,9 @@
 //! mod zarr_input;`): an array stored under a directory, written first when it is
 //! missing or has another shape or chunking, and removed at the end unless kept.
 
+// each example uses only some of these helpers
+#![allow(dead_code)]
+
 use spillway::array::zarr::ToZarr;
 use spillway::{Array, from_zarr};
 use std::path::{Path, PathBuf};
@@ -40,6 +43,17 @@ pub fn ensure_zarr(
     chunks: &[usize],
     make: impl FnOnce() -> Array<f64>,
 ) -> spillway::Result<ZarrInput> {
+    ensure_zarr_with(path, shape, chunks, &ToZarr::default(), make)
+}
+
+/// [`ensure_zarr`], writing with `how` (codec, checksums) when it writes.
+pub fn ensure_zarr_with(
+    path: &Path,
+    shape: &[usize],
+    chunks: &[usize],
+    how: &ToZarr,
+    make: impl FnOnce() -> Array<f64>,
+) -> spillway::Result<ZarrInput> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| spillway::Error::io(dir, e))?;
     }
@@ -48,7 +62,7 @@ pub fn ensure_zarr(
         .is_ok_and(|x| x.shape() == shape && x.chunksize() == chunks);
     if !existed {
         let t = Instant::now();
-        let written = make().to_zarr_with(path, &ToZarr::default().overwrite(true))?;
+        let written = make().to_zarr_with(path, &how.clone().overwrite(true))?;
         println!(
             "created {} ({} chunks) in {:.3} s, written_bytes={}",
             path.display(),

@@ -58,6 +58,16 @@ pub enum ArrayError {
         /// The maximum.
         max: usize,
     },
+    /// A shape with more elements than can be counted: its size or bytes would overflow.
+    #[error(
+        "shape {shape:?} has more than {max} elements (its size in bytes would overflow); use a smaller shape"
+    )]
+    TooManyElements {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The most elements an array may have.
+        max: u64,
+    },
     /// A chunk length of zero.
     #[error("chunk size 0 on axis {axis} is not allowed; chunk sizes must be at least 1")]
     ZeroChunk {

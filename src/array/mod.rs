@@ -234,6 +234,15 @@ pub(crate) fn check_rank(shape: &[usize]) -> Result<(), ArrayError> {
             max: MAX_NDIM,
         });
     }
+    // size() and nbytes() must not wrap: the bytes fit a u64 for every dtype
+    let max = crate::store::zarr::MAX_ELEMENTS;
+    let elements = shape.iter().try_fold(1u64, |n, &e| n.checked_mul(e as u64));
+    if elements.is_none_or(|n| n > max) {
+        return Err(ArrayError::TooManyElements {
+            shape: shape.to_vec(),
+            max,
+        });
+    }
     Ok(())
 }
 

@@ -71,7 +71,41 @@ pub fn from_store<T: Element>(
     if let Err(e) = super::check_rank(&shape) {
         return Array::invalid(e);
     }
-    let chunks = Chunks::regular(&shape, store.chunk_shape());
+    // the chunk lengths are built per axis: a grid beyond creation's limit is refused
+    // before they are (a store's sizes may come from a file)
+    let chunk_shape = store.chunk_shape();
+    if chunk_shape.len() != shape.len() || chunk_shape.contains(&0) {
+        return Array::invalid(crate::store::StoreError::Shape {
+            location: store.location(),
+            message: format!(
+                "its chunk shape {chunk_shape:?} does not fit its shape {shape:?}: give one length of at least 1 per axis"
+            ),
+        });
+    }
+    for (axis, (&extent, &c)) in shape.iter().zip(chunk_shape).enumerate() {
+        let blocks = extent.div_ceil(c);
+        if blocks > super::chunks::MAX_BLOCKS_PER_AXIS {
+            return Array::invalid(super::ArrayError::TooManyChunks {
+                axis,
+                blocks,
+                max: super::chunks::MAX_BLOCKS_PER_AXIS,
+                extent,
+            });
+        }
+    }
+    let chunk_bytes = chunk_shape
+        .iter()
+        .try_fold(std::mem::size_of::<T>(), |n, &c| n.checked_mul(c))
+        .filter(|&b| b <= isize::MAX as usize);
+    if chunk_bytes.is_none() {
+        return Array::invalid(crate::store::StoreError::Shape {
+            location: store.location(),
+            message: format!(
+                "its chunk shape {chunk_shape:?} is more bytes than this machine can address; use smaller chunks"
+            ),
+        });
+    }
+    let chunks = Chunks::regular(&shape, chunk_shape);
     Array::from_expr(Arc::new(StoreSource {
         meta: NodeMeta::new(label, shape, chunks, T::DTYPE),
         store,
@@ -156,10 +190,12 @@ pub struct StoreOptions {
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreReport {
-    /// Chunks written.
+    /// Chunks written (the store's chunks: the inner chunks of a sharded zarr array).
     pub chunks_written: usize,
     /// Chunks skipped because the store held them already.
     pub chunks_skipped: usize,
+    /// Shards written, for a sharded zarr array (each holds several chunks); 0 otherwise.
+    pub shards_written: usize,
     /// The run's report (bytes written, time, peak memory).
     pub run: crate::exec::report::RunReport,
 }
@@ -234,6 +270,7 @@ impl<T: Element> Array<T> {
             Ok(StoreReport {
                 chunks_written: stage.chunks_written(),
                 chunks_skipped: stage.chunks_skipped(),
+                shards_written: 0,
                 run: finished.report,
             })
         })

@@ -13,10 +13,11 @@ use super::stored::{StoreOptions, StoreReport, from_store};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::collective;
-use crate::store::zarr::{ZarrOptions, ZarrStore};
+use crate::store::zarr::{ZarrOpenOptions, ZarrOptions, ZarrStore};
 use crate::store::{ChunkStore, IoMeter, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Opens the zarr array at `path` (v3, or v2 read-only) as a lazy array of `T`, as Dask's
 /// `da.from_zarr(path)`; `path` may name an array inside a group (`data.zarr/x`). A path
@@ -34,7 +35,64 @@ use std::sync::Arc;
 /// assert!(spillway::from_zarr::<i32>(&path).check().is_err()); // stored as float64
 /// ```
 pub fn from_zarr<T: Element>(path: impl AsRef<Path>) -> Array<T> {
-    match ZarrStore::<T>::open(path.as_ref()) {
+    from_zarr_with(path, &FromZarr::default())
+}
+
+/// How [`from_zarr_with`] opens a store: whether a store left incomplete by an
+/// interrupted write may be read, and whether a chunk missing from a store spillway
+/// recorded whole reads as the fill value. Both are errors by default.
+///
+/// ```
+/// use spillway::array::zarr::FromZarr;
+/// let how = FromZarr::default().allow_incomplete(true).fill_missing(true);
+/// assert!(how.allow_incomplete && how.options.fill_missing);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FromZarr {
+    /// Read a store whose write was interrupted (its missing chunks read as the fill
+    /// value) instead of failing with [`StoreError::Incomplete`].
+    pub allow_incomplete: bool,
+    /// How the store is opened ([`ZarrOpenOptions::fill_missing`]).
+    pub options: ZarrOpenOptions,
+}
+
+impl FromZarr {
+    /// Allows reading a store left incomplete by an interrupted write.
+    pub fn allow_incomplete(mut self, allow: bool) -> Self {
+        self.allow_incomplete = allow;
+        self
+    }
+    /// Reads a chunk missing from a store recorded whole as the fill value (zarr's rule).
+    pub fn fill_missing(mut self, fill: bool) -> Self {
+        self.options.fill_missing = fill;
+        self
+    }
+}
+
+/// [`from_zarr`] as `how` says: a store left incomplete by an interrupted write is an
+/// error ([`StoreError::Incomplete`]) unless `how.allow_incomplete`, and a chunk missing
+/// from a store spillway recorded whole is an error ([`StoreError::MissingChunk`]) unless
+/// `how.options.fill_missing`.
+///
+/// ```
+/// use spillway::array::zarr::{from_zarr_with, FromZarr};
+/// use spillway::store::{ChunkStore, zarr::{ZarrOptions, ZarrStore}};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("x.zarr");
+/// let s = ZarrStore::<f64>::create(&path, &[4], &[2], &ZarrOptions::default()).unwrap();
+/// s.write_chunk(&[0], &[1.0, 2.0]).unwrap(); // a write that stops half way
+/// let err = spillway::from_zarr::<f64>(&path).check().unwrap_err();
+/// assert!(err.to_string().contains("incomplete"), "{err}");
+/// let x = from_zarr_with::<f64>(&path, &FromZarr::default().allow_incomplete(true));
+/// assert_eq!(x.sum().compute_scalar().unwrap(), 3.0); // the missing chunk reads as 0
+/// ```
+pub fn from_zarr_with<T: Element>(path: impl AsRef<Path>, how: &FromZarr) -> Array<T> {
+    match ZarrStore::<T>::open_with(path.as_ref(), &how.options) {
+        Ok(store) if !store.is_complete() && !how.allow_incomplete => {
+            Array::invalid(StoreError::Incomplete {
+                location: store.location(),
+            })
+        }
         Ok(store) => zarr_array(store),
         Err(e) => Array::invalid(e),
     }
@@ -48,6 +106,9 @@ pub fn from_zarr<T: Element>(path: impl AsRef<Path>) -> Array<T> {
 /// ```
 pub fn from_zarr_in_group<T: Element>(group: impl AsRef<Path>, name: &str) -> Array<T> {
     match ZarrStore::<T>::open_in_group(group.as_ref(), name) {
+        Ok(store) if !store.is_complete() => Array::invalid(StoreError::Incomplete {
+            location: store.location(),
+        }),
         Ok(store) => zarr_array(store),
         Err(e) => Array::invalid(e),
     }
@@ -76,6 +137,10 @@ pub struct ToZarr {
     pub chunk_shape: Option<Vec<usize>>,
     /// Reopen an incomplete store at the path and write only its missing chunks.
     pub resume: bool,
+    /// Resume, after reading every chunk already written ([`ZarrStore::verify`]) and
+    /// deleting those that are corrupt, so that they are written again with the missing
+    /// ones: how a store whose chunks were damaged is repaired from the array that made it.
+    pub repair: bool,
 }
 
 impl ToZarr {
@@ -102,6 +167,25 @@ impl ToZarr {
     /// Resumes an interrupted write instead of creating the store.
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;
+        self
+    }
+    /// Repairs the store: verifies every chunk written, deletes the corrupt ones and
+    /// resumes the write, so corrupt and missing chunks are written again.
+    ///
+    /// ```
+    /// use spillway::array::zarr::ToZarr;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("x.zarr");
+    /// let x = spillway::arange(0.0, 8.0, 1.0, 2);
+    /// x.to_zarr(&path).unwrap();
+    /// std::fs::write(path.join("c/1"), b"garbage").unwrap();
+    /// assert!(spillway::from_zarr::<f64>(&path).sum().compute_scalar().is_err());
+    /// let report = x.to_zarr_with(&path, &ToZarr::default().repair(true)).unwrap();
+    /// assert_eq!(report.chunks_written, 1);
+    /// assert_eq!(spillway::from_zarr::<f64>(&path).sum().compute_scalar().unwrap(), 28.0);
+    /// ```
+    pub fn repair(mut self, repair: bool) -> Self {
+        self.repair = repair;
         self
     }
 }
@@ -159,17 +243,42 @@ impl<T: Element> Array<T> {
         )?;
         let store = Arc::new(store);
         let meter: Arc<dyn IoMeter> = store.clone();
-        let target: Arc<dyn ChunkStore<T>> = match store.shard_shape() {
-            Some(shard) => Arc::new(ShardWriter {
+        let shard_writer = store.shard_shape().map(|shard| {
+            Arc::new(ShardWriter {
                 store: store.clone(),
                 shard_shape: shard.to_vec(),
-            }),
+                chunks_written: AtomicUsize::new(0),
+            })
+        });
+        let target: Arc<dyn ChunkStore<T>> = match &shard_writer {
+            Some(writer) => writer.clone(),
             None => store.clone(),
         };
+        if how.repair {
+            // collective::made_once already resumed it; a damaged chunk is deleted, then
+            // written again as a missing one
+            collective::on_one_rank(
+                &format!("verifying the zarr store {}", path.display()),
+                || {
+                    let report = store.verify()?;
+                    store.discard_damaged(&report)?;
+                    Ok(())
+                },
+            )?;
+        }
         let options = StoreOptions {
-            skip_existing: how.resume,
+            skip_existing: how.resume || how.repair,
         };
-        let report = self.store_metered(target.clone(), options, Some(meter))?;
+        let mut report = self.store_metered(target.clone(), options, Some(meter))?;
+        if let Some(writer) = &shard_writer {
+            // the tasks wrote shards: count the chunks they hold
+            let grid = crate::store::grid_shape(store.shape(), store.chunk_shape());
+            let total: usize = grid.iter().product();
+            let written = writer.chunks_written.load(Ordering::Relaxed);
+            report.shards_written = report.chunks_written;
+            report.chunks_written = written;
+            report.chunks_skipped = total.saturating_sub(written);
+        }
         // once every rank has written its share: one rank checks that it sees them all
         // (a store on a disk that only some ranks see loses chunks) and marks the store
         collective::on_one_rank(
@@ -207,7 +316,7 @@ impl<T: Element> Array<T> {
 
     /// The store `to_zarr_with` writes: created, or reopened to resume.
     fn zarr_target(&self, path: &Path, how: &ToZarr) -> Result<ZarrStore<T>> {
-        if how.resume {
+        if how.resume || how.repair {
             let store = ZarrStore::<T>::resume(path)?;
             if store.shape() != self.shape() {
                 return Err(StoreError::Shape {
@@ -312,6 +421,8 @@ impl<T: Element> ChunkStore<T> for PlannedStore {
 struct ShardWriter<T: Element> {
     store: Arc<ZarrStore<T>>,
     shard_shape: Vec<usize>,
+    /// Inner chunks in the shards written.
+    chunks_written: AtomicUsize,
 }
 
 impl<T: Element> ChunkStore<T> for ShardWriter<T> {
@@ -329,7 +440,15 @@ impl<T: Element> ChunkStore<T> for ShardWriter<T> {
         })
     }
     fn write_chunk(&self, index: &[usize], data: &[T]) -> Result<(), StoreError> {
-        self.store.write_shard(index, data)
+        self.store.write_shard(index, data)?;
+        let extent = crate::store::chunk_extent(self.store.shape(), &self.shard_shape, index);
+        let inner: usize = extent
+            .iter()
+            .zip(self.store.chunk_shape())
+            .map(|(&e, &c)| e.div_ceil(c))
+            .product();
+        self.chunks_written.fetch_add(inner, Ordering::Relaxed);
+        Ok(())
     }
     fn contains_chunk(&self, index: &[usize]) -> Result<bool, StoreError> {
         // a shard is written whole, so its first inner chunk tells

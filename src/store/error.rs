@@ -52,7 +52,7 @@ pub enum StoreError {
     },
     /// A chunk's bytes on disk cannot be decoded: corrupt or truncated.
     #[error(
-        "store {location}: chunk {key} is corrupt or truncated: {reason}; rewrite the chunk (resume the write) or restore the file"
+        "store {location}: chunk {key} is corrupt or truncated: {reason}; rewrite it by writing the same array again with to_zarr_with(path, &ToZarr::default().repair(true)) (ZarrStore::verify lists every damaged chunk), or restore the file"
     )]
     CorruptChunk {
         /// The chunk's key in the store (`c/0/1`).
@@ -61,6 +61,28 @@ pub enum StoreError {
         location: String,
         /// What the decoder said.
         reason: String,
+    },
+    /// A chunk file missing from a store that spillway recorded complete with every chunk
+    /// written: the file was lost (deleted, or a copy left it out).
+    #[error(
+        "store {location}: chunk {key} is missing, but the store was marked complete with {recorded} chunk files written; rewrite it by writing the same array again with to_zarr_with(path, &ToZarr::default().repair(true)), restore the file, or read missing chunks as the fill value (zarr's rule) with from_zarr_with(path, &FromZarr::default().fill_missing(true))"
+    )]
+    MissingChunk {
+        /// The chunk's key in the store (`c/0/1`; the shard's, when sharded).
+        key: String,
+        /// The store's path.
+        location: String,
+        /// Chunk files (shards) the completion record counts.
+        recorded: u64,
+    },
+    /// Reading a store whose write was interrupted: some chunks may never have been
+    /// written and would read as the fill value.
+    #[error(
+        "store {location}: incomplete (its write was interrupted before every chunk was written; zarr.json says \"spillway\": {{\"complete\": false}}); finish it with to_zarr_with(path, &ToZarr::default().resume(true)), or read it anyway, missing chunks as the fill value, with from_zarr_with(path, &FromZarr::default().allow_incomplete(true))"
+    )]
+    Incomplete {
+        /// The store's path.
+        location: String,
     },
     /// A shape, chunk shape, chunk index or buffer length that does not fit the array.
     #[error("store {location}: {message}")]

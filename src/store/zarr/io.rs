@@ -144,12 +144,18 @@ impl<T: Element> ZarrStore<T> {
         let subset = Self::subset(index, &self.chunk_shape, &extent);
         match crate::store::bytes::as_bytes_mut(out) {
             Some(bytes) => {
-                if extent == self.chunk_shape && self.read_streamed(index, bytes)? {
-                    return Ok(());
+                if extent == self.chunk_shape && self.stream.is_some() {
+                    // checks that the file is there when the store says it must be
+                    if self.read_streamed(index, bytes)? {
+                        return Ok(());
+                    }
+                } else {
+                    self.check_present(index)?;
                 }
                 self.decode_into(index, &subset, bytes)
             }
             None => {
+                self.check_present(index)?;
                 // bool: decode bytes, then map every byte to a valid bool
                 let mut scratch = vec![0u8; size_of_val(out)];
                 self.decode_into(index, &subset, &mut scratch)?;
@@ -161,7 +167,8 @@ impl<T: Element> ZarrStore<T> {
 
     /// Reads the whole chunk `index` by streaming its file through the codec into `out`
     /// when the store's codec chain allows it: `Ok(false)` when it does not, or the file
-    /// does not exist (zarrs then fills the fill value).
+    /// does not exist (zarrs then fills the fill value) and the store does not say it
+    /// must ([`StoreError::MissingChunk`]).
     fn read_streamed(&self, index: &[usize], out: &mut [u8]) -> Result<bool, StoreError> {
         let Some(codec) = self.stream else {
             return Ok(false);
@@ -174,6 +181,9 @@ impl<T: Element> ZarrStore<T> {
             source: None,
         };
         let Some(file) = super::stream::open_existing(&path).map_err(|e| io(e.to_string()))? else {
+            if self.missing_is_error() {
+                return Err(self.missing_chunk(index));
+            }
             return Ok(false);
         };
         match codec.read(file, out, self.direct_io) {

@@ -30,12 +30,16 @@
 
 mod atomic;
 mod direct;
+mod integrity;
 mod io;
+mod limits;
 mod metadata;
 mod probe;
 mod readahead;
 mod stream;
 
+pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
+pub use limits::{MAX_ELEMENTS, MAX_GRID_CHUNKS};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
 pub use probe::stored_dtype;
 
@@ -125,6 +129,10 @@ pub struct ZarrStore<T: Element> {
     /// `Some(reason)` when writes are refused.
     read_only: Option<String>,
     complete: AtomicBool,
+    /// Chunk files the completion record counts (`u64::MAX`: no record).
+    recorded_files: AtomicU64,
+    /// Read a chunk missing from a store recorded whole as the fill value.
+    fill_missing: bool,
     counters: Arc<RawCounters>,
     chunks_read: AtomicU64,
     chunks_written: AtomicU64,
@@ -189,6 +197,13 @@ fn inspect(path: &Path) -> Result<Node, StoreError> {
     }
     let v3 = path.join("zarr.json");
     if v3.exists() {
+        let len = std::fs::metadata(&v3).map_err(|e| io_error(&v3, e))?.len();
+        if len > limits::MAX_METADATA_BYTES {
+            return Ok(Node::Other(format!(
+                "its zarr.json has {len} bytes; metadata of more than {} bytes is not read",
+                limits::MAX_METADATA_BYTES
+            )));
+        }
         let text = std::fs::read_to_string(&v3).map_err(|e| io_error(&v3, e))?;
         let json: serde_json::Value = match serde_json::from_str(&text) {
             Ok(j) => j,
@@ -255,6 +270,34 @@ impl<T: Element> ZarrStore<T> {
     /// assert!(matches!(err, StoreError::NotFound { .. }));
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, &ZarrOpenOptions::default())
+    }
+
+    /// [`open`](Self::open) with `options`: whether a chunk missing from a store spillway
+    /// recorded whole reads as the fill value ([`ZarrOpenOptions::fill_missing`]) rather
+    /// than failing with [`StoreError::MissingChunk`].
+    ///
+    /// ```
+    /// use spillway::store::{ChunkStore, StoreError};
+    /// use spillway::store::zarr::{ZarrOpenOptions, ZarrOptions, ZarrStore};
+    /// let path = std::env::temp_dir().join(format!("spillway-doc-openw-{}.zarr", std::process::id()));
+    /// let s = ZarrStore::<f64>::create(&path, &[2], &[1], &ZarrOptions::default()).unwrap();
+    /// s.write_chunk(&[0], &[1.0]).unwrap();
+    /// s.write_chunk(&[1], &[2.0]).unwrap();
+    /// s.mark_complete().unwrap(); // records 2 chunk files: the whole grid
+    /// std::fs::remove_file(path.join("c/1")).unwrap();
+    /// let err = ZarrStore::<f64>::open(&path).unwrap().read_chunk(&[1], &mut [0.0]).unwrap_err();
+    /// assert!(matches!(err, StoreError::MissingChunk { ref key, .. } if key == "c/1"));
+    /// let lenient = ZarrStore::<f64>::open_with(&path, &ZarrOpenOptions { fill_missing: true }).unwrap();
+    /// let mut out = [9.0];
+    /// lenient.read_chunk(&[1], &mut out).unwrap();
+    /// assert_eq!(out, [0.0]); // the fill value
+    /// std::fs::remove_dir_all(&path).unwrap();
+    /// ```
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        options: &ZarrOpenOptions,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref();
         match inspect(path)? {
             Node::V3Array(json) => {
@@ -267,11 +310,11 @@ impl<T: Element> ZarrStore<T> {
                         ),
                     });
                 }
-                let complete = json
-                    .pointer(&format!("/attributes/{MARKER_KEY}/complete"))
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(true);
-                Self::open_array(path, None, complete)
+                let (complete, files) = integrity::read_marker(&json);
+                let mut store = Self::open_array(path, None, complete)?;
+                store.recorded_files = AtomicU64::new(files.unwrap_or(u64::MAX));
+                store.fill_missing = options.fill_missing;
+                Ok(store)
             }
             Node::V2Array => Self::open_array(
                 path,
@@ -462,22 +505,30 @@ impl<T: Element> ZarrStore<T> {
                 requested: T::DTYPE.name().into(),
             });
         }
-        let shape = to_usize(array.shape());
-        let zarr_chunk =
-            array
-                .chunk_shape(&vec![0; shape.len()])
-                .map_err(|e| StoreError::NotZarr {
-                    location: location.clone(),
-                    reason: format!("its chunk grid is not regular: {e}"),
-                })?;
-        let zarr_chunk: Vec<usize> = zarr_chunk.iter().map(|c| c.get() as usize).collect();
+        let zarr_chunk = array
+            .chunk_shape(&vec![0; array.shape().len()])
+            .map_err(|e| StoreError::NotZarr {
+                location: location.clone(),
+                reason: format!("its chunk grid is not regular: {e}"),
+            })?;
+        let zarr_chunk: Vec<u64> = zarr_chunk.iter().map(|c| c.get()).collect();
         let (chunk_shape, shard_shape) = match array.subchunk_shape() {
-            Some(inner) if array.is_exclusively_sharded() => (
-                inner.iter().map(|c| c.get() as usize).collect(),
-                Some(zarr_chunk),
-            ),
+            Some(inner) if array.is_exclusively_sharded() => {
+                (inner.iter().map(|c| c.get()).collect(), Some(zarr_chunk))
+            }
             _ => (zarr_chunk, None),
         };
+        // sizes from disk: checked before anything is built in proportion to them
+        limits::check_grid(
+            &location,
+            array.shape(),
+            &chunk_shape,
+            shard_shape.as_deref(),
+            std::mem::size_of::<T>(),
+        )?;
+        let shape = to_usize(array.shape());
+        let chunk_shape = to_usize(&chunk_shape);
+        let shard_shape = shard_shape.as_deref().map(to_usize);
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
         let standard_shard_index = standard_shard_index(&array);
         let stream = match (&read_only, &shard_shape) {
@@ -499,6 +550,8 @@ impl<T: Element> ZarrStore<T> {
             shard_shape,
             read_only,
             complete: AtomicBool::new(complete),
+            recorded_files: AtomicU64::new(u64::MAX),
+            fill_missing: false,
             counters,
             chunks_read: AtomicU64::new(0),
             chunks_written: AtomicU64::new(0),
@@ -517,23 +570,12 @@ impl<T: Element> ZarrStore<T> {
         self.complete.load(Ordering::Acquire)
     }
 
-    /// Records in `zarr.json` that every chunk has been written (atomically, like a chunk).
+    /// Records in `zarr.json` that every chunk has been written (atomically, like a chunk),
+    /// with the number of chunk files (shards, when sharded) on disk: one `stat` per file
+    /// of the grid. When that is the whole grid, a chunk file missing later is an error
+    /// on read ([`StoreError::MissingChunk`]), not the fill value.
     pub fn mark_complete(&self) -> Result<(), StoreError> {
-        self.check_writable()?;
-        let file = self.root.join("zarr.json");
-        let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
-        let mut json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| storage_error(&file, e))?;
-        if let Some(attrs) = json.get_mut("attributes").and_then(|a| a.as_object_mut()) {
-            attrs.remove(MARKER_KEY);
-        }
-        let key = StoreKey::new("zarr.json").expect("a valid key");
-        let text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
-        self.storage
-            .set(&key, Bytes::from(text))
-            .map_err(|e| storage_error(&file, e))?;
-        self.complete.store(true, Ordering::Release);
-        Ok(())
+        self.write_marker(true)
     }
 
     /// The shard shape of a sharded array (`None` when every chunk is its own file).
