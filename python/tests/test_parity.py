@@ -15,6 +15,16 @@ from hypothesis import strategies as st
 import spillway.array as sda
 
 dask.config.set(scheduler="synchronous")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def spillway_client():
+    """spillway computes on the most recently built client; this module builds its own."""
+    from spillway.distributed import Client
+
+    c = Client(n_workers=1, threads_per_worker=2, memory_limit="512MB")
+    yield c
+    c.close()
 DTYPES = ["float64", "float32", "int64", "int32", "uint8", "bool"]
 
 
