@@ -12,8 +12,8 @@ fn interrupt_stops_a_running_computation_and_frees_its_memory() {
         .memory_limit("64MB")
         .build()
         .unwrap();
-    // thousands of small tasks: seconds of work
-    let x = spillway::random::default_rng(1).random((40_000, 4_000), (100, 4_000));
+    // 40 GB of random numbers in 20000 tasks: many seconds of work on any machine
+    let x = spillway::random::default_rng(1).random((1_000_000, 5_000), (50, 5_000));
     let expr = (&x * 2.0).sum();
     let runner = {
         let client = client.clone();
@@ -24,7 +24,12 @@ fn interrupt_stops_a_running_computation_and_frees_its_memory() {
     };
     std::thread::sleep(Duration::from_millis(300));
     let sent = Instant::now();
-    client.interrupt();
+    // as Python's Ctrl-C does: interrupt until the computation has returned (a stage that
+    // had not started at the first call sees a later one)
+    while !runner.is_finished() {
+        client.interrupt();
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let (result, _) = runner.join().unwrap();
     let stopped_after = sent.elapsed();
     match result {
