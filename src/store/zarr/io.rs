@@ -113,17 +113,29 @@ impl<T: Element> ZarrStore<T> {
         let size = std::mem::size_of::<T>();
         let whole = ArraySubset::new_with_shape(shape.clone());
         // SAFETY: the one view covers the whole buffer and no other view of it exists.
-        let mut view = unsafe {
+        let view = unsafe {
             ArrayBytesFixedDisjointView::new(UnsafeCellSlice::new(out), size, &shape, whole)
         }
         .map_err(|e| self.chunk_error(index, e.into()))?;
-        self.array
-            .retrieve_array_subset_into_opt(
+        // zarrs's partial decoders can panic on crafted bytes (a chunk shorter than its
+        // crc32c suffix subtracts with overflow, found by tests/zarr_untrusted.rs): such a
+        // chunk is corrupt, never a crash
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let mut view = view;
+            self.array.retrieve_array_subset_into_opt(
                 subset,
                 ArrayBytesDecodeIntoTarget::Fixed(&mut view),
                 &self.codec_options,
             )
-            .map_err(|e| self.chunk_error(index, e))
+        }));
+        match decoded {
+            Ok(result) => result.map_err(|e| self.chunk_error(index, e)),
+            Err(_) => Err(StoreError::CorruptChunk {
+                key: self.file_key(index),
+                location: self.location.clone(),
+                reason: "its bytes cannot be decoded (the codec chain rejected them)".into(),
+            }),
+        }
     }
 
     pub(super) fn read_chunk_impl(&self, index: &[usize], out: &mut [T]) -> Result<(), StoreError> {
