@@ -80,7 +80,7 @@ pub fn write_outputs(dir: &Path, out: &Path) -> (Vec<(String, String)>, u64) {
         ("s_chunks".into(), plain.chunks_written.to_string()),
         (
             "s_sharded_shards".into(),
-            sharded.chunks_written.to_string(),
+            sharded.shards_written.to_string(),
         ),
         ("columns_chunks".into(), cols.chunks_written.to_string()),
     ];
