@@ -8,7 +8,7 @@ use crate::convert::dtype_of;
 use numpy::{PyArrayDyn, PyArrayMethods, ToPyArray};
 use pyo3::prelude::*;
 use spillway::array::user::overlap::Boundary;
-use spillway::{Array, DType, Element};
+use spillway::{Array, Element};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -76,45 +76,6 @@ where
     })
 }
 
-macro_rules! with_element {
-    ($d:expr, $t:ident => $e:expr) => {
-        match $d {
-            DType::Float64 => {
-                type $t = f64;
-                $e
-            }
-            DType::Float32 => {
-                type $t = f32;
-                $e
-            }
-            DType::Int64 => {
-                type $t = i64;
-                $e
-            }
-            DType::Int32 => {
-                type $t = i32;
-                $e
-            }
-            DType::UInt64 => {
-                type $t = u64;
-                $e
-            }
-            DType::UInt32 => {
-                type $t = u32;
-                $e
-            }
-            DType::UInt8 => {
-                type $t = u8;
-                $e
-            }
-            DType::Bool => {
-                type $t = bool;
-                $e
-            }
-        }
-    };
-}
-
 /// `func` on every block; the result has dtype `dtype` and the input's chunks, or
 /// `chunks` (explicit lengths per axis) when given.
 pub fn map_blocks(
@@ -125,9 +86,9 @@ pub fn map_blocks(
 ) -> PyResult<PyArr> {
     let out = dtype_of(dtype)?;
     let func = Arc::new(func);
-    let array = with_element!(a.inner.dtype(), T => {
+    let array = with_dtype!(a.inner.dtype(), T => {
         let input: Array<T> = a.inner.typed::<T>();
-        with_element!(out, U => {
+        with_dtype!(out, U => {
             let f = func.clone();
             let name = out.name();
             input
@@ -149,7 +110,7 @@ pub fn map_overlap(
     let func = Arc::new(func);
     let text: Option<String> = boundary.extract().ok();
     let constant: Option<f64> = boundary.extract().ok();
-    let array = with_element!(a.inner.dtype(), T => {
+    let array = with_dtype!(a.inner.dtype(), T => {
         let input: Array<T> = a.inner.typed::<T>();
         let b: Boundary<T> = match (text.as_deref(), constant) {
             (Some("none"), _) => Boundary::None,

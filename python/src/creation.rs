@@ -14,46 +14,6 @@ use spillway::array::linalg::{NormOrd, TensorAxes};
 use spillway::random::Generator;
 use spillway::{DType, Element};
 
-/// Runs `$e` with `$t` the Rust type of dtype `$d` (all eight dtypes).
-macro_rules! with_dtype {
-    ($d:expr, $t:ident => $e:expr) => {
-        match $d {
-            DType::Float64 => {
-                type $t = f64;
-                $e
-            }
-            DType::Float32 => {
-                type $t = f32;
-                $e
-            }
-            DType::Int64 => {
-                type $t = i64;
-                $e
-            }
-            DType::Int32 => {
-                type $t = i32;
-                $e
-            }
-            DType::UInt64 => {
-                type $t = u64;
-                $e
-            }
-            DType::UInt32 => {
-                type $t = u32;
-                $e
-            }
-            DType::UInt8 => {
-                type $t = u8;
-                $e
-            }
-            DType::Bool => {
-                type $t = bool;
-                $e
-            }
-        }
-    };
-}
-
 /// `arange(start, stop, step)` of `dtype`, `n` elements long (the Python layer counts them).
 #[pyfunction]
 pub fn arange(

@@ -3,6 +3,46 @@
 //! arrays whose dtype Python decides at run time); the package's Python modules give it
 //! Dask's names and signatures.
 
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d` (all eight).
+macro_rules! with_dtype {
+    ($d:expr, $t:ident => $e:expr) => {
+        match $d {
+            spillway::DType::Float64 => {
+                type $t = f64;
+                $e
+            }
+            spillway::DType::Float32 => {
+                type $t = f32;
+                $e
+            }
+            spillway::DType::Int64 => {
+                type $t = i64;
+                $e
+            }
+            spillway::DType::Int32 => {
+                type $t = i32;
+                $e
+            }
+            spillway::DType::UInt64 => {
+                type $t = u64;
+                $e
+            }
+            spillway::DType::UInt32 => {
+                type $t = u32;
+                $e
+            }
+            spillway::DType::UInt8 => {
+                type $t = u8;
+                $e
+            }
+            spillway::DType::Bool => {
+                type $t = bool;
+                $e
+            }
+        }
+    };
+}
+
 mod array;
 mod blocks;
 mod client;
