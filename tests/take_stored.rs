@@ -47,6 +47,10 @@ fn unsorted_takes_read_each_needed_chunk_once_per_output_block() {
         reads <= bound as u64,
         "{reads} chunk reads, at most {bound} needed"
     );
+    // 64 rows of 4096 fit four input chunks' elements: one output block, so each of the
+    // four input chunks is read exactly once (with blocks of 16 rows, up to four times)
+    assert_eq!(taken.chunks().as_vecs()[0], vec![64]);
+    assert_eq!(reads, 4, "each input chunk read once");
     // tile by tile in output order it was one read per row that changes chunk
     assert!(
         bound < 40,

@@ -167,3 +167,25 @@ def test_from_array_wraps_the_numpy_buffer_without_a_copy(client):
     for dtype in ("float32", "int64", "int32", "uint64", "uint32", "uint8", "bool"):
         v = (np.arange(10) % 3).astype(dtype)
         np.testing.assert_array_equal(da.from_array(v, chunks=3).compute(), v)
+
+
+def test_reduction_is_lazy_and_matches_numpy(client):
+    calls = []
+
+    def chunk(b, axis, keepdims):
+        calls.append(b.shape)
+        return np.max(b, axis=axis, keepdims=keepdims)
+
+    a = np.arange(7 * 10, dtype=np.int64).reshape(7, 10) * 37 % 101
+    x = da.from_array(a, chunks=(3, 4))
+    whole = da.reduction(x, chunk, np.max, dtype=np.int64)
+    rows = da.reduction(x, chunk, np.max, axis=1)
+    kept = da.reduction(x, chunk, np.max, axis=0, keepdims=True)
+    assert calls == [] or all(len(c) == 2 and max(c) == 1 for c in calls)  # at most dtype probes
+    calls.clear()
+    assert whole.shape == () and int(whole.compute()) == a.max()
+    assert len(calls) == 3 * 3  # every block once
+    np.testing.assert_array_equal(rows.compute(), a.max(axis=1))
+    assert rows.chunks == ((3, 3, 1),)
+    np.testing.assert_array_equal(kept.compute(), a.max(axis=0, keepdims=True))
+    assert kept.shape == (1, 10)

@@ -132,19 +132,69 @@ def map_overlap(func, *arrays, depth=None, boundary=None, trim=True, dtype=None,
 
 
 def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, combine=None, concatenate=True, **kwargs) -> Array:
-    """``da.reduction``: ``chunk`` reduces each block (with ``keepdims=True``),
-    ``aggregate`` combines the per-block results (``axis`` and ``keepdims`` given)."""
+    """Reduces with ``chunk`` per block and ``aggregate`` over the per-block results, as
+    ``da.reduction``. Lazy: nothing runs until the result is computed.
+
+    Parameters
+    ----------
+    x : Array
+        The array reduced.
+    chunk : callable
+        ``chunk(block, axis=axes, keepdims=True)`` reduces one NumPy block.
+    aggregate : callable
+        ``aggregate(partials, axis=axes, keepdims=...)`` combines the per-block results,
+        stacked along the reduced axes (one entry per block).
+    axis : int or tuple of int, optional
+        The axes reduced (all when not given).
+    keepdims : bool
+        Keep the reduced axes with length one.
+    dtype : dtype, optional
+        The result's dtype (inferred from a one-element call when not given).
+    combine : callable, optional
+        Accepted for Dask's signature; the per-block results are combined by
+        ``aggregate`` in one step (they hold one value per block, so they are small).
+
+    Returns
+    -------
+    Array
+
+    Examples
+    --------
+    >>> import numpy as np, spillway.array as da
+    >>> x = da.arange(10, chunks=3)
+    >>> r = da.reduction(x, np.max, np.max, dtype=int)
+    >>> int(r.compute())
+    9
+    """
     x = asarray(x)
     axes = tuple(range(x.ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
-    axes = tuple(a % x.ndim for a in axes)
-    out_block = tuple(1 if i in axes else c for i, c in enumerate(x.chunksize))
-    if dtype is None:
-        dtype = _infer_dtype(lambda b: chunk(b, axis=axes, keepdims=True), x, [], {})
+    axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
+    part_dtype = _infer_dtype(lambda b: chunk(b, axis=axes, keepdims=True), x, [], {})
     per_block = [[1] * n if i in axes else list(c) for i, (c, n) in enumerate(zip(x.chunks, x.numblocks))]
-    partial = _wrap(x._a.map_blocks(lambda b: np.asarray(chunk(b, axis=axes, keepdims=True)), np.dtype(dtype).name, per_block))
-    del out_block
-    values = partial.compute()
-    result = aggregate(values, axis=axes, keepdims=keepdims)
-    from .core import from_array
-
-    return from_array(np.asarray(result))
+    partial = _wrap(
+        x._a.map_blocks(
+            lambda b: np.asarray(chunk(b, axis=axes, keepdims=True), dtype=part_dtype),
+            np.dtype(part_dtype).name,
+            per_block,
+        )
+    )
+    # every reduced axis in one block: each output block aggregates its partials whole
+    whole = tuple(partial.shape[i] if i in axes else partial.chunks[i] for i in range(x.ndim))
+    partial = partial.rechunk(whole)
+    if dtype is None:
+        probe = np.ones((1,) * x.ndim, dtype=part_dtype)
+        try:
+            dtype = np.asarray(aggregate(probe, axis=axes, keepdims=True)).dtype
+        except Exception:
+            dtype = part_dtype
+    out_chunks = [[1] if i in axes else list(c) for i, c in enumerate(partial.chunks)]
+    result = _wrap(
+        partial._a.map_blocks(
+            lambda b: np.asarray(aggregate(b, axis=axes, keepdims=True), dtype=dtype),
+            np.dtype(dtype).name,
+            out_chunks,
+        )
+    )
+    if keepdims or not axes:
+        return result
+    return result[tuple(0 if i in axes else slice(None) for i in range(x.ndim))]
