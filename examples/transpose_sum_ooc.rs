@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release --example transpose_sum_ooc -- [--path DIR] [--n 40000] [--chunk 4000]
-//!     [--memory-limit 1GB] [--threads N] [--disk-bw] [--keep] [--steps abcd] [--zstd-level L]
+//!     [--memory-limit 1GB] [--threads N] [--disk-bw] [--floor] [--keep] [--steps abcd]
+//!     [--zstd-level L]
 //! ```
 //!
 //! Creates (if missing) an N x N float64 zarr array of uniform random values in C x C
@@ -13,6 +14,11 @@
 //! With `--disk-bw` it first measures the disk's sequential write and read bandwidth in
 //! DIR (2 GiB, O_DIRECT, as shared/tools/disk_bw.sh) and prints, after each step, the
 //! time its bytes take at that bandwidth and the ratio. Files it makes are removed at the
+//! With `--floor` (which implies `--disk-bw`) it also measures the codec floor of one pass
+//! over x.zarr in the same run (every chunk zstd-decoded, and encoded at level 1, on the
+//! client's threads, timing only the codec, as shared/tools/zscan does) and prints after
+//! each step its floor, the larger of its bytes' disk time and their codec time, and the
+//! step's ratio to it. Files it makes are removed at the
 //! end unless `--keep` is given (x.zarr is kept when it already existed). `--steps ac` runs
 //! only the steps named. `--zstd-level L` writes (b) at zstd level L rather than the
 //! default 1 (zarr-python and Dask write level 0, zstd's 3).
@@ -25,6 +31,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/codec_floor.rs"]
+mod codec_floor;
 #[path = "common/disk.rs"]
 mod disk;
 #[path = "common/zarr_input.rs"]
@@ -59,6 +67,10 @@ struct Args {
     /// Measure the disk's sequential bandwidth first and compare each step's time to it.
     #[arg(long)]
     disk_bw: bool,
+    /// Measure the codec floor of a pass over x.zarr (and the disk) first, and print each
+    /// step's ratio to the larger of the two.
+    #[arg(long)]
+    floor: bool,
     /// Keep the files made at the end.
     #[arg(long)]
     keep: bool,
@@ -84,7 +96,14 @@ fn steps(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f64)>) {
+/// What a step's time is compared with: the disk's bandwidth, and the codec floor.
+#[derive(Clone, Copy, Default)]
+struct Floors {
+    disk: Option<(f64, f64)>,
+    codec: Option<codec_floor::CodecFloor>,
+}
+
+fn print_step(step: &str, seconds: f64, report: &RunReport, floors: Floors) {
     println!(
         "step={step} seconds={seconds:.3} read_bytes={} written_bytes={} spilled_bytes={} peak_reserved_bytes={}",
         report.io.read_bytes,
@@ -92,7 +111,7 @@ fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f
         report.io.spilled_bytes,
         report.peak_reserved_bytes
     );
-    if let Some((write_gbs, read_gbs)) = disk {
+    if let Some((write_gbs, read_gbs)) = floors.disk {
         let disk_seconds = report.io.read_bytes as f64 / (read_gbs * 1e9)
             + (report.io.written_bytes + report.io.spilled_bytes) as f64 / (write_gbs * 1e9)
             + report.io.reread_bytes as f64 / (read_gbs * 1e9);
@@ -100,6 +119,15 @@ fn print_step(step: &str, seconds: f64, report: &RunReport, disk: Option<(f64, f
             "  step {step}: its bytes take {disk_seconds:.3} s at the disk's bandwidth; ratio {:.2}",
             seconds / disk_seconds.max(1e-9)
         );
+        if let Some(codec) = floors.codec {
+            // spilled bytes are lz4 or raw, not zstd: no codec floor of their own
+            let codec_seconds = codec.step_seconds(report.io.read_bytes, report.io.written_bytes);
+            let floor = disk_seconds.max(codec_seconds);
+            println!(
+                "  step {step}: floor {floor:.3} s (disk {disk_seconds:.3} s, codec {codec_seconds:.3} s); ratio {:.2}",
+                seconds / floor.max(1e-9)
+            );
+        }
     }
 }
 
@@ -115,11 +143,10 @@ fn run(args: &Args) -> spillway::Result<()> {
         .memory_limit(args.memory_limit.as_str())
         .build()?;
     println!("{client}");
-    let disk = if args.disk_bw {
-        Some(disk::measure(&args.path)?)
-    } else {
-        None
-    };
+    let mut floors = Floors::default();
+    if args.disk_bw || args.floor {
+        floors.disk = Some(disk::measure(&args.path)?);
+    }
 
     let (n, chunk) = (args.n, args.chunk);
     if args.checksum_cost {
@@ -133,6 +160,9 @@ fn run(args: &Args) -> spillway::Result<()> {
         })?;
     let x = input.array();
     println!("x = {x} (stored_bytes={})", input.stored_bytes);
+    if args.floor {
+        floors.codec = Some(codec_floor::measure(&input.path, args.threads)?);
+    }
 
     let run = |step: char| args.steps.contains(step);
     // (a) (x + x.T).sum()
@@ -141,7 +171,7 @@ fn run(args: &Args) -> spillway::Result<()> {
         let (total, report) = (&x + &x.t()).sum().compute_with_report()?;
         let seconds = t.elapsed().as_secs_f64();
         println!("  (x + x.T).sum() = {}", total[[]]);
-        print_step("a", seconds, &report, disk);
+        print_step("a", seconds, &report, floors);
     }
 
     // (b) (x + x.T).to_zarr(..)
@@ -153,7 +183,7 @@ fn run(args: &Args) -> spillway::Result<()> {
             options = options.codec(Codec::Zstd { level });
         }
         let written = (&x + &x.t()).to_zarr_with(&y_path, &options)?;
-        print_step("b", t.elapsed().as_secs_f64(), &written.run, disk);
+        print_step("b", t.elapsed().as_secs_f64(), &written.run, floors);
     }
 
     // (c) x.mean(axis=0) and x.std() in one compute
@@ -166,7 +196,7 @@ fn run(args: &Args) -> spillway::Result<()> {
             results[0].iter().take(3).collect::<Vec<_>>(),
             results[1].iter().next().copied().unwrap_or(f64::NAN)
         );
-        print_step("c", seconds, &report, disk);
+        print_step("c", seconds, &report, floors);
     }
 
     // (d) x.matmul(x[:, :1000]).sum()
@@ -178,7 +208,7 @@ fn run(args: &Args) -> spillway::Result<()> {
             .compute_with_report()?;
         let seconds = t.elapsed().as_secs_f64();
         println!("  x.matmul(x[:, :1000]).sum() = {}", total[[]]);
-        print_step("d", seconds, &report, disk);
+        print_step("d", seconds, &report, floors);
     }
 
     if !args.keep {

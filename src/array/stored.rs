@@ -198,6 +198,9 @@ pub struct StoreReport {
     pub shards_written: usize,
     /// The run's report (bytes written, time, peak memory).
     pub run: crate::exec::report::RunReport,
+    /// The codec [`Codec::Auto`](crate::store::zarr::Codec::Auto) picked for a zarr write,
+    /// with what each candidate did on the sample chunk; `None` for a codec given.
+    pub codec_choice: Option<crate::store::zarr::CodecChoice>,
 }
 
 impl<T: Element> Array<T> {
@@ -272,6 +275,7 @@ impl<T: Element> Array<T> {
                 chunks_skipped: stage.chunks_skipped(),
                 shards_written: 0,
                 run: finished.report,
+                codec_choice: None,
             })
         })
     }

@@ -13,7 +13,7 @@ use super::stored::{StoreOptions, StoreReport, from_store};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::collective;
-use crate::store::zarr::{ZarrOpenOptions, ZarrOptions, ZarrStore};
+use crate::store::zarr::{Codec, CodecChoice, ZarrOpenOptions, ZarrOptions, ZarrStore};
 use crate::store::{ChunkStore, IoMeter, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -137,6 +137,9 @@ pub struct ToZarr {
     pub chunk_shape: Option<Vec<usize>>,
     /// Reopen an incomplete store at the path and write only its missing chunks.
     pub resume: bool,
+    /// The disk bandwidth, GB/s, that [`Codec::Auto`] prices its candidates at
+    /// ([`DEFAULT_DISK_GBS`](crate::store::zarr::DEFAULT_DISK_GBS) when `None`).
+    pub assumed_disk_gbs: Option<f64>,
     /// Resume, after reading every chunk already written ([`ZarrStore::verify`]) and
     /// deleting those that are corrupt, so that they are written again with the missing
     /// ones: how a store whose chunks were damaged is repaired from the array that made it.
@@ -144,6 +147,22 @@ pub struct ToZarr {
 }
 
 impl ToZarr {
+    /// The disk bandwidth [`Codec::Auto`] assumes, GB/s.
+    ///
+    /// ```
+    /// use spillway::array::zarr::ToZarr;
+    /// assert_eq!(ToZarr::default().disk_gbs(), spillway::store::zarr::DEFAULT_DISK_GBS);
+    /// assert_eq!(ToZarr::default().disk_bandwidth(4.0).disk_gbs(), 4.0);
+    /// ```
+    pub fn disk_gbs(&self) -> f64 {
+        self.assumed_disk_gbs
+            .unwrap_or(crate::store::zarr::DEFAULT_DISK_GBS)
+    }
+    /// Sets the disk bandwidth, GB/s, that [`Codec::Auto`] prices its candidates at.
+    pub fn disk_bandwidth(mut self, gbs: f64) -> Self {
+        self.assumed_disk_gbs = Some(gbs);
+        self
+    }
     /// Sets the codec.
     pub fn codec(mut self, codec: crate::store::zarr::Codec) -> Self {
         self.options.codec = codec;
@@ -231,6 +250,18 @@ impl<T: Element> Array<T> {
         // nothing is touched before the write is known to be possible: a target the
         // computation reads is refused, and so is a plan over the budget
         self.refuse_writing_a_source(&crate::store::StoreIdentity::at_path(&path))?;
+        let mut codec_choice = None;
+        let picked;
+        let how = if how.options.codec == Codec::Auto && !(how.resume || how.repair) {
+            let choice = self.pick_zarr_codec(how)?;
+            let mut resolved = how.clone();
+            resolved.options.codec = choice.codec;
+            codec_choice = Some(choice);
+            picked = resolved;
+            &picked
+        } else {
+            how
+        };
         if !how.resume {
             self.check_store_plan(Arc::new(self.planned_zarr(&path, how)))?;
         }
@@ -279,6 +310,7 @@ impl<T: Element> Array<T> {
             report.chunks_written = written;
             report.chunks_skipped = total.saturating_sub(written);
         }
+        report.codec_choice = codec_choice;
         // once every rank has written its share: one rank checks that it sees them all
         // (a store on a disk that only some ranks see loses chunks) and marks the store
         collective::on_one_rank(
@@ -291,6 +323,41 @@ impl<T: Element> Array<T> {
             },
         )?;
         Ok(report)
+    }
+
+    /// Resolves [`Codec::Auto`]: computes the array's first chunk (in the store's chunk
+    /// shape, clipped to the array) and prices the candidates on it
+    /// ([`pick_codec`](crate::store::zarr::pick_codec)) at [`ToZarr::disk_gbs`] and the
+    /// current client's threads. An empty array takes the default codec.
+    fn pick_zarr_codec(&self, how: &ToZarr) -> Result<CodecChoice> {
+        let chunk_shape = self.zarr_chunk_shape(how);
+        let first: Vec<usize> = chunk_shape
+            .iter()
+            .zip(self.shape())
+            .map(|(&c, &n)| c.min(n))
+            .collect();
+        if first.contains(&0) {
+            return Ok(CodecChoice {
+                codec: Codec::default(),
+                probes: Vec::new(),
+                disk_gbs: how.disk_gbs(),
+                threads: 0,
+            });
+        }
+        let index: Vec<crate::array::indexing::IndexElem> = first
+            .iter()
+            .map(|&n| crate::array::indexing::IndexElem::from(0..n as isize))
+            .collect();
+        let sample = self.index(index).compute()?;
+        let values: Vec<T> = sample.iter().copied().collect();
+        let threads = super::compute::on_current(|client| Ok(client.total_threads()))?;
+        Ok(crate::store::zarr::pick_codec(
+            &values,
+            &first,
+            &how.options,
+            how.disk_gbs(),
+            threads,
+        )?)
     }
 
     /// The zarr store `to_zarr_with` would create at `path`, as far as planning its write

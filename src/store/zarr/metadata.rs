@@ -38,6 +38,32 @@ pub enum Codec {
         /// Byte or bit shuffle before compressing.
         shuffle: BloscShuffle,
     },
+    /// Picked per array by [`to_zarr_with`](crate::Array::to_zarr_with) from its first
+    /// chunk: raw bytes, blosc with lz4 and byte shuffle, or zstd level 1, whichever one
+    /// read and one write cost least with ([`pick_codec`](super::pick_codec)); the pick is
+    /// in the write's `StoreReport::codec`. A store is never created with `Auto` itself.
+    Auto,
+}
+
+impl Codec {
+    /// A short name: `none`, `zstd-1`, `blosc-lz4-5-shuffle`, `blosc-zstd-5-shuffle`, `auto`.
+    ///
+    /// ```
+    /// use spillway::store::zarr::Codec;
+    /// assert_eq!(Codec::Zstd { level: 1 }.name(), "zstd-1");
+    /// assert_eq!(Codec::Auto.name(), "auto");
+    /// ```
+    pub fn name(&self) -> String {
+        match self {
+            Codec::None => "none".to_string(),
+            Codec::Zstd { level } => format!("zstd-{level}"),
+            Codec::BloscLz4 { clevel, shuffle } => format!("blosc-lz4-{clevel}-{}", shuffle.name()),
+            Codec::BloscZstd { clevel, shuffle } => {
+                format!("blosc-zstd-{clevel}-{}", shuffle.name())
+            }
+            Codec::Auto => "auto".to_string(),
+        }
+    }
 }
 
 impl Default for Codec {
@@ -154,6 +180,8 @@ fn codec_chain(options: &ZarrOptions, itemsize: usize) -> Vec<Value> {
             .push(json!({"name": "zstd", "configuration": {"level": level, "checksum": options.checksum}})),
         Codec::BloscLz4 { clevel, shuffle } => chain.push(blosc("lz4", clevel, shuffle)),
         Codec::BloscZstd { clevel, shuffle } => chain.push(blosc("zstd", clevel, shuffle)),
+        // refused by `ZarrStore::create`; to_zarr resolves it first
+        Codec::Auto => {}
     }
     if options.crc32c {
         chain.push(json!({"name": "crc32c"}));

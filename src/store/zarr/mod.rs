@@ -29,6 +29,7 @@
 //! ```
 
 mod atomic;
+mod codec_pick;
 mod direct;
 mod integrity;
 mod io;
@@ -38,6 +39,7 @@ mod probe;
 mod readahead;
 mod stream;
 
+pub use codec_pick::{AUTO_CANDIDATES, CodecChoice, CodecProbe, DEFAULT_DISK_GBS, pick_codec};
 pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
 pub use limits::{MAX_ELEMENTS, MAX_GRID_CHUNKS};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
@@ -419,6 +421,12 @@ impl<T: Element> ZarrStore<T> {
                     "got shard shape {shard:?} for chunk shape {chunk_shape:?}; each shard length must be a multiple of the chunk length"
                 )));
             }
+        }
+        if options.codec == Codec::Auto {
+            return Err(StoreError::Shape {
+                location,
+                message: "Codec::Auto picks a codec from the array's values, which creating an empty store does not have; write with Array::to_zarr_with, or give a codec (pick_codec prices them on a sample chunk)".to_string(),
+            });
         }
         match inspect(path) {
             Err(StoreError::NotFound { .. }) => {}
