@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --example transpose_sum_ooc -- [--path DIR] [--n 40000] [--chunk 4000]
 //!     [--memory-limit 1GB] [--threads N] [--disk-bw] [--floor] [--keep] [--steps abcd]
-//!     [--zstd-level L]
+//!     [--zstd-level L] [--input random|smooth|ints] [--codec default|auto|none|zstd|blosc-lz4]
 //! ```
 //!
 //! Creates (if missing) an N x N float64 zarr array of uniform random values in C x C
@@ -23,6 +23,14 @@
 //! only the steps named. `--zstd-level L` writes (b) at zstd level L rather than the
 //! default 1 (zarr-python and Dask write level 0, zstd's 3).
 //!
+//! `--input` picks x's values: uniform random (the default), a smooth field
+//! (`sin(i / 40) + cos(j / 25)`) or small-range integers (`floor(16 * uniform)`), and
+//! `--codec` the codec x is written with: spillway's default (zstd level 1), `auto`
+//! (`Codec::Auto`, priced at the disk bandwidth measured with `--disk-bw`/`--floor`,
+//! else 2 GB/s; the pick is printed as `codec_choice ...`), raw bytes, or blosc-lz4 with
+//! byte shuffle. Other than the defaults, x is stored as `x_<input>_<codec>.zarr`. The
+//! codec floor counts zstd decoding only (blosc chunks are priced as raw bytes).
+//!
 //! `--checksum-cost` measures what verifying zstd checksums costs a large read: it writes
 //! the same array twice, `DIR/x_checksum.zarr` with checksummed frames (the default) and
 //! `DIR/x_nochecksum.zarr` without, then times `(x + x.T).sum()` on each, alternately,
@@ -40,7 +48,7 @@ mod zarr_input;
 
 use clap::Parser;
 use spillway::array::zarr::ToZarr;
-use spillway::store::zarr::Codec;
+use spillway::store::zarr::{BloscShuffle, Codec};
 use spillway::{Client, RunReport, random, s};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -80,6 +88,12 @@ struct Args {
     /// zstd level of (b)'s output, when not the default 1.
     #[arg(long, allow_negative_numbers = true)]
     zstd_level: Option<i32>,
+    /// x's values: random, smooth or ints.
+    #[arg(long, default_value = "random", value_parser = ["random", "smooth", "ints"])]
+    input: String,
+    /// x's codec: default (zstd level 1), auto, none, zstd, blosc-lz4.
+    #[arg(long, default_value = "default", value_parser = ["default", "auto", "none", "zstd", "blosc-lz4"])]
+    codec: String,
     /// Time (x + x.T).sum() on stores with and without zstd checksums instead of the steps.
     #[arg(long)]
     checksum_cost: bool,
@@ -154,10 +168,33 @@ fn run(args: &Args) -> spillway::Result<()> {
         client.close();
         return Ok(());
     }
-    let input =
-        zarr_input::ensure_zarr(&args.path.join("x.zarr"), &[n, n], &[chunk, chunk], || {
-            random::uniform(0.0, 1.0, (n, n), chunk)
-        })?;
+    let name = if args.input == "random" && args.codec == "default" {
+        "x.zarr".to_string()
+    } else {
+        format!("x_{}_{}.zarr", args.input, args.codec)
+    };
+    let mut how = ToZarr::default().codec(match args.codec.as_str() {
+        "auto" => Codec::Auto,
+        "none" => Codec::None,
+        "blosc-lz4" => Codec::BloscLz4 {
+            clevel: 5,
+            shuffle: BloscShuffle::Shuffle,
+        },
+        _ => Codec::default(),
+    });
+    if let Some((_, read_gbs)) = floors.disk {
+        how = how.disk_bandwidth(read_gbs);
+    }
+    let input = zarr_input::ensure_zarr_with(
+        &args.path.join(name),
+        &[n, n],
+        &[chunk, chunk],
+        &how,
+        || input_values(&args.input, n, chunk),
+    )?;
+    if let Some(choice) = &input.codec_choice {
+        println!("codec_choice {choice}");
+    }
     let x = input.array();
     println!("x = {x} (stored_bytes={})", input.stored_bytes);
     if args.floor {
@@ -217,6 +254,22 @@ fn run(args: &Args) -> spillway::Result<()> {
     input.clean_up(args.keep);
     client.close();
     Ok(())
+}
+
+/// x's values, `n x n` in `chunk x chunk` chunks: uniform random, a smooth field
+/// (`sin(i / 40) + cos(j / 25)`) or small-range integers (`floor(16 * uniform)`).
+fn input_values(kind: &str, n: usize, chunk: usize) -> spillway::Array<f64> {
+    let uniform = random::uniform(0.0, 1.0, (n, n), chunk);
+    match kind {
+        "smooth" => {
+            let axis = spillway::arange(0.0, n as f64, 1.0, chunk);
+            let rows = (&axis * (1.0 / 40.0)).sin().reshape(&[n as isize, 1]);
+            let cols = (&axis * (1.0 / 25.0)).cos().reshape(&[1, n as isize]);
+            (&rows + &cols).rechunk(chunk)
+        }
+        "ints" => (&uniform * 16.0).floor(),
+        _ => uniform,
+    }
 }
 
 /// Times `(x + x.T).sum()` on the same array stored with and without zstd checksums.

@@ -22,11 +22,7 @@ fn a_slow_disk_picks_the_codec_that_stores_fewest_bytes() {
     let sample = smooth(256);
     // at 10 MB/s a chunk's disk time dwarfs any codec's
     let choice = pick_codec(&sample, &[256, 256], &ZarrOptions::default(), 0.01, 2).unwrap();
-    let smallest = choice
-        .probes
-        .iter()
-        .min_by_key(|p| p.stored_bytes)
-        .unwrap();
+    let smallest = choice.probes.iter().min_by_key(|p| p.stored_bytes).unwrap();
     assert_eq!(choice.codec, smallest.codec, "{choice}");
     assert_ne!(choice.codec, Codec::None);
     let raw = &choice.probes[0];
@@ -58,7 +54,10 @@ fn to_zarr_with_auto_writes_the_pick_and_reads_back_exactly() {
     let _client = Client::builder().memory_limit("256MB").build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     for (name, x) in [
-        ("random", random::default_rng(4).random([300, 200], [128, 128])),
+        (
+            "random",
+            random::default_rng(4).random([300, 200], [128, 128]),
+        ),
         (
             "ints",
             (&random::default_rng(5).random([300, 200], [128, 128]) * 8.0).floor(),

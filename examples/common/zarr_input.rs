@@ -18,6 +18,8 @@ pub struct ZarrInput {
     pub existed: bool,
     /// Bytes its files take (encoded chunks and metadata).
     pub stored_bytes: u64,
+    /// What `Codec::Auto` picked, when this run wrote it with `Auto`.
+    pub codec_choice: Option<spillway::store::zarr::CodecChoice>,
 }
 
 impl ZarrInput {
@@ -60,6 +62,7 @@ pub fn ensure_zarr_with(
     let existed = from_zarr::<f64>(path)
         .check()
         .is_ok_and(|x| x.shape() == shape && x.chunksize() == chunks);
+    let mut codec_choice = None;
     if !existed {
         let t = Instant::now();
         let written = make().to_zarr_with(path, &how.clone().overwrite(true))?;
@@ -70,11 +73,13 @@ pub fn ensure_zarr_with(
             t.elapsed().as_secs_f64(),
             written.run.io.written_bytes
         );
+        codec_choice = written.codec_choice;
     }
     Ok(ZarrInput {
         path: path.to_path_buf(),
         existed,
         stored_bytes: tree_bytes(path),
+        codec_choice,
     })
 }
 

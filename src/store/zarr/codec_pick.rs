@@ -176,7 +176,10 @@ pub fn pick_codec<T: Element>(
     let raw_bytes = std::mem::size_of_val(sample) as u64;
     let mut measured = Vec::with_capacity(AUTO_CANDIDATES.len());
     for codec in AUTO_CANDIDATES {
-        measured.push((codec, probe(dir.path(), sample, chunk_shape, options, codec)?));
+        measured.push((
+            codec,
+            probe(dir.path(), sample, chunk_shape, options, codec)?,
+        ));
     }
     // the raw candidate's times are the file system's, per byte
     let (_, (raw_stored, raw_write, raw_read)) = measured[0];
