@@ -164,7 +164,7 @@ fn widened_list_chunks(
         return vec![extent];
     }
     let mut out = vec![rows; extent / rows];
-    if extent % rows != 0 {
+    if !extent.is_multiple_of(rows) {
         out.push(extent % rows);
     }
     out
