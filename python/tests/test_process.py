@@ -65,8 +65,10 @@ INTERRUPT = textwrap.dedent(
     x = da.random.default_rng(3).random((16000, 16000), chunks=(250, 16000))
     print("started", flush=True)
     try:
-        # rows to columns under 64 MB: spills, and takes about ten seconds
-        x.rechunk((16000, 250)).to_zarr(sys.argv[1])
+        # rows to columns under 64 MB: spills, about a second each on a quiet machine;
+        # repeated so that the interrupt always finds one running
+        for _ in range(600):
+            x.rechunk((16000, 250)).to_zarr(sys.argv[1], overwrite=True)
         print("finished", flush=True)
     except KeyboardInterrupt:
         stopped = time.perf_counter()
