@@ -57,9 +57,13 @@ def test_twenty_gb_pi_and_a_rechunk_stay_in_the_budget(tmp_path):
 
 INTERRUPT = textwrap.dedent(
     """
-    import os, sys, time
+    import os, signal, sys, time
     import spillway.array as da
     from spillway.distributed import Client
+
+    # Ctrl-C as at an interactive prompt, even when the test runs in a background job
+    # (non-interactive shells start those with SIGINT ignored, and Python keeps it so)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     client = Client(n_workers=1, threads_per_worker=2, memory_limit="64MB")
     x = da.random.default_rng(3).random((16000, 16000), chunks=(250, 16000))
