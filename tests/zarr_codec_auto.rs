@@ -107,6 +107,10 @@ fn a_store_is_never_created_with_auto() {
         .to_string();
     assert!(err.contains("Codec::Auto"), "{err}");
     assert!(!dir.path().join("x.zarr").exists());
+    // NaN in the sample reads back as the same bits: priced, not refused
+    let mut with_nan = vec![1.5f64; 1024];
+    with_nan[7] = f64::NAN;
+    assert!(pick_codec(&with_nan, &[1024], &ZarrOptions::default(), 2.0, 2).is_ok());
     // a bad sample is an error, not a panic
     assert!(pick_codec(&[1.0f64; 3], &[4], &ZarrOptions::default(), 2.0, 2).is_err());
     assert!(pick_codec(&[1.0f64; 4], &[4], &ZarrOptions::default(), 0.0, 2).is_err());
