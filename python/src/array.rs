@@ -238,14 +238,15 @@ impl PyArr {
         Ok(report.chunks_written as u64)
     }
 
-    #[pyo3(signature = (func, dtype, chunks=None))]
+    #[pyo3(signature = (func, dtype, chunks=None, located=false))]
     fn map_blocks(
         &self,
         func: Py<PyAny>,
         dtype: &str,
         chunks: Option<Vec<Vec<usize>>>,
+        located: bool,
     ) -> PyResult<PyArr> {
-        crate::blocks::map_blocks(self, func, dtype, chunks)
+        crate::blocks::map_blocks(self, func, dtype, chunks, located)
     }
 
     fn map_overlap(

@@ -50,11 +50,16 @@ pub fn take_raised(message: &str) -> Option<PyErr> {
         .remove(&id)
 }
 
-/// Calls `func(block)` under the GIL and converts the result to `U`'s block.
+/// Where a block lies, passed to a located function as `(block_id, start, shape)`.
+type Location = (Vec<usize>, Vec<usize>, Vec<usize>);
+
+/// Calls `func(block)` (or `func(block, block_id, start, shape)` when `at` is given) under
+/// the GIL and converts the result to `U`'s block.
 fn call_block<T, U>(
     func: &Py<PyAny>,
     block: ndarray::ArrayViewD<'_, T>,
     out_dtype: &'static str,
+    at: Option<Location>,
 ) -> ndarray::ArrayD<U>
 where
     T: Element + numpy::Element,
@@ -63,7 +68,10 @@ where
     Python::attach(|py| {
         let result = (|| -> PyResult<ndarray::ArrayD<U>> {
             let input = block.to_pyarray(py);
-            let out = func.call1(py, (input,))?;
+            let out = match at {
+                None => func.call1(py, (input,))?,
+                Some((id, start, shape)) => func.call1(py, (input, id, start, shape))?,
+            };
             let np = py.import("numpy")?;
             let out = np.getattr("ascontiguousarray")?.call1((out, out_dtype))?;
             let out = out.cast::<PyArrayDyn<U>>()?;
@@ -77,12 +85,15 @@ where
 }
 
 /// `func` on every block; the result has dtype `dtype` and the input's chunks, or
-/// `chunks` (explicit lengths per axis) when given.
+/// `chunks` (explicit lengths per axis) when given. With `located`, `func` also gets the
+/// block's grid index, the output block's start and its shape (Dask's `block_id` and
+/// `block_info`, and what a lazy source needs to read its region).
 pub fn map_blocks(
     a: &PyArr,
     func: Py<PyAny>,
     dtype: &str,
     chunks: Option<Vec<Vec<usize>>>,
+    located: bool,
 ) -> PyResult<PyArr> {
     let out = dtype_of(dtype)?;
     let func = Arc::new(func);
@@ -92,7 +103,12 @@ pub fn map_blocks(
             let f = func.clone();
             let name = out.name();
             input
-                .map_blocks_with(chunks, move |b, _info| call_block::<T, U>(&f, b, name))
+                .map_blocks_with(chunks, move |b, info| {
+                    let at = located.then(|| {
+                        (info.block_id.clone(), info.output_start.clone(), info.output_shape.clone())
+                    });
+                    call_block::<T, U>(&f, b, name, at)
+                })
                 .into()
         })
     });
@@ -126,7 +142,7 @@ pub fn map_overlap(
         };
         let f = func.clone();
         let name = T::DTYPE.name();
-        input.map_overlap(&depth, b, move |blk| call_block::<T, T>(&f, blk, name)).into()
+        input.map_overlap(&depth, b, move |blk| call_block::<T, T>(&f, blk, name, None)).into()
     });
     PyArr::checked(array)
 }

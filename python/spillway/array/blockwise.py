@@ -34,6 +34,40 @@ def _explicit_chunks(x: Array, chunks):
     return [[int(c)] * n for c, n in zip(chunks, x.numblocks)]
 
 
+def _wants(func, keyword) -> bool:
+    """Whether ``func`` takes ``keyword`` (Dask passes ``block_id``/``block_info`` then)."""
+    import inspect
+
+    try:
+        return keyword in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _located(func, x: Array, out_shape, out_numblocks, dtype, wants_id, wants_info):
+    """``func`` called as Dask calls it with ``block_id=``/``block_info=``."""
+    in_numblocks = x.numblocks
+    in_shape = x.shape
+    in_starts = [np.cumsum((0,) + tuple(c)).tolist() for c in x.chunks]
+
+    def call(block, block_id, start, size, *args, **kwargs):
+        extra = {}
+        block_id = tuple(block_id)
+        if wants_id:
+            extra["block_id"] = block_id
+        if wants_info:
+            loc = [(s, s + n) for s, n in zip(start, size)]
+            extra["block_info"] = {
+                0: {"shape": in_shape, "num-chunks": in_numblocks, "chunk-location": block_id,
+                    "array-location": [(st[i], st[i + 1]) for st, i in zip(in_starts, block_id)]},
+                None: {"shape": out_shape, "num-chunks": out_numblocks, "chunk-location": block_id,
+                       "array-location": loc, "chunk-shape": tuple(size), "dtype": np.dtype(dtype)},
+            }
+        return func(block, *args, **extra, **kwargs)
+
+    return call
+
+
 def map_blocks(func, *arrays, dtype=None, chunks=None, drop_axis=None, new_axis=None, name=None, **kwargs) -> Array:
     """Applies ``func`` to every block of one array, as ``da.map_blocks``.
 
@@ -63,10 +97,20 @@ def map_blocks(func, *arrays, dtype=None, chunks=None, drop_axis=None, new_axis=
     if len(arrs) != 1:
         return blockwise_many(func, arrs, rest, dtype, chunks, kwargs)
     x = asarray(arrs[0])
+    wants_id, wants_info = _wants(func, "block_id"), _wants(func, "block_info")
+    out_chunks = _explicit_chunks(x, chunks)
+    if wants_id or wants_info:
+        if dtype is None:
+            raise ValueError("map_blocks: give dtype= when func takes block_id or block_info")
+        grid = out_chunks or [list(c) for c in x.chunks]
+        out_shape = tuple(sum(c) for c in grid)
+        call = _located(func, x, out_shape, tuple(len(c) for c in grid), dtype, wants_id, wants_info)
+        fn = lambda b, i, s, n: call(b, i, s, n, *rest, **kwargs)  # noqa: E731
+        return _wrap(x._a.map_blocks(fn, np.dtype(dtype).name, out_chunks, True))
     if dtype is None:
         dtype = _infer_dtype(func, x, rest, kwargs)
     fn = func if not rest and not kwargs else (lambda b: func(b, *rest, **kwargs))
-    return _wrap(x._a.map_blocks(fn, np.dtype(dtype).name, _explicit_chunks(x, chunks)))
+    return _wrap(x._a.map_blocks(fn, np.dtype(dtype).name, out_chunks))
 
 
 def blockwise_many(func, arrays, rest, dtype, chunks, kwargs) -> Array:

@@ -455,6 +455,69 @@ class Array:
 
         return getitem(self, index)
 
+    # ----- the array API standard ---------------------------------------------------
+    def __array_namespace__(self, *, api_version=None):
+        """The array API namespace for spillway arrays: :mod:`spillway.array_api`."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12", "2025.12"):
+            raise ValueError(f"spillway implements the array API standard 2025.12; api_version {api_version!r} is not known")
+        from .. import array_api
+
+        return array_api
+
+    @property
+    def device(self) -> str:
+        """The device holding the array: ``"cpu"``."""
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None) -> "Array":
+        """The array on ``device`` (only ``"cpu"`` exists)."""
+        if device != "cpu":
+            raise ValueError(f"to_device: spillway arrays live on 'cpu'; device {device!r} is not available")
+        return self
+
+    @property
+    def mT(self) -> "Array":
+        """The last two axes swapped."""
+        return self.swapaxes(-1, -2)
+
+    @property
+    def real(self) -> "Array":
+        """The real part (the array itself: spillway's dtypes are real)."""
+        return self
+
+    @property
+    def imag(self) -> "Array":
+        """The imaginary part (zeros: spillway's dtypes are real)."""
+        from .creation import zeros_like
+
+        return zeros_like(self)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The computed values through DLPack (``np.from_dlpack(x)`` computes ``x``)."""
+        values = np.ascontiguousarray(self.compute())
+        if max_version is None:
+            return values.__dlpack__(stream=stream)
+        return values.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self):
+        """DLPack's CPU device."""
+        return (1, 0)
+
+    def __complex__(self):
+        return complex(self.compute())
+
+    def __lshift__(self, o):
+        return _shift(np.left_shift, self, o)
+
+    def __rshift__(self, o):
+        return _shift(np.right_shift, self, o)
+
+    def __setitem__(self, key, value):
+        raise TypeError(
+            "spillway arrays are immutable lazy values; build the new array instead "
+            "(e.g. xp.where(mask, value, x))"
+        )
+
     # ----- NumPy protocols ----------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .numpy_compat import array_ufunc
@@ -467,9 +530,77 @@ class Array:
         return array_function(self, func, types, args, kwargs)
 
 
+_NATIVE_DTYPES = ("float64", "float32", "int64", "int32", "uint64", "uint32", "uint8", "bool")
+
+
+def _storable_dtype(dtype) -> np.dtype:
+    """The spillway dtype that holds every value of ``dtype`` exactly (``int16`` ->
+    ``int32``, ``float16`` -> ``float32``, ...).
+
+    Raises
+    ------
+    TypeError
+        For dtypes spillway cannot hold (complex, strings, objects, datetimes).
+    """
+    dtype = np.dtype(dtype)
+    if dtype.name in _NATIVE_DTYPES:
+        return dtype
+    if dtype.kind == "f" and dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    if dtype.kind == "f":
+        return np.dtype(np.float64)
+    if dtype.kind == "i":
+        return np.dtype(np.int32 if dtype.itemsize < 4 else np.int64)
+    if dtype.kind == "u":
+        return np.dtype(np.uint32 if dtype.itemsize < 4 else np.uint64)
+    raise TypeError(
+        f"spillway arrays hold bool, integer and float values; dtype {dtype} is not "
+        "supported: convert it first (e.g. x.astype('float64')), or keep this variable in NumPy"
+    )
+
+
+def _is_lazy_source(x) -> bool:
+    """Whether ``x`` is an array-like read by slicing (zarr, h5py, xarray's lazy backend
+    arrays) rather than an in-memory NumPy array."""
+    return (
+        not isinstance(x, np.ndarray)
+        and hasattr(x, "shape")
+        and hasattr(x, "dtype")
+        and hasattr(x, "__getitem__")
+    )
+
+
+def _lazy_from_source(x, chunks) -> "Array":
+    """An array whose blocks are read from ``x[region]`` when computed: nothing of ``x``
+    is loaded now, and a block is read by the worker that needs it."""
+    shape = tuple(int(s) for s in x.shape)
+    dtype = _storable_dtype(x.dtype)
+    # the chunk grid ``chunks`` gives for this dtype; then a one-byte placeholder on
+    # that grid carries the blocks' locations to the reads
+    grid = native.full(list(shape), 0, dtype.name, chunks, "from_array").chunks
+    placeholder = native.full(list(shape), 0, "uint8", [list(c) for c in grid], "from_array")
+
+    def read(_block, _block_id, start, size):
+        region = tuple(slice(s, s + n) for s, n in zip(start, size))
+        return np.asarray(x[region], dtype=dtype)
+
+    return _wrap(placeholder.map_blocks(read, dtype.name, None, True))
+
+
+def _shift(ufunc, x, other):
+    from ..array_api._elementwise import _blockwise_ufunc
+
+    return _blockwise_ufunc(ufunc, x, other)
+
+
 def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
-    """A lazy array over a NumPy array (or anything ``np.asarray`` accepts), as
-    ``da.from_array``.
+    """A lazy array over a NumPy array, or over anything sliced like one (a zarr or
+    h5py array, xarray's lazily indexed variables), as ``da.from_array``.
+
+    A NumPy array is wrapped without copying; any other array-like with ``shape``,
+    ``dtype`` and ``__getitem__`` is read block by block when the result is computed,
+    so it may be larger than memory. Dtypes spillway does not hold natively are widened
+    to one that holds every value (``int16`` -> ``int32``, ``float16`` -> ``float32``).
 
     Parameters
     ----------
@@ -482,12 +613,26 @@ def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
     Returns
     -------
     Array
+
+    Raises
+    ------
+    TypeError
+        For values spillway cannot hold (complex, strings, objects).
+
+    Examples
+    --------
+    >>> import numpy as np, spillway.array as da
+    >>> da.from_array(np.arange(6), chunks=4).chunks
+    ((4, 2),)
     """
     if isinstance(x, Array):
         return x if chunks == "auto" else x.rechunk(chunks)
+    if _is_lazy_source(x):
+        return _lazy_from_source(x, chunks)
     values = np.asarray(x)
-    if values.dtype.name not in ("float64", "float32", "int64", "int32", "uint64", "uint32", "uint8", "bool"):
-        values = values.astype(np.result_type(values.dtype, np.float64) if values.dtype.kind == "f" else np.int64)
+    target = _storable_dtype(values.dtype)
+    if target != values.dtype:
+        values = values.astype(target)
     if not values.flags.c_contiguous:
         values = np.ascontiguousarray(values)
     return _wrap(native.from_numpy(values, chunks))
