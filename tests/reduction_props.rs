@@ -793,3 +793,28 @@ proptest! {
         }
     }
 }
+
+/// Infinities across chunks: the mean is NumPy's (inf and inf stay inf, inf and -inf are
+/// NaN) and the variance is NaN, however the values are chunked. Merging per-chunk means
+/// by their difference once gave NaN for `[inf, inf]` in two chunks.
+#[test]
+fn mean_and_var_of_infinities_match_numpy_across_chunks() {
+    let cases: [(&[f64], f64); 4] = [
+        (&[f64::INFINITY, f64::INFINITY], f64::INFINITY),
+        (&[f64::NEG_INFINITY, 1.0, f64::NEG_INFINITY], f64::NEG_INFINITY),
+        (&[f64::INFINITY, f64::NEG_INFINITY], f64::NAN),
+        (&[1.0, f64::INFINITY, 2.0, 3.0], f64::INFINITY),
+    ];
+    for (values, mean) in cases {
+        for chunk in 1..=values.len() {
+            let x = from_ndarray(ndarray::Array1::from(values.to_vec()), chunk);
+            let got = x.mean().compute_vec().unwrap()[0];
+            assert!(
+                got == mean || (got.is_nan() && mean.is_nan()),
+                "mean of {values:?} in chunks of {chunk}: {got}, NumPy gives {mean}"
+            );
+            let var = x.var(0.0).compute_vec().unwrap()[0];
+            assert!(var.is_nan(), "var of {values:?} in chunks of {chunk}: {var}, NumPy gives nan");
+        }
+    }
+}

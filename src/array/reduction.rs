@@ -97,6 +97,15 @@ impl Moments {
             return;
         }
         let count = self.count + other.count;
+        if !(self.mean.is_finite() && other.mean.is_finite()) {
+            // an infinite or NaN part: the weighted sum gives NumPy's mean (inf and inf
+            // stay inf, inf and -inf are NaN) where the difference of means would be
+            // NaN, and the spread about an infinite mean is NaN, as NumPy's var
+            self.mean = self.mean * (self.count / count) + other.mean * (other.count / count);
+            self.m2 = f64::NAN;
+            self.count = count;
+            return;
+        }
         let delta = other.mean - self.mean;
         self.mean += delta * other.count / count;
         self.m2 += other.m2 + delta * delta * self.count * other.count / count;
@@ -114,6 +123,15 @@ impl Moments {
     }
 
     fn push(&mut self, x: f64) {
+        if !(x.is_finite() && self.mean.is_finite()) {
+            let m2 = if x.is_finite() { 0.0 } else { f64::NAN };
+            self.merge(&Moments {
+                count: 1.0,
+                mean: x,
+                m2,
+            });
+            return;
+        }
         self.count += 1.0;
         let delta = x - self.mean;
         self.mean += delta / self.count;

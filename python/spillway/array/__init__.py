@@ -14,6 +14,7 @@ Examples
 from . import linalg, random
 from .blockwise import blockwise, map_blocks, map_overlap, reduction
 from .core import Array, asarray, from_array
+from .gufunc import apply_gufunc
 from .creation import (
     arange, asanyarray, empty, empty_like, eye, full, full_like, linspace, ones, ones_like,
     zeros, zeros_like,
@@ -25,7 +26,7 @@ from .zarr_io import from_zarr, to_zarr
 __all__ = [
     "Array", "asarray", "asanyarray", "from_array", "arange", "linspace", "zeros", "ones",
     "full", "empty", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "random",
-    "linalg", "from_zarr", "to_zarr", "map_blocks", "map_overlap", "blockwise", "reduction",
+    "linalg", "from_zarr", "to_zarr", "map_blocks", "map_overlap", "blockwise", "reduction", "apply_gufunc",
     "compute", "persist", "store",
 ] + list(_routines)
 

@@ -126,7 +126,7 @@ def blockwise_many(func, arrays, rest, dtype, chunks, kwargs) -> Array:
         dtype = np.result_type(*[x.dtype for x in xs])
     fn = lambda b: func(*[b[i] for i in range(b.shape[0])], *rest, **kwargs)  # noqa: E731
     out_chunks = _explicit_chunks(first, chunks) or [list(c) for c in first.chunks]
-    stacked_chunks = [[len(xs)]] + out_chunks
+    stacked_chunks = [[1]] + out_chunks
     out = _wrap(stacked._a.map_blocks(lambda b: fn(b)[None, ...], np.dtype(dtype).name, stacked_chunks))
     return out[0]
 

@@ -635,6 +635,9 @@ def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
         values = values.astype(target)
     if not values.flags.c_contiguous:
         values = np.ascontiguousarray(values)
+    if values.size == 0 and chunks == "auto":
+        # an empty axis has one empty chunk
+        chunks = tuple(max(n, 1) for n in values.shape)
     return _wrap(native.from_numpy(values, chunks))
 
 

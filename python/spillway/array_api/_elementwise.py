@@ -103,6 +103,11 @@ def _make_unary(name):
             return x * x
         if name in ("floor", "ceil", "trunc") and x.dtype.kind in "iub":
             return x
+        if name == "sign" and x.dtype.kind in "iu":
+            return _blockwise_ufunc(np.sign, x)
+        if name == "sign" and x.dtype.kind == "f":
+            # the standard's sign of -0 is +0; adding +0 turns -0 into +0 and keeps the rest
+            return _r.sign(x) + 0.0
         if native:
             return getattr(_r, np_name)(x) if hasattr(_r, np_name) else _blockwise_ufunc(ufunc, x)
         return _blockwise_ufunc(ufunc, x)

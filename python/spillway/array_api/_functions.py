@@ -562,8 +562,20 @@ def argsort(x, /, *, axis=-1, descending=False, stable=True):
 
 # ----- linear algebra (main namespace) --------------------------------------------------
 def matmul(x1, x2, /):
-    """The matrix product."""
-    return x1 @ x2
+    """The matrix product; stacks of matrices (more than 2 dimensions) broadcast over
+    their leading axes, each matrix product whole in one task."""
+    if x1.ndim <= 2 and x2.ndim <= 2:
+        return x1 @ x2
+    from ..array.gufunc import apply_gufunc
+
+    a = x1 if x1.ndim > 1 else x1.reshape((1, x1.shape[0]))
+    b = x2 if x2.ndim > 1 else x2.reshape((x2.shape[0], 1))
+    out = apply_gufunc(np.matmul, "(n,k),(k,m)->(n,m)", a, b, output_dtypes=[np.result_type(x1.dtype, x2.dtype)])
+    if x1.ndim == 1:
+        out = out[..., 0, :]
+    if x2.ndim == 1:
+        out = out[..., 0]
+    return out
 
 
 def matrix_transpose(x, /):
