@@ -218,7 +218,7 @@ class SpillwayChunkManager(ChunkManagerEntrypoint):
 
     def map_blocks(self, func, *args, dtype=None, chunks=None, drop_axis=None, new_axis=None, **kwargs):
         """``func`` on every block, as ``dask.array.map_blocks``."""
-        if drop_axis or new_axis:
+        if drop_axis not in (None, [], ()) or new_axis not in (None, [], ()):
             raise NotImplementedError("map_blocks: drop_axis/new_axis are not supported by spillway; give chunks= for the output instead")
         from .array import map_blocks
 

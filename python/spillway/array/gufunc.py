@@ -44,6 +44,11 @@ def apply_gufunc(func, signature, *args, axes=None, keepdims=False, output_dtype
     >>> da.apply_gufunc(np.sum, "(i)->()", x, axis=-1).compute().tolist()
     [3.0, 12.0, 21.0, 30.0]
     """
+    # Dask's options that mean nothing here: spillway always gathers core dimensions
+    kwargs.pop("allow_rechunk", None)
+    kwargs.pop("meta", None)
+    if kwargs.pop("output_sizes", None):
+        raise NotImplementedError("apply_gufunc: output_sizes (new output dimensions) is not supported by spillway")
     if axes is not None:
         raise NotImplementedError("apply_gufunc: axes= is not supported by spillway; move the core dimensions last (xarray's apply_ufunc does)")
     if keepdims:
