@@ -21,6 +21,8 @@ import spillway.array_api as xp
 from spillway.array_api import _elementwise
 
 xps = make_strategies_namespace(strict)
+# every test computes on a fresh client under a known budget (conftest's fixture)
+pytestmark = pytest.mark.usefixtures("client")
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 FLOATS = st.sampled_from([strict.float32, strict.float64])
 INTS = st.sampled_from([strict.int32, strict.int64, strict.uint8, strict.uint32])

@@ -16,6 +16,9 @@ from spillway.xarray_chunkmanager import SpillwayChunkManager  # noqa: E402
 
 NT, NY, NX = 365, 24, 48
 
+# every test computes on a fresh client under a known budget (conftest's fixture)
+pytestmark = pytest.mark.usefixtures("client")
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):

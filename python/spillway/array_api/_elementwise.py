@@ -43,11 +43,11 @@ def _probe_dtype(ufunc, args):
     return np.asarray(ufunc(*probes)).dtype
 
 
-def _blockwise_ufunc(ufunc, *args):
+def _blockwise_ufunc(ufunc, *args, dtype=None):
     """``ufunc`` over the blocks of its array arguments (Python scalars pass through),
     broadcast and aligned to common chunks first."""
     arrays = [a for a in args if _is_array(a)]
-    dtype = _probe_dtype(ufunc, args)
+    dtype = _probe_dtype(ufunc, args) if dtype is None else np.dtype(dtype)
     if len(arrays) == 1:
         pos = next(i for i, a in enumerate(args) if _is_array(a))
 

@@ -493,7 +493,7 @@ def _computed_1d(x):
 
 def unique_values(x, /):
     """The distinct values, sorted (NaNs each distinct, as the standard)."""
-    return from_array(np.unique_values(_computed_1d(x)) if hasattr(np, "unique_values") else np.unique(_computed_1d(x)))
+    return from_array(np.unique(_computed_1d(x), equal_nan=False))
 
 
 def unique_counts(x, /):

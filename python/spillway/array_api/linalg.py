@@ -162,7 +162,15 @@ def solve(x1, x2, /):
 def cross(x1, x2, /, *, axis=-1):
     """The cross product of 3-vectors along ``axis``."""
     from ._elementwise import _blockwise_ufunc
-    return _blockwise_ufunc(lambda a, b: np.cross(a, b, axis=axis), x1, x2)
+
+    def whole(x):
+        a = axis % x.ndim
+        if x.shape[a] != 3:
+            raise ValueError(f"linalg.cross: axis {axis} has length {x.shape[a]}; the cross product takes 3-vectors")
+        return x.rechunk(tuple((3,) if i == a else c for i, c in enumerate(x.chunks)))
+
+    dtype = np.result_type(x1.dtype, x2.dtype)
+    return _blockwise_ufunc(lambda a, b: np.cross(a, b, axis=axis), whole(x1), whole(x2), dtype=dtype)
 
 
 def diagonal(x, /, *, offset=0):
