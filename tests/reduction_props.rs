@@ -801,7 +801,10 @@ proptest! {
 fn mean_and_var_of_infinities_match_numpy_across_chunks() {
     let cases: [(&[f64], f64); 4] = [
         (&[f64::INFINITY, f64::INFINITY], f64::INFINITY),
-        (&[f64::NEG_INFINITY, 1.0, f64::NEG_INFINITY], f64::NEG_INFINITY),
+        (
+            &[f64::NEG_INFINITY, 1.0, f64::NEG_INFINITY],
+            f64::NEG_INFINITY,
+        ),
         (&[f64::INFINITY, f64::NEG_INFINITY], f64::NAN),
         (&[1.0, f64::INFINITY, 2.0, 3.0], f64::INFINITY),
     ];
@@ -814,7 +817,10 @@ fn mean_and_var_of_infinities_match_numpy_across_chunks() {
                 "mean of {values:?} in chunks of {chunk}: {got}, NumPy gives {mean}"
             );
             let var = x.var(0.0).compute_vec().unwrap()[0];
-            assert!(var.is_nan(), "var of {values:?} in chunks of {chunk}: {var}, NumPy gives nan");
+            assert!(
+                var.is_nan(),
+                "var of {values:?} in chunks of {chunk}: {var}, NumPy gives nan"
+            );
         }
     }
 }
