@@ -22,7 +22,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 const MARKER: &str = "[python exception #";
 
 /// Keeps `err` and stops the task: the panic message names it for [`take_raised`].
-fn raise_in_task(err: PyErr) -> ! {
+pub(crate) fn raise_in_task(err: PyErr) -> ! {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let text = Python::attach(|py| {
         err.value(py)

@@ -51,6 +51,7 @@ mod creation;
 mod delayed;
 mod errors;
 mod interrupt;
+mod source;
 
 use pyo3::prelude::*;
 
@@ -70,6 +71,7 @@ fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.py().get_type::<errors::MemoryBudgetError>(),
     )?;
     m.add_function(wrap_pyfunction!(array::compute_many, m)?)?;
+    m.add_function(wrap_pyfunction!(source::from_reader, m)?)?;
     m.add_function(wrap_pyfunction!(creation::arange, m)?)?;
     m.add_function(wrap_pyfunction!(creation::linspace, m)?)?;
     m.add_function(wrap_pyfunction!(creation::full, m)?)?;

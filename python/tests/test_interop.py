@@ -189,3 +189,39 @@ def test_reduction_is_lazy_and_matches_numpy(client):
     assert rows.chunks == ((3, 3, 1),)
     np.testing.assert_array_equal(kept.compute(), a.max(axis=0, keepdims=True))
     assert kept.shape == (1, 10)
+
+
+def test_an_index_list_of_runs_reads_like_slices_and_equals_numpy(client):
+    # a month of every year: a few runs of consecutive indices become joined slices
+    v = np.arange(40 * 6, dtype=np.float64).reshape(40, 6)
+    x = da.from_array(v, chunks=(7, 3))
+    for idx in ([0, 1, 2, 20, 21, 22, 23, 39], [5, 6], [3, 9, 10, 11], list(range(40))):
+        np.testing.assert_array_equal(x[idx].compute(), v[idx])
+        np.testing.assert_array_equal(x[idx, ...].compute(), v[idx, ...])
+        np.testing.assert_array_equal(x[:, [0, 1, 4]][idx].compute(), v[:, [0, 1, 4]][idx])
+        np.testing.assert_array_equal(x[idx].mean(axis=0).compute(), v[idx].mean(axis=0))
+    np.testing.assert_array_equal(x[2:30, [1, 2, 5]].compute(), v[2:30, [1, 2, 5]])
+    np.testing.assert_array_equal(x[[-3, -2, -1]].compute(), v[[-3, -2, -1]])
+    with pytest.raises(IndexError):
+        x[[38, 39, 40]].compute()
+
+
+def test_from_array_reads_a_sliceable_source_lazily_once_per_chunk(client):
+    class Source:
+        """A sliceable array that counts its reads."""
+
+        def __init__(self, values):
+            self.values, self.shape, self.dtype, self.reads = values, values.shape, values.dtype, 0
+
+        def __getitem__(self, region):
+            self.reads += 1
+            return self.values[region]
+
+    v = np.arange(60, dtype=np.int16).reshape(12, 5)
+    src = Source(v)
+    x = da.from_array(src, chunks=(4, 5))
+    assert src.reads == 0 and x.dtype == np.int32
+    # three shifted slices of the same chunks, summed in one pass
+    total = (x[0:10] + x[1:11] + x[2:12]).sum()
+    assert int(total.compute()) == int(v[0:10].sum() + v[1:11].sum() + v[2:12].sum())
+    assert src.reads <= 2 * 3, src.reads

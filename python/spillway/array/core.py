@@ -572,25 +572,25 @@ def _is_lazy_source(x) -> bool:
 
 def _lazy_from_source(x, chunks) -> "Array":
     """An array whose blocks are read from ``x[region]`` when computed: nothing of ``x``
-    is loaded now, and a block is read by the worker that needs it."""
+    is loaded now, and a block is read by the worker that needs it. On a regular chunk
+    grid the reads go through spillway's shared block pool (a chunk wanted by several
+    readers in a stage is read once)."""
     shape = tuple(int(s) for s in x.shape)
     dtype = _storable_dtype(x.dtype)
-    # the chunk grid ``chunks`` gives for this dtype; then a one-byte placeholder on
-    # that grid carries the blocks' locations to the reads
+    # the chunk grid ``chunks`` gives for this dtype
     grid = native.full(list(shape), 0, dtype.name, chunks, "from_array").chunks
-    placeholder = native.full(list(shape), 0, "uint8", [list(c) for c in grid], "from_array")
 
-    def read(_block, _block_id, start, size):
+    def read_region(start, size):
         region = tuple(slice(s, s + n) for s, n in zip(start, size))
         return np.asarray(x[region], dtype=dtype)
 
-    return _wrap(placeholder.map_blocks(read, dtype.name, None, True))
-
-
-def _shift(ufunc, x, other):
-    from ..array_api._elementwise import _blockwise_ufunc
-
-    return _blockwise_ufunc(ufunc, x, other)
+    regular = all(len(c) == 0 or all(v == c[0] for v in c[:-1]) and c[-1] <= c[0] for c in grid)
+    if regular and all(n > 0 for n in shape):
+        chunk_shape = [int(c[0]) for c in grid]
+        return _wrap(native.from_reader(read_region, list(shape), chunk_shape, dtype.name, f"from_array({type(x).__name__})"))
+    # irregular chunks: a one-byte placeholder on the grid carries each block's place
+    placeholder = native.full(list(shape), 0, "uint8", [list(c) for c in grid], "from_array")
+    return _wrap(placeholder.map_blocks(lambda _b, _i, start, size: read_region(start, size), dtype.name, None, True))
 
 
 def from_array(x, chunks="auto", name=None, **kwargs) -> Array:

@@ -17,6 +17,57 @@ from .core import Array, _wrap
 __all__ = ["getitem"]
 
 
+MAX_RUNS = 64
+
+
+def _as_runs_of_slices(x: Array, index: tuple):
+    """``x[index]`` as slices joined along the list's axis, when ``index`` is slices and
+    integers plus one ascending integer list made of a few runs of consecutive values
+    (xarray's group-by selects a month of every year this way). Slices read each chunk
+    once however the result is then reduced; ``None`` when the index is not of this form.
+    """
+    ellipses = [i for i, item in enumerate(index) if item is Ellipsis]
+    if len(ellipses) == 1 and not any(item is None for item in index):
+        e = ellipses[0]
+        index = index[:e] + (slice(None),) * (x.ndim - len(index) + 1) + index[e + 1:]
+    lists = [i for i, item in enumerate(index) if isinstance(item, (list, np.ndarray)) or (
+        isinstance(item, Array) and item.dtype != np.bool_)]
+    if len(lists) != 1 or len(index) > x.ndim:
+        return None
+    if any(not isinstance(item, (slice, numbers.Integral, np.integer))
+           for i, item in enumerate(index) if i != lists[0]):
+        return None
+    at = lists[0]
+    item = index[at]
+    values = np.asarray(item.compute() if isinstance(item, Array) else item)
+    if values.ndim != 1 or values.dtype.kind not in "iu" or len(values) < 2:
+        return None
+    values = values.astype(np.int64)
+    n = x.shape[at]
+    values = np.where(values < 0, values + n, values)
+    if values.min() < 0 or values.max() >= n:
+        return None  # the general path reports the out-of-range index
+    steps = np.diff(values)
+    if np.any(steps <= 0):
+        return None
+    breaks = np.nonzero(steps != 1)[0]
+    if len(breaks) + 1 > MAX_RUNS:
+        return None
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks + 1, [len(values)]))
+    out_axis = sum(1 for i, item in enumerate(index[:at]) if isinstance(item, slice))
+    pieces = []
+    for a, b in zip(starts, ends):
+        sel = list(index)
+        sel[at] = slice(int(values[a]), int(values[b - 1]) + 1)
+        pieces.append(getitem(x, tuple(sel)))
+    if len(pieces) == 1:
+        return pieces[0]
+    from .routines import concatenate
+
+    return concatenate(pieces, axis=out_axis)
+
+
 def _elem(item, extent):
     if isinstance(item, slice):
         step = 1 if item.step is None else int(item.step)
@@ -74,6 +125,9 @@ def getitem(x: Array, index) -> Array:
             mask = mask.compute()
         if isinstance(mask, np.ndarray) and mask.dtype == np.bool_ and mask.shape == x.shape:
             return getitem(x.ravel(), np.flatnonzero(mask))
+    runs = _as_runs_of_slices(x, index)
+    if runs is not None:
+        return runs
     elems = []
     lazy_masks = []
     axis = 0

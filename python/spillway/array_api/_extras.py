@@ -67,6 +67,9 @@ def sliding_window_view(x, window_shape, axis=None, **kwargs):
             sel[a] = slice(i, n - w + 1 + i)
             views.append(out[tuple(sel)])
         out = _r.stack(views, axis=out.ndim)
+        # the window in one chunk: a reduction over it (rolling sums, means) then runs
+        # block by block instead of across w chunks of the whole array
+        out = out.rechunk(out.chunks[:-1] + ((w,),))
     return out
 
 
