@@ -52,24 +52,56 @@ def pad(x, pad_width, mode="constant", constant_values=0, **kwargs):
 
 def sliding_window_view(x, window_shape, axis=None, **kwargs):
     """Windows of ``window_shape`` along ``axis`` as new trailing axes (NumPy's
-    ``sliding_window_view``), built from shifted slices stacked lazily."""
+    ``sliding_window_view``), keeping ``x``'s chunks.
+
+    For each window axis, ``x`` gains a trailing axis of the window's length (one chunk,
+    broadcast, so nothing is copied until a block is computed); ``map_overlap`` then
+    hands each block a halo of ``w - 1`` rows, and entry ``k`` of the window takes the
+    block's rows shifted by ``k``. A reduction over the window (a rolling sum or mean)
+    then runs block by block.
+    """
     shapes = (window_shape,) if isinstance(window_shape, int) else tuple(window_shape)
     axes = (axis,) if isinstance(axis, int) else tuple(axis) if axis is not None else tuple(range(len(shapes)))
+    from ..array.blockwise import map_overlap
+
     out = x
     for w, a in zip(shapes, axes):
         a %= x.ndim
         n = out.shape[a]
         if w > n:
             raise ValueError(f"sliding_window_view: window {w} is longer than axis {a} ({n})")
-        views = []
-        for i in range(w):
-            sel = [slice(None)] * out.ndim
-            sel[a] = slice(i, n - w + 1 + i)
-            views.append(out[tuple(sel)])
-        out = _r.stack(views, axis=out.ndim)
-        # the window in one chunk: a reduction over it (rolling sums, means) then runs
-        # block by block instead of across w chunks of the whole array
-        out = out.rechunk(out.chunks[:-1] + ((w,),))
+        if w == 1:
+            out = out.reshape(out.shape + (1,))
+            continue
+        halo = w - 1
+        if any(c < halo for c in out.chunks[a][:-1]):
+            # map_overlap's halo comes from the neighbouring chunk only
+            out = out.rechunk(tuple(max(halo, out.chunks[a][0]) if i == a else c
+                                    for i, c in enumerate(out.chunks)))
+        wide = _r.broadcast_to(out.reshape(out.shape + (1,)), out.shape + (w,))
+        wide = wide.rechunk(out.chunks + ((w,),))
+        depth = [0] * wide.ndim
+        depth[a] = halo
+        fill = np.nan if out.dtype.kind == "f" else 0
+
+        def shift(block, a=a, w=w, halo=halo):
+            # map_overlap trims the halo from what this returns: fill the block's own rows
+            own = block.shape[a] - 2 * halo
+            res = np.zeros_like(block)
+            for k in range(w):
+                src = [slice(None)] * block.ndim
+                src[a] = slice(halo + k, halo + k + own)
+                src[-1] = k
+                dst = [slice(None)] * block.ndim
+                dst[a] = slice(halo, halo + own)
+                dst[-1] = k
+                res[tuple(dst)] = block[tuple(src)]
+            return res
+
+        out = map_overlap(shift, wide, depth=depth, boundary=fill)
+        keep = [slice(None)] * out.ndim
+        keep[a] = slice(0, n - w + 1)
+        out = out[tuple(keep)]
     return out
 
 
