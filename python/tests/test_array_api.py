@@ -295,3 +295,18 @@ def test_special_cases_of_elementwise_functions():
             same(getattr(xp, name)(x), getattr(strict, name)(a))
         for name in ("atan2", "copysign", "hypot", "pow", "divide", "maximum", "minimum", "remainder", "floor_divide"):
             same(getattr(xp, name)(x, da.from_array(v[::-1].copy(), chunks=2)), getattr(strict, name)(a, strict.flip(a)))
+
+
+@SETTINGS
+@given(data=chunked(NUMERIC, xps.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=9)), pick=st.data())
+def test_sliding_window_view_and_pad_match_numpy(data, pick):
+    # xarray's rolling windows reach these through the namespace
+    a, x = data
+    v = np.asarray(a)
+    axis = pick.draw(st.integers(0, v.ndim - 1))
+    w = pick.draw(st.integers(1, v.shape[axis]))
+    got = xp.lib.stride_tricks.sliding_window_view(x, w, axis=axis).compute()
+    np.testing.assert_array_equal(got, np.lib.stride_tricks.sliding_window_view(v, w, axis=axis))
+    widths = [(pick.draw(st.integers(0, 3)), pick.draw(st.integers(0, 3))) for _ in range(v.ndim)]
+    np.testing.assert_array_equal(xp.pad(x, widths, constant_values=7).compute(),
+                                  np.pad(v, widths, constant_values=7))
