@@ -110,6 +110,33 @@ pub enum StoreError {
         /// The path.
         location: String,
     },
+    /// Dimension names that do not fit the array: not one per axis. Raised when a store is
+    /// created with them, and when a `zarr.json` read back lists them.
+    #[error(
+        "store {location}: {count} dimension names {names} for an array of {ndim} dimensions; give one name per axis (None, or null in zarr.json, for an unnamed axis)"
+    )]
+    DimensionNames {
+        /// The store.
+        location: String,
+        /// The names given, as JSON (`["time", null]`).
+        names: String,
+        /// How many names were given.
+        count: usize,
+        /// The array's number of dimensions.
+        ndim: usize,
+    },
+    /// A field of a store's metadata that is malformed (read back from `zarr.json`,
+    /// `.zarray` or `.zattrs`), or user metadata that cannot be written (an attribute
+    /// that spillway reserves).
+    #[error("store {location}: metadata field {field:?} {message}")]
+    Metadata {
+        /// The store.
+        location: String,
+        /// The field (`dimension_names`, `attributes`, `shape`, ...).
+        field: String,
+        /// What is wrong with it and what would be accepted.
+        message: String,
+    },
     /// Any other failure reported by the zarr library.
     #[error("store {location}: {message}")]
     Zarr {
