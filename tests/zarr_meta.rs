@@ -286,7 +286,7 @@ fn list_group_lists_a_groups_arrays_v3_and_v2() {
     assert!(list_group(root.join("sub")).unwrap().is_empty());
     assert!(matches!(
         list_group(root.join("t2m")),
-        Err(StoreError::NotZarr { .. })
+        Err(StoreError::NotGroup { .. })
     ));
     assert!(matches!(
         list_group(dir.path().join("none")),

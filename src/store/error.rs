@@ -40,6 +40,16 @@ pub enum StoreError {
         /// What was found instead.
         reason: String,
     },
+    /// The path exists but is not a zarr group whose arrays can be listed.
+    #[error(
+        "store {location}: not a zarr group ({reason}); give the path of a group (a directory with zarr.json whose node_type is \"group\", or .zgroup for zarr v2)"
+    )]
+    NotGroup {
+        /// The path.
+        location: String,
+        /// What was found instead.
+        reason: String,
+    },
     /// The array holds another element type than the one asked for.
     #[error("store {location}: holds {stored} elements, not {requested}; open it as {stored} (e.g. from_zarr::<{rust}>)", rust = rust_type(stored))]
     DtypeMismatch {

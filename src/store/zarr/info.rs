@@ -156,7 +156,7 @@ pub fn array_info(path: impl AsRef<Path>) -> Result<ZarrArrayInfo, StoreError> {
 /// written by spillway, zarr-python, xarray or Dask), sorted by name. Sub-groups and
 /// directories that are not zarr are left out; list a sub-group by its own path.
 ///
-/// Errors: [`StoreError::NotFound`]; [`StoreError::NotZarr`] when `path` is an array or
+/// Errors: [`StoreError::NotFound`]; [`StoreError::NotGroup`] when `path` is an array or
 /// not zarr; the errors of [`array_info`] for an array whose metadata is malformed.
 ///
 /// ```
@@ -177,12 +177,12 @@ pub fn list_group(path: impl AsRef<Path>) -> Result<Vec<ZarrArrayInfo>, StoreErr
     match inspect(path)? {
         Node::Group => {}
         Node::V3Array(_) | Node::V2Array => {
-            return Err(StoreError::NotZarr {
+            return Err(StoreError::NotGroup {
                 location,
-                reason: "an array, not a group; read its metadata with array_info(path)".into(),
+                reason: "an array; read its metadata with array_info(path)".into(),
             });
         }
-        Node::Other(reason) => return Err(StoreError::NotZarr { location, reason }),
+        Node::Other(reason) => return Err(StoreError::NotGroup { location, reason }),
     }
     let mut children = Vec::new();
     for entry in std::fs::read_dir(path).map_err(|e| io_error(path, e))? {
