@@ -171,6 +171,24 @@ impl DType {
         DType::Bool,
     ];
 
+    /// The Rust element type: `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8`, `bool`.
+    ///
+    /// ```
+    /// assert_eq!(spillway::DType::UInt32.rust_name(), "u32");
+    /// ```
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            DType::Float64 => "f64",
+            DType::Float32 => "f32",
+            DType::Int64 => "i64",
+            DType::Int32 => "i32",
+            DType::UInt64 => "u64",
+            DType::UInt32 => "u32",
+            DType::UInt8 => "u8",
+            DType::Bool => "bool",
+        }
+    }
+
     /// The dtype a NumPy name or type string denotes: `"float64"`, `"f8"`, `"<f8"`,
     /// `"double"`, `"int32"`, `"|u1"`, `"bool"`, `"?"`, ...; `None` for anything else
     /// (other dtypes, big-endian strings).

@@ -221,19 +221,29 @@ impl PyArr {
         PyArr::checked(persisted)
     }
 
-    /// Writes to a zarr v3 store; returns the number of chunks written.
-    #[pyo3(signature = (path, overwrite=false, resume=false))]
+    /// Writes to a zarr v3 store; returns the number of chunks written. `dimension_names`
+    /// (one per axis, `None` for an unnamed one) and `attributes` (a JSON object's text)
+    /// go into `zarr.json` when the store is created.
+    #[pyo3(signature = (path, overwrite=false, resume=false, dimension_names=None, attributes=None))]
     fn to_zarr(
         &self,
         py: Python<'_>,
         path: std::path::PathBuf,
         overwrite: bool,
         resume: bool,
+        dimension_names: Option<Vec<Option<String>>>,
+        attributes: Option<&str>,
     ) -> PyResult<u64> {
         let inner = self.inner.clone();
-        let how = spillway::array::zarr::ToZarr::default()
+        let mut how = spillway::array::zarr::ToZarr::default()
             .overwrite(overwrite)
             .resume(resume);
+        if let Some(names) = dimension_names {
+            how = how.dimension_names(names);
+        }
+        if let Some(text) = attributes {
+            how = how.attributes(crate::zarr::attributes_from_json(text)?);
+        }
         let report = run_interruptible(py, move || inner.to_zarr(&path, &how))?;
         Ok(report.chunks_written as u64)
     }

@@ -32,7 +32,9 @@ pub fn to_pyerr(error: Error) -> PyErr {
     let message = error.to_string();
     match &error {
         Error::Array(a) => match a {
-            ArrayError::UnsupportedDtype { .. } => PyTypeError::new_err(message),
+            ArrayError::UnsupportedDtype { .. } | ArrayError::DtypeMismatch { .. } => {
+                PyTypeError::new_err(message)
+            }
             ArrayError::IndexOutOfRange { .. } | ArrayError::TooManyIndices { .. } => {
                 PyIndexError::new_err(message)
             }
@@ -42,6 +44,9 @@ pub fn to_pyerr(error: Error) -> PyErr {
         Error::Store(s) => match s {
             StoreError::NotFound { .. } => PyFileNotFoundError::new_err(message),
             StoreError::DtypeMismatch { .. } => PyTypeError::new_err(message),
+            StoreError::DimensionNames { .. } | StoreError::Metadata { .. } => {
+                PyValueError::new_err(message)
+            }
             StoreError::Memory(m) => memory_error(message, m.to_string(), None),
             _ => PyOSError::new_err(message),
         },

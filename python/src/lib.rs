@@ -52,6 +52,7 @@ mod delayed;
 mod errors;
 mod interrupt;
 mod source;
+mod zarr;
 
 use pyo3::prelude::*;
 
@@ -79,6 +80,8 @@ fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(creation::seed, m)?)?;
     m.add_function(wrap_pyfunction!(creation::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(creation::from_zarr, m)?)?;
+    m.add_function(wrap_pyfunction!(zarr::zarr_array_info, m)?)?;
+    m.add_function(wrap_pyfunction!(zarr::zarr_list_group, m)?)?;
     m.add_function(wrap_pyfunction!(creation::concatenate, m)?)?;
     m.add_function(wrap_pyfunction!(creation::stack, m)?)?;
     m.add_function(wrap_pyfunction!(creation::where_, m)?)?;

@@ -218,6 +218,19 @@ pub enum ArrayError {
         /// `" except along axis N"` for concatenate, else empty.
         except: String,
     },
+    /// A dtype-erased array taken as a typed one of another dtype
+    /// (`Array::<T>::try_from(any)`): nothing is converted silently.
+    #[error(
+        "the array holds {stored} elements, not {requested}; take it as Array<{stored_rust}>, or convert it first with AnyArray::typed::<{requested_rust}>() (NumPy's astype)",
+        stored_rust = stored.rust_name(),
+        requested_rust = requested.rust_name()
+    )]
+    DtypeMismatch {
+        /// The dtype the array holds.
+        stored: crate::dtype::DType,
+        /// The dtype asked for.
+        requested: crate::dtype::DType,
+    },
     /// An operation given an element type it is not defined for (NumPy's `TypeError`).
     #[error("{op}: not supported for dtype {dtype}; {fix}")]
     UnsupportedDtype {

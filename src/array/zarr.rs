@@ -13,7 +13,9 @@ use super::stored::{StoreOptions, StoreReport, from_store};
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::exec::collective;
-use crate::store::zarr::{Codec, CodecChoice, ZarrOpenOptions, ZarrOptions, ZarrStore};
+use crate::store::zarr::{
+    Codec, CodecChoice, IntoDimensionName, ZarrOpenOptions, ZarrOptions, ZarrStore,
+};
 use crate::store::{ChunkStore, IoMeter, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -183,6 +185,59 @@ impl ToZarr {
         self.options.overwrite = overwrite;
         self
     }
+    /// Names the array's dimensions in `zarr.json` (zarr v3's `dimension_names`, which
+    /// xarray reads as the variable's dimensions and zarr-python as
+    /// `metadata.dimension_names`): one per axis, a string or `None` for an unnamed axis
+    /// (as zarrs's `ArrayBuilder::dimension_names`). A count other than the array's
+    /// number of dimensions fails the write before anything is touched, with
+    /// [`StoreError::DimensionNames`] naming both. Used when the store is created; a
+    /// resumed write keeps the store's names.
+    ///
+    /// ```
+    /// use spillway::array::zarr::ToZarr;
+    /// use spillway::store::zarr::ZarrStore;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("t.zarr");
+    /// let x = spillway::zeros::<f32>([4, 3], 2);
+    /// x.to_zarr_with(&path, &ToZarr::default().dimension_names(["time", "lat"])).unwrap();
+    /// let back = ZarrStore::<f32>::open(&path).unwrap();
+    /// assert_eq!(back.dimension_names().unwrap()[0].as_deref(), Some("time"));
+    /// let wrong = x.to_zarr_with(dir.path().join("u.zarr"), &ToZarr::default().dimension_names(["time"]));
+    /// assert!(wrong.unwrap_err().to_string().contains("1 dimension names"));
+    /// assert!(!dir.path().join("u.zarr").exists()); // refused before anything was made
+    /// let partly = ToZarr::default().dimension_names([Some("time"), None]);
+    /// assert_eq!(partly.options.dimension_names, Some(vec![Some("time".into()), None]));
+    /// ```
+    pub fn dimension_names<N: IntoDimensionName>(
+        mut self,
+        names: impl IntoIterator<Item = N>,
+    ) -> Self {
+        self.options.dimension_names = Some(
+            names
+                .into_iter()
+                .map(IntoDimensionName::into_dimension_name)
+                .collect(),
+        );
+        self
+    }
+    /// Sets the user attributes written in `zarr.json` (zarr-python's and xarray's
+    /// `attrs`), replacing any set before. The key `"spillway"` is spillway's own and is
+    /// refused ([`StoreError::Metadata`]). Used when the store is created.
+    ///
+    /// ```
+    /// use spillway::array::zarr::ToZarr;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("t.zarr");
+    /// let serde_json::Value::Object(attrs) = serde_json::json!({"units": "K", "scale": 0.5}) else { unreachable!() };
+    /// spillway::zeros::<f64>([4], 2).to_zarr_with(&path, &ToZarr::default().attributes(attrs)).unwrap();
+    /// let info = spillway::store::zarr::array_info(&path).unwrap();
+    /// assert_eq!(info.attributes["units"], "K");
+    /// assert_eq!(info.attributes["scale"], 0.5);
+    /// ```
+    pub fn attributes(mut self, attributes: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.options.attributes = attributes;
+        self
+    }
     /// Resumes an interrupted write instead of creating the store.
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;
@@ -247,8 +302,16 @@ impl<T: Element> Array<T> {
             return Err(e);
         }
         let path: PathBuf = path.as_ref().to_path_buf();
-        // nothing is touched before the write is known to be possible: a target the
-        // computation reads is refused, and so is a plan over the budget
+        // nothing is touched before the write is known to be possible: names and
+        // attributes that cannot be written, a target the computation reads and a plan
+        // over the budget are refused first
+        if !(how.resume || how.repair) {
+            let location = path.display().to_string();
+            if let Some(names) = &how.options.dimension_names {
+                crate::store::zarr::check_dimension_names(&location, names, self.ndim())?;
+            }
+            crate::store::zarr::check_attributes(&location, &how.options.attributes)?;
+        }
         self.refuse_writing_a_source(&crate::store::StoreIdentity::at_path(&path))?;
         let mut codec_choice = None;
         let picked;

@@ -40,6 +40,16 @@ pub enum StoreError {
         /// What was found instead.
         reason: String,
     },
+    /// The path exists but is not a zarr group whose arrays can be listed.
+    #[error(
+        "store {location}: not a zarr group ({reason}); give the path of a group (a directory with zarr.json whose node_type is \"group\", or .zgroup for zarr v2)"
+    )]
+    NotGroup {
+        /// The path.
+        location: String,
+        /// What was found instead.
+        reason: String,
+    },
     /// The array holds another element type than the one asked for.
     #[error("store {location}: holds {stored} elements, not {requested}; open it as {stored} (e.g. from_zarr::<{rust}>)", rust = rust_type(stored))]
     DtypeMismatch {
@@ -109,6 +119,33 @@ pub enum StoreError {
     AlreadyExists {
         /// The path.
         location: String,
+    },
+    /// Dimension names that do not fit the array: not one per axis. Raised when a store is
+    /// created with them, and when a `zarr.json` read back lists them.
+    #[error(
+        "store {location}: {count} dimension names {names} for an array of {ndim} dimensions; give one name per axis (None, or null in zarr.json, for an unnamed axis)"
+    )]
+    DimensionNames {
+        /// The store.
+        location: String,
+        /// The names given, as JSON (`["time", null]`).
+        names: String,
+        /// How many names were given.
+        count: usize,
+        /// The array's number of dimensions.
+        ndim: usize,
+    },
+    /// A field of a store's metadata that is malformed (read back from `zarr.json`,
+    /// `.zarray` or `.zattrs`), or user metadata that cannot be written (an attribute
+    /// that spillway reserves).
+    #[error("store {location}: metadata field {field:?} {message}")]
+    Metadata {
+        /// The store.
+        location: String,
+        /// The field (`dimension_names`, `attributes`, `shape`, ...).
+        field: String,
+        /// What is wrong with it and what would be accepted.
+        message: String,
     },
     /// Any other failure reported by the zarr library.
     #[error("store {location}: {message}")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 from functools import reduce as _reduce
 
 import numpy as np
@@ -221,7 +222,7 @@ class Array:
         for i in range(len(self)):
             yield self[i]
 
-    def to_zarr(self, url, overwrite=False, resume=False, **kwargs):
+    def to_zarr(self, url, overwrite=False, resume=False, dimension_names=None, attributes=None, **kwargs):
         """Writes the array to a zarr v3 store (``resume=True`` finishes an interrupted
         write), as ``da.to_zarr``.
 
@@ -233,8 +234,17 @@ class Array:
             Replace an existing store.
         resume : bool
             Write only the chunks an interrupted write left missing.
+        dimension_names : sequence of str or None, optional
+            One name per axis (``None`` for an unnamed axis), written as zarr v3's
+            ``dimension_names`` (xarray's dimensions); another count raises ``ValueError``
+            before anything is written.
+        attributes : dict, optional
+            JSON values written as the array's attributes (zarr-python's ``.attrs``).
+            Read both back with ``spillway.array.zarr_io.open_zarr_metadata(url)``.
         """
-        self._a.to_zarr(str(url), overwrite, resume)
+        from .zarr_io import _to_zarr
+
+        _to_zarr(self._a, os.fspath(url), overwrite, resume, dimension_names, attributes)
 
     # ----- elementwise --------------------------------------------------------------
     def _binary(self, op, other, reflected=False):

@@ -170,6 +170,53 @@ impl<T: AnyElement> From<Array<T>> for AnyArray {
     }
 }
 
+/// The typed array inside, when it holds `T`; otherwise
+/// [`ArrayError::DtypeMismatch`](crate::ArrayError::DtypeMismatch) naming the stored and
+/// the asked dtype (nothing is cast: use [`AnyArray::typed`] for that).
+///
+/// ```
+/// use spillway::array::dynamic::AnyArray;
+/// use spillway::{Array, ArrayError, DType};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("x.zarr");
+/// spillway::arange(0i32, 4, 1, 2).to_zarr(&path).unwrap();
+/// let any = AnyArray::from_zarr(&path).unwrap(); // the dtype is learnt from the store
+/// let x: Array<i32> = any.clone().try_into().unwrap();
+/// assert_eq!(x.compute_vec().unwrap(), vec![0, 1, 2, 3]);
+/// let err = Array::<f64>::try_from(any).unwrap_err();
+/// assert_eq!(err, ArrayError::DtypeMismatch { stored: DType::Int32, requested: DType::Float64 });
+/// assert!(err.to_string().contains("holds int32 elements, not float64"));
+/// ```
+impl<T: AnyElement> TryFrom<AnyArray> for Array<T> {
+    type Error = crate::ArrayError;
+
+    fn try_from(any: AnyArray) -> Result<Self, Self::Error> {
+        Array::try_from(&any)
+    }
+}
+
+/// As `TryFrom<AnyArray>`, cloning the typed handle (cheap: it shares the graph node).
+///
+/// ```
+/// use spillway::array::dynamic::AnyArray;
+/// use spillway::Array;
+/// let any = AnyArray::from(spillway::zeros::<u8>([3], 3));
+/// assert!(Array::<u8>::try_from(&any).is_ok());
+/// assert!(Array::<bool>::try_from(&any).is_err());
+/// ```
+impl<T: AnyElement> TryFrom<&AnyArray> for Array<T> {
+    type Error = crate::ArrayError;
+
+    fn try_from(any: &AnyArray) -> Result<Self, Self::Error> {
+        T::pick(any)
+            .cloned()
+            .ok_or(crate::ArrayError::DtypeMismatch {
+                stored: any.dtype(),
+                requested: T::DTYPE,
+            })
+    }
+}
+
 impl AnyArray {
     /// The element type.
     ///

@@ -108,6 +108,7 @@ impl BloscShuffle {
 /// assert_eq!(o.codec, Codec::Zstd { level: 1 });
 /// assert!(o.shard_shape.is_none() && !o.overwrite);
 /// assert!(o.checksum && !o.crc32c); // zstd frames carry checksums; no crc32c codec
+/// assert!(o.dimension_names.is_none() && o.attributes.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZarrOptions {
@@ -120,8 +121,13 @@ pub struct ZarrOptions {
     pub fill_value: Option<f64>,
     /// Replace a zarr store already at the path.
     pub overwrite: bool,
-    /// User attributes stored in `zarr.json`.
+    /// User attributes stored in `zarr.json` (zarr-python's and xarray's `attrs`). The
+    /// key `"spillway"` is spillway's own (the completion record) and is refused.
     pub attributes: serde_json::Map<String, Value>,
+    /// zarr v3's `dimension_names` (xarray's dimensions): one per axis, `None` for an
+    /// unnamed axis; `None` writes no names. A count other than the array's number of
+    /// dimensions is [`StoreError::DimensionNames`](crate::store::StoreError::DimensionNames).
+    pub dimension_names: Option<Vec<Option<String>>>,
     /// zstd frames carry a content checksum (zarr's zstd `checksum: true`), verified on
     /// every read, so a damaged chunk is an error rather than wrong numbers. On by default;
     /// it costs a hash of the decoded bytes (see `docs/zarr.md` for the measured cost).
@@ -140,6 +146,7 @@ impl Default for ZarrOptions {
             fill_value: None,
             overwrite: false,
             attributes: serde_json::Map::new(),
+            dimension_names: None,
             checksum: true,
             crc32c: false,
         }
@@ -214,7 +221,7 @@ pub(crate) fn array_json(
     };
     let mut attributes = options.attributes.clone();
     attributes.insert(super::MARKER_KEY.into(), json!({"complete": false}));
-    json!({
+    let mut array = json!({
         "zarr_format": 3,
         "node_type": "array",
         "shape": shape,
@@ -225,5 +232,9 @@ pub(crate) fn array_json(
         "codecs": codecs,
         "attributes": attributes,
         "storage_transformers": []
-    })
+    });
+    if let Some(names) = &options.dimension_names {
+        array["dimension_names"] = json!(names);
+    }
+    array
 }

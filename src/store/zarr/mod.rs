@@ -31,6 +31,7 @@
 mod atomic;
 mod codec_pick;
 mod direct;
+mod info;
 mod integrity;
 mod io;
 mod limits;
@@ -40,6 +41,8 @@ mod readahead;
 mod stream;
 
 pub use codec_pick::{AUTO_CANDIDATES, CodecChoice, CodecProbe, DEFAULT_DISK_GBS, pick_codec};
+pub use info::{IntoDimensionName, ZarrArrayInfo, array_info, list_group};
+pub(crate) use info::{check_attributes, check_dimension_names};
 pub use integrity::{DamagedChunk, VerifyReport, ZarrOpenOptions};
 pub use limits::{MAX_ELEMENTS, MAX_GRID_CHUNKS};
 pub use metadata::{BloscShuffle, Codec, ZarrOptions};
@@ -146,6 +149,8 @@ pub struct ZarrStore<T: Element> {
     stream: Option<stream::StreamCodec>,
     /// Whether large streamed chunks may move past the page cache (see `direct.rs`).
     direct_io: bool,
+    /// Dimension names and user attributes (see `info.rs`).
+    user: info::UserMetadata,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -252,7 +257,7 @@ fn group_children(path: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.path().join("zarr.json").exists() || e.path().join(".zarray").exists())
+        .filter(|e| matches!(inspect(&e.path()), Ok(Node::V3Array(_) | Node::V2Array)))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -313,16 +318,24 @@ impl<T: Element> ZarrStore<T> {
                     });
                 }
                 let (complete, files) = integrity::read_marker(&json);
+                // checked before zarrs reads it, for errors that name the field
+                let user = info::v3_user_metadata(&path.display().to_string(), &json)?;
                 let mut store = Self::open_array(path, None, complete)?;
                 store.recorded_files = AtomicU64::new(files.unwrap_or(u64::MAX));
                 store.fill_missing = options.fill_missing;
+                store.user = user;
                 Ok(store)
             }
-            Node::V2Array => Self::open_array(
-                path,
-                Some("zarr v2 arrays are read-only in spillway".into()),
-                true,
-            ),
+            Node::V2Array => {
+                let user = info::v2_user_metadata(path)?;
+                let mut store = Self::open_array(
+                    path,
+                    Some("zarr v2 arrays are read-only in spillway".into()),
+                    true,
+                )?;
+                store.user = user;
+                Ok(store)
+            }
             Node::Group => Err(StoreError::NotZarr {
                 location: path.display().to_string(),
                 reason: format!(
@@ -422,6 +435,10 @@ impl<T: Element> ZarrStore<T> {
                 )));
             }
         }
+        if let Some(names) = &options.dimension_names {
+            check_dimension_names(&location, names, shape.len())?;
+        }
+        check_attributes(&location, &options.attributes)?;
         if options.codec == Codec::Auto {
             return Err(StoreError::Shape {
                 location,
@@ -454,7 +471,12 @@ impl<T: Element> ZarrStore<T> {
         storage
             .set(&key, Bytes::from(text))
             .map_err(|e| storage_error(path, e))?;
-        Self::open_array(path, None, false)
+        let mut store = Self::open_array(path, None, false)?;
+        store.user = info::UserMetadata {
+            dimension_names: options.dimension_names.clone(),
+            attributes: options.attributes.clone(),
+        };
+        Ok(store)
     }
 
     /// Reopens a store that [`create`](Self::create) made and a killed writer left
@@ -567,6 +589,7 @@ impl<T: Element> ZarrStore<T> {
             standard_shard_index,
             codec_options,
             stream,
+            user: info::UserMetadata::default(),
             _element: PhantomData,
         })
     }
