@@ -68,7 +68,7 @@ class Array:
     >>> a.chunks
     ((5, 5, 5, 2),)
     >>> int((a ** 2).sum().compute())
-    15689
+    14297
     """
 
     __slots__ = ("_a", "__weakref__")
