@@ -29,14 +29,6 @@ from .array import core as _core
 __all__ = ["SpillwayChunkManager"]
 
 
-def _normalize_axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    return tuple(int(a) % ndim for a in axis)
-
-
 def _auto_lengths(extents, elements, previous):
     """Chunk lengths for the ``"auto"`` axes: blocks of about ``elements`` elements,
     as even across axes as the extents allow, in multiples of the stored chunks
@@ -236,7 +228,6 @@ class SpillwayChunkManager(ChunkManagerEntrypoint):
         """Rechunks arrays indexed alike (``x, "ij", y, "ij"``) to common chunks."""
         arrays = list(args[0::2])
         inds = list(args[1::2])
-        first = next((a for a in arrays if isinstance(a, _core.Array)), None)
         chunks_by_dim = {}
         for a, ind in zip(arrays, inds):
             if isinstance(a, _core.Array) and ind is not None:
@@ -249,7 +240,7 @@ class SpillwayChunkManager(ChunkManagerEntrypoint):
                 if a.chunks != target:
                     a = a.rechunk(target)
             out.append(a)
-        return chunks_by_dim, out if first is not None else out
+        return chunks_by_dim, out
 
     def store(self, sources, targets, **kwargs):
         """Writes each array into its target (anything sliced like a NumPy array, such as

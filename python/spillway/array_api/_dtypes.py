@@ -119,12 +119,12 @@ def can_cast(from_, to, /) -> "builtins.bool":  # noqa: F821
 
 def finfo(type, /):  # noqa: A002
     """Machine limits of a floating dtype (NumPy's ``finfo``)."""
-    return np.finfo(_dtype_of(type) if not isinstance(type, (np.dtype,)) and hasattr(type, "dtype") else type)
+    return np.finfo(_dtype_of(type) or type)
 
 
 def iinfo(type, /):  # noqa: A002
     """Machine limits of an integer dtype (NumPy's ``iinfo``)."""
-    return np.iinfo(_dtype_of(type) if not isinstance(type, (np.dtype,)) and hasattr(type, "dtype") else type)
+    return np.iinfo(_dtype_of(type) or type)
 
 
 class _Info:

@@ -32,10 +32,9 @@ def pad(x, pad_width, mode="constant", constant_values=0, **kwargs):
     fill = constant_values
     if isinstance(fill, (tuple, list)):
         raise NotImplementedError("pad: one constant value for every side is supported by spillway")
-    if np.isnan(fill) if isinstance(fill, float) else False:
-        dtype = np.result_type(x.dtype, np.float32) if x.dtype.kind != "f" else x.dtype
-    else:
-        dtype = x.dtype
+    # a NaN fill needs a floating dtype
+    nan_fill = isinstance(fill, float) and np.isnan(fill)
+    dtype = np.result_type(x.dtype, np.float32) if nan_fill and x.dtype.kind != "f" else x.dtype
     out = x.astype(dtype) if dtype != x.dtype else x
     for axis, (before, after) in enumerate(widths):
         parts = []

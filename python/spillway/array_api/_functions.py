@@ -297,11 +297,7 @@ def repeat(x, repeats, /, *, axis=None):
     index = np.repeat(np.arange(n), counts)
     sel = [slice(None)] * x.ndim
     sel[axis] = index
-    return x[tuple(sel)] if len(index) else take(x, asarray_int(index), axis=axis)
-
-
-def asarray_int(index):
-    return from_array(np.asarray(index, dtype=np.int64))
+    return x[tuple(sel)]
 
 
 def tile(x, repetitions, /):
@@ -522,7 +518,7 @@ def unique_all(x, /):
 def isin(x1, x2, /, *, invert=False):
     """Whether each element of ``x1`` is in ``x2`` (``x2`` is computed; ``x1`` stays
     chunked)."""
-    values = np.asarray(x2).reshape(-1) if isinstance(x2, Array) else np.asarray(x2).reshape(-1)
+    values = np.asarray(x2).reshape(-1)
     return map_blocks(lambda b: np.isin(b, values, invert=invert), x1, dtype=np.bool_)
 
 
