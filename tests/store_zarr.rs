@@ -466,6 +466,52 @@ fn sharded_arrays_write_whole_shards_and_count_io() {
     assert!(s.write_shard(&[0, 0], &[1.0; 4]).is_err()); // wrong length
 }
 
+/// A shard's inner chunks are encoded in parallel; they must land in the file in C order
+/// whatever order the encodes finish in, so the same data always gives the same bytes
+/// (under MPI a shard written by another rank is compared byte for byte).
+#[test]
+fn a_shard_holds_its_inner_chunks_in_c_order_on_every_write() {
+    let dir = TempDir::new("zarr-shard-order");
+    let data: Vec<f64> = (0..64 * 64u64)
+        .map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64)
+        .collect();
+    // more encoder threads than inner chunks per thread, so that encodes finish out of order
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(8)
+        .build()
+        .unwrap();
+    let mut first: Option<Vec<u8>> = None;
+    for round in 0..6 {
+        let path = dir.path().join(format!("s{round}.zarr"));
+        let o = ZarrOptions {
+            codec: Codec::Zstd { level: 1 },
+            shard_shape: Some(vec![64, 64]),
+            ..Default::default()
+        };
+        let s = ZarrStore::<f64>::create(&path, &[64, 64], &[8, 8], &o).unwrap();
+        pool.install(|| s.write_shard(&[0, 0], &data)).unwrap();
+        let bytes = std::fs::read(path.join("c/0/0")).unwrap();
+        // the index at the end: (offset, size) as little-endian u64 per inner chunk, then
+        // a crc32c
+        let index = &bytes[bytes.len() - 64 * 16 - 4..bytes.len() - 4];
+        let offsets: Vec<u64> = index
+            .chunks(16)
+            .map(|e| u64::from_le_bytes(e[..8].try_into().unwrap()))
+            .collect();
+        assert!(
+            offsets.windows(2).all(|w| w[0] < w[1]),
+            "round {round}: inner chunks out of C order: {offsets:?}"
+        );
+        match &first {
+            None => first = Some(bytes),
+            Some(f) => assert!(f == &bytes, "round {round}: the shard's bytes changed"),
+        }
+        let mut out = vec![0.0; 64];
+        s.read_chunk(&[7, 7], &mut out).unwrap();
+        assert_eq!(out[..8], data[56 * 64 + 56..56 * 64 + 64]);
+    }
+}
+
 #[test]
 fn io_counters_count_encoded_bytes() {
     let dir = TempDir::new("zarr-count");

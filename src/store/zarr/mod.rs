@@ -53,7 +53,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use zarrs::array::{Array, ArrayShardedExt, CodecOptions};
+use zarrs::array::codec::{ShardingCodecOptions, SubchunkWriteOrder};
+use zarrs::array::{Array, ArrayShardedExt, CodecOptions, CodecSpecificOptions};
 use zarrs::storage::{Bytes, StoreKey, WritableStorageTraits};
 
 use self::atomic::{AtomicFsStore, RawCounters};
@@ -526,6 +527,13 @@ impl<T: Element> ZarrStore<T> {
             location: location.clone(),
             reason: format!("its metadata cannot be read: {e}"),
         })?;
+        // A shard's inner chunks go into its file in C order, not in the order their
+        // parallel encodes finish: the same data gives the same bytes on every run,
+        // thread count and rank count.
+        let array =
+            array.with_codec_specific_options(&CodecSpecificOptions::default().with_option(
+                ShardingCodecOptions::default().with_subchunk_write_order(SubchunkWriteOrder::C),
+            ));
         let stored = array.data_type().to_string();
         let stored = stored.split(" / ").next().unwrap_or("").to_string();
         if stored != T::DTYPE.name() {
