@@ -1,15 +1,20 @@
-//! The lesson's Dask-MPI pi (`from dask_mpi import initialize`) on spillway over MPI:
-//! rank 0 the scheduler, rank 1 runs the program and prints, ranks 2+ count the points.
+//! The lesson's Dask-MPI pi (`from dask_mpi import initialize`) on spillway over MPI. By
+//! default every rank counts its share of the points and rank 0 also coordinates and
+//! prints; `--layout dask-mpi` is the lesson's layout (rank 0 the scheduler, rank 1 runs
+//! the program and prints, ranks 2+ count the points).
 //!
 //! ```text
 //! cargo build --release --features mpi --example mpi_pi
 //! mpirun -n 6 target/release/examples/mpi_pi -- [--size 100GB] [--chunks 40]
-//!     [--threads-per-worker 4] [--memory-limit 40GB] [--seed 42] [--scheduler-in-client]
+//!     [--threads-per-worker 4] [--memory-limit 40GB] [--seed 42] [--layout dask-mpi]
+//! srun target/release/examples/mpi_pi --size 100GB   # threads and memory from Slurm
 //! ```
 //!
 //! (As root add `--allow-run-as-root`, and `--oversubscribe` for more ranks than cores.)
-//! Every rank runs this program (see docs/mpi.md); only the client rank's standard output
-//! is kept. The same seed gives the same bits as `pi_100gb` in one process. The last line
+//! Threads and memory not given come from what Slurm granted each task
+//! (`--cpus-per-task`, `--mem`), else from this node's cores and memory shared by its
+//! ranks. Every rank runs this program (see docs/mpi.md); only the client rank's
+//! standard output is kept. The same seed gives the same bits as `pi_100gb` in one process. The last line
 //! is `pi=<estimate> error=<abs error> seconds=<compute seconds> points=<n>`, as
 //! `pi_100gb`'s.
 
@@ -18,13 +23,13 @@ mod cli;
 
 use clap::Parser;
 use spillway::array::chunks::python_tuple;
-use spillway::mpi::{Options, initialize_with};
+use spillway::mpi::{Layout, Options, initialize_with};
 use spillway::random;
 use spillway::{Client, Result};
 use std::time::Instant;
 
-/// The lesson's Dask-MPI pi: run under `mpirun -n N` (rank 0 the scheduler, rank 1 the
-/// program, ranks 2+ count the points).
+/// The lesson's Dask-MPI pi: run under `mpirun -n N` or `srun` (every rank counts points;
+/// `--layout dask-mpi`: rank 0 the scheduler, rank 1 the program, ranks 2+ count them).
 #[derive(Parser, Debug)]
 #[command(name = "mpi_pi")]
 struct Args {
@@ -34,26 +39,41 @@ struct Args {
     /// Chunks of the points.
     #[arg(long, default_value_t = 40, value_parser = cli::positive)]
     chunks: usize,
-    /// Threads of each worker rank.
-    #[arg(long, alias = "nthreads", default_value_t = 4)]
-    threads_per_worker: usize,
-    /// Memory budget per worker rank (a size, or auto).
-    #[arg(long, default_value = "40GB", value_parser = cli::memory_limit)]
-    memory_limit: String,
+    /// Threads of each rank [default: SLURM_CPUS_PER_TASK, else this node's cores / its
+    /// ranks].
+    #[arg(long, alias = "nthreads")]
+    threads_per_worker: Option<usize>,
+    /// Memory budget per rank, a size or auto [default: what Slurm granted a task
+    /// (SLURM_MEM_PER_NODE / SLURM_NTASKS_PER_NODE, or SLURM_MEM_PER_CPU x CPUs), else
+    /// half of this node's memory / its ranks].
+    #[arg(long, value_parser = cli::memory_limit)]
+    memory_limit: Option<String>,
     /// Seed of the random points.
     #[arg(long, default_value_t = random::DEFAULT_SEED)]
     seed: u64,
-    /// Run the scheduler's work on the client rank.
-    #[arg(long)]
-    scheduler_in_client: bool,
-    /// Not a flag under MPI: the worker ranks are set by mpirun -n (ranks 2 and above work).
+    /// How the ranks share the work: every-rank (every rank computes, rank 0 also
+    /// coordinates) or dask-mpi (the lesson's: rank 0 scheduler, rank 1 client, 2+ workers).
+    #[arg(long, default_value = "every-rank", value_parser = layout)]
+    layout: Layout,
+    /// Not a flag under MPI: the ranks are set by mpirun -n / srun.
     #[arg(long, hide = true, value_parser = no_workers_flag)]
     workers: Option<String>,
 }
 
 /// Refuses `--workers`, saying what sets the workers under MPI.
 fn no_workers_flag(_: &str) -> std::result::Result<String, String> {
-    Err("under MPI the worker ranks are set by mpirun -n (ranks 2 and above work)".to_string())
+    Err("under MPI the ranks that compute are set by mpirun -n or srun (every rank, or ranks 2 and above with --layout dask-mpi)".to_string())
+}
+
+/// `--layout`'s value.
+fn layout(text: &str) -> std::result::Result<Layout, String> {
+    match text {
+        "every-rank" => Ok(Layout::EveryRankComputes),
+        "dask-mpi" => Ok(Layout::DaskMpi),
+        other => Err(format!(
+            "unknown layout {other:?}: every-rank (every rank computes) or dask-mpi (rank 0 scheduler, rank 1 client, ranks 2+ workers)"
+        )),
+    }
 }
 
 /// The lesson's function, line for line.
@@ -98,8 +118,13 @@ fn fail(message: String, code: i32) -> ! {
 fn main() {
     // mpirun passes a `--` before the program's flags through to it
     let args = Args::parse_from(std::env::args().filter(|a| a != "--"));
-    let options = Options::new(args.threads_per_worker, args.memory_limit.as_str())
-        .scheduler_in_client(args.scheduler_in_client);
+    let mut options = Options::default().layout(args.layout);
+    if let Some(threads) = args.threads_per_worker {
+        options = options.nthreads(threads);
+    }
+    if let Some(memory) = &args.memory_limit {
+        options = options.memory_limit(memory.as_str());
+    }
     // initialize(nthreads=4, memory_limit='40GB')
     if let Err(e) = initialize_with(options) {
         fail(format!("error: {e}"), 2);

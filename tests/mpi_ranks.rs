@@ -8,6 +8,8 @@
 
 #[path = "mpi/driver.rs"]
 mod driver;
+#[path = "mpi/embed.rs"]
+mod embed;
 #[path = "mpi/scenarios.rs"]
 mod scenarios;
 #[path = "mpi/zarr.rs"]

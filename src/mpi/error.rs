@@ -7,7 +7,7 @@ use crate::exec::error::{ExecError, OpError};
 ///
 /// ```
 /// use spillway::mpi::MpiError;
-/// let err = MpiError::TooFewRanks { ranks: 2, needed: 3, roles: "rank 0 the scheduler, rank 1 the client, ranks 2+ workers".into() };
+/// let err = MpiError::TooFewRanks { ranks: 2, needed: 3, roles: spillway::mpi::Layout::DaskMpi.roles().into() };
 /// assert!(err.to_string().contains("need at least 3: start it with `mpirun -n 3`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -16,7 +16,7 @@ pub enum MpiError {
     /// The job has fewer ranks than its roles need.
     #[error(
         "the MPI job has {ranks} rank(s) but its roles ({roles}) need at least {needed}: start it with `mpirun -n {needed}` or more{hint}",
-        hint = if *needed > 2 { ", or run the scheduler in the client rank (Options::scheduler_in_client) to need one rank fewer" } else { "" }
+        hint = if *needed > 1 { ", or use the default layout (Layout::EveryRankComputes), in which every rank runs tasks and one rank is enough" } else { "" }
     )]
     TooFewRanks {
         /// Ranks in the job.
@@ -25,6 +25,15 @@ pub enum MpiError {
         needed: usize,
         /// The roles, in words.
         roles: String,
+    },
+    /// A rank's threads or memory limit were refused (a bad memory limit, a malformed
+    /// `SLURM_` variable, more threads or memory than Slurm granted); every rank returns
+    /// the same error.
+    #[error("cannot start the MPI job: {refused}")]
+    Settings {
+        /// The ranks, their hosts and why, such as `every rank (0, 1) (on node1): 8
+        /// threads asked for, but Slurm granted 4 CPUs per task ...`.
+        refused: String,
     },
     /// `initialize` was called twice, or MPI could not start.
     #[error("cannot initialize MPI: {reason}")]

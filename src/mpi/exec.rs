@@ -147,7 +147,7 @@ pub(super) fn exchange(
     n: usize,
     mine: Vec<u8>,
 ) -> Result<Vec<Vec<u8>>> {
-    let (_guard, comm) = world.comm();
+    let comm = world.comm();
     let size = world.ranks.len();
     let combined = if world.rank == 0 {
         let mut shares: Vec<Option<Vec<u8>>> = vec![None; size];
@@ -209,7 +209,7 @@ pub(super) fn exchange(
         Vec::new()
     };
     let combined = broadcast(&comm, combined, world.rank == 0);
-    drop(_guard);
+    drop(comm);
     let mut reader = Reader::new(&combined, "the ranks' shares");
     let mut shares = Vec::with_capacity(size);
     for rank in 0..size {
@@ -244,7 +244,10 @@ pub(super) fn exchange(
 fn describe_tasks(world: &World, rank: usize, n: usize) -> String {
     let range = world.task_range(rank, n);
     if range.is_empty() {
-        format!("no tasks, as {}", world.ranks[rank].role)
+        match world.ranks[rank].role {
+            role if role.runs_tasks() => format!("no tasks of {n}"),
+            role => format!("no tasks, as {role}"),
+        }
     } else {
         format!("tasks {}..{} of {n}", range.start, range.end)
     }
@@ -262,8 +265,8 @@ fn receive_body(comm: &SimpleCommunicator, rank: usize, len: usize) -> Vec<u8> {
 
 /// Rank 0's `bytes`, on every rank. Point to point rather than `MPI_Bcast`, and the
 /// receivers poll with short sleeps: a rank waiting in a blocking MPI call spins, and
-/// with more ranks than cores (the client and scheduler ranks) that spinning would take
-/// the workers' cores.
+/// with more ranks than cores (oversubscribed, or ranks that finished their share early)
+/// that spinning would take the working ranks' cores.
 fn broadcast(comm: &SimpleCommunicator, bytes: Vec<u8>, root: bool) -> Vec<u8> {
     if root {
         for rank in 1..comm.size() {

@@ -12,7 +12,7 @@ use crate::exec::stage::Stage;
 use std::fmt;
 use std::path::PathBuf;
 
-/// The job, as registered by [`initialize_with`](super::initialize_with).
+/// The job, as registered by `initialize`.
 pub(super) struct Hook(pub(super) &'static World);
 
 impl Distributed for Hook {

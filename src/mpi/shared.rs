@@ -20,7 +20,7 @@ pub(super) fn maker(world: &World) -> usize {
     world
         .ranks
         .iter()
-        .position(|r| matches!(r.role, super::Role::Client | super::Role::ClientScheduler))
+        .position(|r| r.role.is_client())
         .unwrap_or(0)
 }
 

@@ -71,6 +71,12 @@ fn mpirun(ranks: usize, args: &[&str]) -> Run {
     mpirun_with_timeout(ranks, args, 60)
 }
 
+/// [`mpirun`] with extra environment variables (Slurm's, as srun would set them).
+fn mpirun_env(ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let work = tempfile::tempdir().expect("a temporary work directory");
+    mpirun_full(ranks, args, 60, work.path(), env)
+}
+
 /// [`mpirun`] with rank 0 waiting at most `timeout` seconds for a rank's share.
 fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
     let work = tempfile::tempdir().expect("a temporary work directory");
@@ -79,6 +85,17 @@ fn mpirun_with_timeout(ranks: usize, args: &[&str], timeout: u64) -> Run {
 
 /// [`mpirun_with_timeout`] with `work` as the job's work directory.
 fn mpirun_in(ranks: usize, args: &[&str], timeout: u64, work: &Path) -> Run {
+    mpirun_full(ranks, args, timeout, work, &[])
+}
+
+/// [`mpirun_in`] with extra environment variables.
+fn mpirun_full(
+    ranks: usize,
+    args: &[&str],
+    timeout: u64,
+    work: &Path,
+    env: &[(&str, &str)],
+) -> Run {
     let me = std::env::current_exe().expect("the test binary's path");
     let started = Instant::now();
     let mut child = Command::new("mpirun")
@@ -89,6 +106,7 @@ fn mpirun_in(ranks: usize, args: &[&str], timeout: u64, work: &Path) -> Run {
         .args(args)
         .env("SPILLWAY_MPI_TIMEOUT", timeout.to_string())
         .env("SPILLWAY_WORK_DIR", work)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -136,14 +154,19 @@ fn expected_pi() -> String {
 }
 
 /// The pi on `ranks` ranks is bit-identical to this process's, every element is
-/// evaluated exactly once, and only worker ranks evaluate any.
-fn check_pi(ranks: usize, in_client: bool) {
-    let args: &[&str] = if in_client {
-        &["pi", "--in-client"]
+/// evaluated exactly once, and only the ranks that run tasks in the layout evaluate any
+/// (every rank by default; ranks 2+ with `dask_mpi`).
+fn check_pi(ranks: usize, dask_mpi: bool) {
+    let args: &[&str] = if dask_mpi {
+        &["pi", "--dask-mpi"]
     } else {
         &["pi"]
     };
     let run = mpirun(ranks, args);
+    check_pi_run(&run, ranks, dask_mpi);
+}
+
+fn check_pi_run(run: &Run, ranks: usize, dask_mpi: bool) {
     assert_eq!(run.code, Some(0), "{}", run.dump());
     assert_eq!(
         run.results().get("pi"),
@@ -153,7 +176,7 @@ fn check_pi(ranks: usize, in_client: bool) {
     );
     let counts = run.counts();
     assert_eq!(counts.len(), ranks, "{}", run.dump());
-    let first_worker = if in_client { 1 } else { 2 };
+    let first_worker = if dask_mpi { 2 } else { 0 };
     for (&rank, &n) in &counts {
         if rank < first_worker {
             assert_eq!(n, 0, "rank {rank} is no worker\n{}", run.dump());
@@ -172,10 +195,104 @@ fn check_pi(ranks: usize, in_client: bool) {
         .lines()
         .find(|l| l.starts_with("CLIENT "))
         .unwrap_or("");
+    let layout = if dask_mpi {
+        "layout: dask-mpi"
+    } else {
+        "layout: every rank computes"
+    };
     assert!(
-        summary.contains(&format!("MPI: {ranks} ranks")) && summary.contains("rank 0 on "),
+        summary.contains(&format!("MPI: {ranks} ranks, {layout}"))
+            && summary.contains("rank 0 on "),
         "{summary}"
     );
+}
+
+/// Threads and memory not given come from Slurm's variables: 2 CPUs per task, 1024 MiB
+/// per node shared by 4 tasks; the pi stays bit-identical.
+fn check_slurm_settings() {
+    let env = [
+        ("SLURM_CPUS_PER_TASK", "2"),
+        ("SLURM_MEM_PER_NODE", "1024"),
+        ("SLURM_NTASKS_PER_NODE", "4"),
+    ];
+    let run = mpirun_env(4, &["slurm"], &env);
+    check_pi_run(&run, 4, false);
+    let summary = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("CLIENT "))
+        .unwrap_or("");
+    // every rank: "worker" or "coordinator+worker", 2 threads, 1024 MiB / 4
+    let each = summary
+        .matches("worker, 2 threads, memory limit 256.00 MiB")
+        .count();
+    assert_eq!(each, 4, "{summary}");
+    assert!(
+        summary.contains("threads SLURM_CPUS_PER_TASK=2, memory limit SLURM_MEM_PER_NODE=1024 MiB / 4 tasks per node"),
+        "{summary}"
+    );
+}
+
+/// More threads asked for than SLURM_CPUS_PER_TASK grants: the same clear error on every
+/// rank, naming both numbers, and no hang (the run limit).
+fn check_slurm_over_grant() {
+    let run = mpirun_env(3, &["slurm_over"], &[("SLURM_CPUS_PER_TASK", "2")]);
+    assert_eq!(run.code, Some(2), "{}", run.dump());
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ERROR "))
+        .collect();
+    assert_eq!(errors.len(), 3, "one error per rank\n{}", run.dump());
+    for error in errors {
+        assert!(
+            error.contains("every rank (0, 1, 2)")
+                && error.contains(
+                    "4 threads asked for, but Slurm granted 2 CPUs per task (SLURM_CPUS_PER_TASK=2)"
+                ),
+            "{}",
+            run.dump()
+        );
+    }
+}
+
+/// A program that initialised MPI itself hands spillway its communicator: the world's
+/// on 4 ranks, or (`split`) one of ranks 0..3 while rank 3 stays out. The pi is
+/// bit-identical to one process on every rank inside, only those ranks evaluate
+/// elements, and the program's own MPI calls work before and after.
+fn check_embedded(split: bool) {
+    let args: &[&str] = if split {
+        &["embed", "--split"]
+    } else {
+        &["embed"]
+    };
+    let work = tempfile::tempdir().unwrap();
+    let run = mpirun_full(4, args, 60, work.path(), &[]);
+    assert_eq!(run.code, Some(0), "{}", run.dump());
+    assert_eq!(
+        run.results().get("pi"),
+        Some(&expected_pi()),
+        "{}",
+        run.dump()
+    );
+    assert!(run.stdout.contains("SAME true"), "{}", run.dump());
+    assert!(run.stdout.contains("RANKS_SUM 6"), "{}", run.dump());
+    let inside = if split { 3 } else { 4 };
+    assert!(
+        run.stdout
+            .contains(&format!("MPI: {inside} ranks, layout: every rank computes")),
+        "{}",
+        run.dump()
+    );
+    let counts = run.counts();
+    assert_eq!(counts.len(), 4, "{}", run.dump());
+    for (&rank, &n) in &counts {
+        assert_eq!(n > 0, rank < inside, "rank {rank}: {n}\n{}", run.dump());
+    }
+    assert_eq!(counts.values().sum::<u64>(), 2 * PI_POINTS as u64);
+    // the job's directory is gone
+    let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().collect();
+    assert!(left.is_empty(), "left in the work directory: {left:?}");
 }
 
 /// Blocks cut into several tasks, shared unevenly by 3 worker ranks.
@@ -193,9 +310,9 @@ fn check_pi_split() {
     );
 }
 
-fn check_sym(ranks: usize, in_client: bool) {
-    let args: &[&str] = if in_client {
-        &["sym", "--in-client"]
+fn check_sym(ranks: usize, dask_mpi: bool) {
+    let args: &[&str] = if dask_mpi {
+        &["sym", "--dask-mpi"]
     } else {
         &["sym"]
     };
@@ -214,7 +331,7 @@ fn check_panic() {
     let error = run.error();
     assert!(
         error.contains("rank 3 (on ")
-            && error.contains("failed in stage sum (tasks 10..20 of 20): task 1")
+            && error.contains("failed in stage sum (tasks 15..20 of 20): task 1")
             && error.contains("panicked: injected failure on rank 3"),
         "{}",
         run.dump()
@@ -227,24 +344,19 @@ fn check_kill() {
     assert!(run.seconds < 60.0, "{}", run.dump());
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
-    // the client names the rank and the task it was running (one of its range 10..20),
-    // unless mpirun, seeing a rank die, ends the job first (it then names the rank
-    // itself): which comes first is a race on a busy machine
-    let client_line = run
+    // the client names the rank and the task it was running (one of its range 15..20)
+    let named = run
         .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("error: rank 3 (on "));
-    if let Some(line) = client_line {
-        let task = line
-            .split_once(") died while running task ")
-            .and_then(|(_, rest)| rest.split_once(" of stage sum"))
-            .and_then(|(task, _)| task.parse::<usize>().ok());
-        assert!(
-            task.is_some_and(|t| (10..20).contains(&t)),
-            "{}",
-            run.dump()
-        );
-    }
+        .find_map(|l| l.strip_prefix("error: rank 3 (on "))
+        .and_then(|l| l.split_once(") died while running task "))
+        .and_then(|(_, rest)| rest.split_once(" of stage sum"))
+        .and_then(|(task, _)| task.parse::<usize>().ok());
+    assert!(
+        named.is_some_and(|t| (15..20).contains(&t)),
+        "{}",
+        run.dump()
+    );
     assert!(all.contains("rank 3"), "{}", run.dump());
 }
 
@@ -259,14 +371,14 @@ fn check_hang() {
             .contains("stage sum: no answer within 3 s from rank 3 on ")
             && run
                 .stderr
-                .contains("(its share of this stage: tasks 10..20 of 20)"),
+                .contains("(its share of this stage: tasks 15..20 of 20)"),
         "{}",
         run.dump()
     );
 }
 
 fn check_too_few() {
-    let run = mpirun(2, &["pi"]);
+    let run = mpirun(2, &["pi", "--dask-mpi"]);
     assert_eq!(run.code, Some(2), "{}", run.dump());
     let error = run.error();
     assert!(
@@ -307,11 +419,10 @@ fn check_zarr_read() {
     }
     let line = run.stdout.lines().find_map(|l| l.strip_prefix("STAGES "));
     assert_eq!(line, Some(stages.as_str()), "{}", run.dump());
-    // the worker ranks wrote the intermediate into the work directory, the others not
+    // every rank wrote its share of the intermediate into the work directory
     let wrote = run.wrote();
-    let grid = zarr::N * zarr::N * 8 / 4; // a quarter of the array each, at least
-    assert_eq!(wrote.get(&0), Some(&0), "{}", run.dump());
-    for rank in [2, 3] {
+    let grid = zarr::N * zarr::N * 8 / 8; // half of a quarter of the array each, at least
+    for rank in 0..4 {
         assert!(wrote[&rank] > grid as u64, "rank {rank}\n{}", run.dump());
     }
     let left: Vec<_> = std::fs::read_dir(&work).unwrap().collect();
@@ -319,8 +430,7 @@ fn check_zarr_read() {
 }
 
 /// `to_zarr` on 4 ranks (plain, sharded, and through a staged rechunk) writes the same
-/// files, byte for byte, as one process; the worker ranks write the chunks, the
-/// scheduler none.
+/// files, byte for byte, as one process; every rank writes its share of the chunks.
 fn check_zarr_write() {
     let dir = tempfile::tempdir().unwrap();
     zarr::write_inputs(dir.path());
@@ -351,9 +461,8 @@ fn check_zarr_write() {
         assert!(&b[name] == bytes, "{name} differs\n{}", run.dump());
     }
     let wrote = run.wrote();
-    assert_eq!(wrote.get(&0), Some(&0), "{}", run.dump());
     let chunk_bytes = 64 * 64 * 8 / 2; // at least half a chunk each, compressed
-    for rank in [2, 3] {
+    for rank in 0..4 {
         assert!(
             wrote[&rank] > chunk_bytes,
             "rank {rank} wrote little\n{}",
@@ -368,24 +477,26 @@ type Check = Box<dyn Fn()>;
 
 pub fn run_all() {
     let checks: Vec<(&str, Check)> = vec![
+        ("pi_1_rank_bit_identical", Box::new(|| check_pi(1, false))),
         ("pi_4_ranks_bit_identical", Box::new(|| check_pi(4, false))),
         ("pi_5_ranks_bit_identical", Box::new(|| check_pi(5, false))),
-        (
-            "pi_scheduler_in_client_4_ranks",
-            Box::new(|| check_pi(4, true)),
-        ),
-        (
-            "pi_scheduler_in_client_2_ranks",
-            Box::new(|| check_pi(2, true)),
-        ),
+        ("pi_dask_mpi_4_ranks", Box::new(|| check_pi(4, true))),
+        ("pi_dask_mpi_5_ranks", Box::new(|| check_pi(5, true))),
         ("pi_split_blocks_5_ranks", Box::new(check_pi_split)),
         (
             "sym_4_ranks_bit_identical",
             Box::new(|| check_sym(4, false)),
         ),
+        ("sym_dask_mpi_4_ranks", Box::new(|| check_sym(4, true))),
+        ("slurm_settings_from_env", Box::new(check_slurm_settings)),
         (
-            "sym_scheduler_in_client_3_ranks",
-            Box::new(|| check_sym(3, true)),
+            "slurm_threads_over_grant_every_rank",
+            Box::new(check_slurm_over_grant),
+        ),
+        ("embedded_world_4_ranks", Box::new(|| check_embedded(false))),
+        (
+            "embedded_sub_communicator",
+            Box::new(|| check_embedded(true)),
         ),
         ("zarr_sym_4_ranks_bit_identical", Box::new(check_zarr_read)),
         ("to_zarr_4_ranks_same_files", Box::new(check_zarr_write)),

@@ -1,13 +1,19 @@
 //! What every rank runs under mpirun: one scenario per check. The client rank prints
 //! `RESULT <name> <hash>` lines (the other ranks' stdout is silenced) and every rank
 //! prints `COUNT <rank> <elements>` to stderr: how many elements its tasks evaluated.
+//! `--dask-mpi` runs the scenario in the lesson's layout instead of the default.
 
-use spillway::mpi::{Options, initialize_with};
+use spillway::mpi::{Layout, Options, initialize_with};
 use spillway::{Array, Client};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Elements this process evaluated through [`counted`] arrays.
 static EVALUATED: AtomicU64 = AtomicU64::new(0);
+
+/// Elements this process evaluated so far.
+pub fn evaluated() -> u64 {
+    EVALUATED.load(Ordering::Relaxed)
+}
 
 /// FNV-1a over the values' bits: equal hashes mean bit-identical values.
 pub fn hash_bits(values: impl IntoIterator<Item = u64>) -> String {
@@ -69,10 +75,23 @@ pub const SYM_CHUNK: usize = 64;
 
 pub fn run(args: &[String]) {
     let scenario = args.first().map(String::as_str).unwrap_or("");
-    let in_client = args.iter().any(|a| a == "--in-client");
+    if scenario == "embed" {
+        return super::embed::run(args.iter().any(|a| a == "--split"));
+    }
+    let layout = if args.iter().any(|a| a == "--dask-mpi") {
+        Layout::DaskMpi
+    } else {
+        Layout::EveryRankComputes
+    };
     let memory = if scenario == "refuse" { "2MB" } else { "512MB" };
-    let options = Options::new(1, memory).scheduler_in_client(in_client);
-    let mpi = match initialize_with(options) {
+    let options = match scenario {
+        // threads and memory from the SLURM_ variables the driver set
+        "slurm" => Options::default(),
+        // 4 threads where SLURM_CPUS_PER_TASK grants fewer
+        "slurm_over" => Options::new(4, memory),
+        _ => Options::new(1, memory),
+    };
+    let mpi = match initialize_with(options.layout(layout)) {
         Ok(m) => m,
         Err(e) => {
             println!("ERROR {e}");
@@ -87,7 +106,7 @@ pub fn run(args: &[String]) {
         "pi_split" => pi_array(SPLIT_POINTS, SPLIT_CHUNK, 12, false)
             .compute_scalar()
             .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
-        "pi" => pi_array(PI_POINTS, PI_CHUNK, 11, true)
+        "pi" | "slurm" => pi_array(PI_POINTS, PI_CHUNK, 11, true)
             .compute_scalar()
             .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
         "sym" => Ok(sym_results(SYM_N, SYM_CHUNK, 5)),
