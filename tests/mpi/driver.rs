@@ -349,19 +349,24 @@ fn check_kill() {
     assert!(run.seconds < 60.0, "{}", run.dump());
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
-    // the client names the rank and the task it was running (one of its range 10..20)
-    let named = run
+    // the client names the rank and the task it was running (one of its range 10..20),
+    // unless mpirun, seeing a rank die, ends the job first (it then names the rank
+    // itself): which comes first is a race on a busy machine
+    let client_line = run
         .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("error: rank 3 (on "))
-        .and_then(|l| l.split_once(") died while running task "))
-        .and_then(|(_, rest)| rest.split_once(" of stage sum"))
-        .and_then(|(task, _)| task.parse::<usize>().ok());
-    assert!(
-        named.is_some_and(|t| (10..20).contains(&t)),
-        "{}",
-        run.dump()
-    );
+        .find_map(|l| l.strip_prefix("error: rank 3 (on "));
+    if let Some(line) = client_line {
+        let task = line
+            .split_once(") died while running task ")
+            .and_then(|(_, rest)| rest.split_once(" of stage sum"))
+            .and_then(|(task, _)| task.parse::<usize>().ok());
+        assert!(
+            task.is_some_and(|t| (10..20).contains(&t)),
+            "{}",
+            run.dump()
+        );
+    }
     assert!(all.contains("rank 3"), "{}", run.dump());
 }
 
