@@ -98,6 +98,9 @@ pub fn run_stages_completing(
     if client.is_closed() {
         return Err(RuntimeError::Closed.into());
     }
+    if let Some(launch) = crate::util::mpi_launch::launch() {
+        return Err(not_joined(launch).into());
+    }
     if client.pool().current_thread_index().is_some() {
         // started from inside a task of a running computation: part of that computation's
         // turn, so it fits beside what the budget holds now or is refused
@@ -114,6 +117,29 @@ pub fn run_stages_completing(
     )?;
     let stages: Vec<&dyn Stage> = stages.iter().map(|s| s.as_ref()).collect();
     run_validated_completing(&stages, client, complete)
+}
+
+/// The refusal for a process that an MPI launcher started as one of several ranks but
+/// that computes without having joined the job.
+fn not_joined(launch: crate::util::mpi_launch::Launch) -> RuntimeError {
+    let (why, fix) = if cfg!(feature = "mpi") {
+        (
+            "the program did not call spillway::mpi::initialize (or initialize_in) before computing",
+            "call it first, as the lesson calls dask_mpi's initialize",
+        )
+    } else {
+        (
+            "spillway was built without its `mpi` feature",
+            "build with `cargo build --features mpi` and call spillway::mpi::initialize first",
+        )
+    };
+    RuntimeError::NotJoinedToMpiJob {
+        rank: launch.rank,
+        size: launch.size,
+        evidence: launch.evidence,
+        why: why.into(),
+        fix: fix.into(),
+    }
 }
 
 /// Runs stages that [`validate`] accepted one after another on `client`'s threads.

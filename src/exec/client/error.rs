@@ -110,4 +110,24 @@ pub enum RuntimeError {
         "the computation was interrupted (Client::interrupt, or Ctrl-C); its memory and spill files were released and the client can run the next one"
     )]
     Interrupted,
+    /// An MPI launcher started this process as one of several ranks, but it computes
+    /// without having joined the job (`spillway::mpi::initialize`), so every rank would
+    /// compute the whole job on its own.
+    #[error(
+        "this process is rank {rank} of {size} started by an MPI launcher ({evidence}), but {why}, \
+         so every rank would compute the whole job on its own; {fix}, or set \
+         SPILLWAY_MPI_LAUNCH=ignore if each rank is meant to compute independently"
+    )]
+    NotJoinedToMpiJob {
+        /// This process's rank.
+        rank: usize,
+        /// How many ranks the launcher started.
+        size: usize,
+        /// The variable that says so, as `NAME=value`.
+        evidence: String,
+        /// Why it has not joined: built without the `mpi` feature, or not initialised.
+        why: String,
+        /// What to do.
+        fix: String,
+    },
 }
