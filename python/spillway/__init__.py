@@ -5,7 +5,7 @@ for the cluster, ``spillway.delayed`` and ``spillway.compute`` for tasks: the Da
 code runs with only its imports changed.
 """
 
-from . import array, diagnostics, distributed
+from . import array, diagnostics, distributed, mpi
 from ._native import MemoryBudgetError
 from .delayed import compute, delayed, visualize
 

@@ -96,6 +96,16 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
+        from . import mpi
+
+        job = mpi.current_job()
+        if job is not None:
+            # under MPI: the job's layout, and this rank's share
+            return (
+                f"<Client: 'mpi://spillway' ranks={job.size} layout='{job.layout}' "
+                f"rank={job.rank} role='{job.role}' threads={self._c.total_threads}, "
+                f"memory={_gib(self._c.total_memory)}>"
+            )
         return (
             f"<Client: 'inproc://spillway' processes={self._c.n_workers} "
             f"threads={self._c.total_threads}, memory={_gib(self._c.total_memory)}>"

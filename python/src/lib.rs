@@ -51,6 +51,7 @@ mod creation;
 mod delayed;
 mod errors;
 mod interrupt;
+mod mpi;
 mod source;
 mod zarr;
 
@@ -89,5 +90,7 @@ fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(creation::tensordot, m)?)?;
     m.add_function(wrap_pyfunction!(creation::einsum, m)?)?;
     m.add_function(wrap_pyfunction!(creation::linalg, m)?)?;
+    m.add_function(wrap_pyfunction!(mpi::mpi_available, m)?)?;
+    m.add_function(wrap_pyfunction!(mpi::mpi_initialize, m)?)?;
     Ok(())
 }
