@@ -20,10 +20,12 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/mpi_cli.rs"]
+mod mpi_cli;
 
 use clap::Parser;
 use spillway::array::chunks::python_tuple;
-use spillway::mpi::{Layout, Options, initialize_with};
+use spillway::mpi::{Layout, initialize_with};
 use spillway::random;
 use spillway::{Client, Result};
 use std::time::Instant;
@@ -53,7 +55,7 @@ struct Args {
     seed: u64,
     /// How the ranks share the work: every-rank (every rank computes, rank 0 also
     /// coordinates) or dask-mpi (the lesson's: rank 0 scheduler, rank 1 client, 2+ workers).
-    #[arg(long, default_value = "every-rank", value_parser = layout)]
+    #[arg(long, default_value = "every-rank", value_parser = mpi_cli::layout)]
     layout: Layout,
     /// Not a flag under MPI: the ranks are set by mpirun -n / srun.
     #[arg(long, hide = true, value_parser = no_workers_flag)]
@@ -63,17 +65,6 @@ struct Args {
 /// Refuses `--workers`, saying what sets the workers under MPI.
 fn no_workers_flag(_: &str) -> std::result::Result<String, String> {
     Err("under MPI the ranks that compute are set by mpirun -n or srun (every rank, or ranks 2 and above with --layout dask-mpi)".to_string())
-}
-
-/// `--layout`'s value.
-fn layout(text: &str) -> std::result::Result<Layout, String> {
-    match text {
-        "every-rank" => Ok(Layout::EveryRankComputes),
-        "dask-mpi" => Ok(Layout::DaskMpi),
-        other => Err(format!(
-            "unknown layout {other:?}: every-rank (every rank computes) or dask-mpi (rank 0 scheduler, rank 1 client, ranks 2+ workers)"
-        )),
-    }
 }
 
 /// The lesson's function, line for line.
@@ -118,13 +109,11 @@ fn fail(message: String, code: i32) -> ! {
 fn main() {
     // mpirun passes a `--` before the program's flags through to it
     let args = Args::parse_from(std::env::args().filter(|a| a != "--"));
-    let mut options = Options::default().layout(args.layout);
-    if let Some(threads) = args.threads_per_worker {
-        options = options.nthreads(threads);
-    }
-    if let Some(memory) = &args.memory_limit {
-        options = options.memory_limit(memory.as_str());
-    }
+    let options = mpi_cli::options(
+        args.layout,
+        args.threads_per_worker,
+        args.memory_limit.as_deref(),
+    );
     // initialize(nthreads=4, memory_limit='40GB')
     if let Err(e) = initialize_with(options) {
         fail(format!("error: {e}"), 2);
