@@ -151,7 +151,8 @@ echo "    $single"
 
 submit pi_srun docs/slurm/pi_100gb_srun.sbatch --cpus-per-task=1 --mem=1G
 expect pi_srun '^ *MPI: 6 ranks, layout: every rank computes' "6 ranks, every rank computing"
-expect pi_srun 'threads SLURM_CPUS_PER_TASK=1, memory limit SLURM_MEM_PER_NODE=1024 MiB / 3 tasks per node' \
+# both Slurm nodes are this one host: its 6 ranks share one node's --mem
+expect pi_srun 'threads SLURM_CPUS_PER_TASK=1, memory limit SLURM_MEM_PER_NODE=1024 MiB / 6 ranks on this node \(more than SLURM_NTASKS_PER_NODE=3\)' \
   "threads and memory from Slurm's grant"
 pi_srun="$(grep -E '^pi=' "$work/pi_srun.out" | tail -n 1 || true)"
 same_bits pi_srun "${single%% *}" "${pi_srun%% *}"

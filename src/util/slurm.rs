@@ -145,9 +145,10 @@ fn number(
     }
 }
 
-/// What Slurm granted this task, from the environment `env`. `ranks_on_node` (the ranks
-/// the MPI job counts on this node) divides `SLURM_MEM_PER_NODE` when
-/// `SLURM_NTASKS_PER_NODE` is not set. `SLURM_MEM_PER_NODE=0` (`--mem=0`, all of the
+/// What Slurm granted this task, from the environment `env`. `SLURM_MEM_PER_NODE` is
+/// divided by `SLURM_NTASKS_PER_NODE`, or by `ranks_on_node` (the ranks the MPI job counts
+/// on this node) when that is unset or smaller (ranks started by mpirun's daemons see the
+/// daemons' step, one task per node). `SLURM_MEM_PER_NODE=0` (`--mem=0`, all of the
 /// node's memory) grants no particular amount. With both memory variables set,
 /// `SLURM_MEM_PER_NODE` wins; `SLURM_MEM_PER_CPU` counts `SLURM_CPUS_PER_TASK` CPUs per
 /// task (1 when unset).
@@ -181,12 +182,16 @@ pub fn from_env(
     let memory = match (per_node, per_cpu) {
         (Some(0), _) => None,
         (Some(mib), _) => {
+            // ranks that mpirun starts through its daemons inherit the daemons' step,
+            // one task per node: more ranks on the node than Slurm's count share it
+            let r = ranks_on_node.max(1) as u64;
             let (divide, by) = match tasks {
-                Some(t) => (t, format!("{t} tasks per node ({NTASKS_PER_NODE})")),
-                None => {
-                    let r = ranks_on_node.max(1) as u64;
-                    (r, format!("{r} ranks on this node"))
-                }
+                Some(t) if t >= r => (t, format!("{t} tasks per node ({NTASKS_PER_NODE})")),
+                Some(t) => (
+                    r,
+                    format!("{r} ranks on this node (more than {NTASKS_PER_NODE}={t})"),
+                ),
+                None => (r, format!("{r} ranks on this node")),
             };
             Some(MemoryGrant {
                 bytes: mib.saturating_mul(MIB) / divide,
@@ -388,6 +393,25 @@ mod tests {
         assert_eq!(threads(None, &grant).unwrap(), Some(2));
         assert_eq!(threads(Some(64), &SlurmGrant::default()).unwrap(), Some(64));
         assert_eq!(threads(None, &SlurmGrant::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn more_ranks_on_the_node_than_slurm_counts_share_its_memory() {
+        // ranks started by mpirun's daemons see the daemons' step: one task per node
+        let vars = [(MEM_PER_NODE, "1200"), (NTASKS_PER_NODE, "1")];
+        let grant = from_env(&env(&vars), 3).unwrap();
+        let memory = grant.memory.unwrap();
+        assert_eq!(memory.bytes, 400 * MIB);
+        assert_eq!(
+            memory.source,
+            "SLURM_MEM_PER_NODE=1200 MiB / 3 ranks on this node (more than SLURM_NTASKS_PER_NODE=1)"
+        );
+        // fewer ranks than Slurm's tasks: Slurm's count (the others are another program's)
+        let vars = [(MEM_PER_NODE, "1200"), (NTASKS_PER_NODE, "4")];
+        assert_eq!(
+            from_env(&env(&vars), 2).unwrap().memory.unwrap().bytes,
+            300 * MIB
+        );
     }
 
     #[test]
