@@ -4,7 +4,6 @@
 //! library); without it, `mpi_available()` is false and Python raises an error that says
 //! how to rebuild.
 
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 /// Whether this build can join an MPI job (the package's `mpi` feature).
@@ -37,7 +36,7 @@ pub fn mpi_initialize(
         "every-rank" => options.layout(Layout::EveryRankComputes),
         "dask-mpi" => options.layout(Layout::DaskMpi),
         other => {
-            return Err(PyValueError::new_err(format!(
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "layout {other:?} is not one of \"every-rank\" (every rank runs tasks) or \
                  \"dask-mpi\" (rank 0 the scheduler, rank 1 the client, the rest workers)"
             )));
@@ -45,7 +44,7 @@ pub fn mpi_initialize(
     };
     if let Some(t) = timeout {
         if !(t.is_finite() && t > 0.0) {
-            return Err(PyValueError::new_err(format!(
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "timeout {t} is not a positive number of seconds; give e.g. timeout=600"
             )));
         }
@@ -78,7 +77,7 @@ pub fn mpi_initialize(
     work_dir: Option<std::path::PathBuf>,
 ) -> PyResult<(usize, usize, String, String, bool)> {
     let _ = (nthreads, memory_limit, layout, timeout, work_dir);
-    Err(PyRuntimeError::new_err(
+    Err(pyo3::exceptions::PyRuntimeError::new_err(
         "this spillway package was built without MPI; install it with MPI (an MPI library such \
          as Debian's libopenmpi-dev, and libclang-dev, are needed to build): \
          MATURIN_PEP517_ARGS=\"--features mpi\" pip install ./python",
