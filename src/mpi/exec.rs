@@ -3,14 +3,15 @@
 //! Per computation, first an agreement round: every rank validates the plan against its
 //! budget and sends the outcome and a fingerprint of the plan, so that all ranks refuse
 //! together and a rank whose program built different arrays is caught. Then per stage:
-//! each worker rank runs its contiguous range of the tasks
+//! each rank that runs tasks runs its contiguous range of the tasks
 //! ([`World::task_range`](super::world::World::task_range)), exports what they produced,
-//! and sends it (or its error) to rank 0, which waits with a timeout, then sends every
-//! rank's share to every rank. Every rank imports the shares in rank order (so partials merge
+//! and the shares (or errors) of every rank reach every rank through MPI's non-blocking
+//! all-gathers, rank 0 keeping the timeout. Every rank imports the shares in rank order (so partials merge
 //! in the single-process tree) and finishes the stage. A failure anywhere becomes the
 //! same error on every rank, naming the failed rank, its host and its tasks.
 
 use super::MpiError;
+use super::allgather;
 use super::shared;
 use super::tasklog;
 use super::world::World;
@@ -20,20 +21,11 @@ use crate::exec::executor::{panic_message, run_validated, validate};
 use crate::exec::report::RunReport;
 use crate::exec::stage::{Stage, StageWorker};
 use crate::memory::MemoryBudget;
-use crate::util::wire::{Reader, put_u64};
-use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-const TAG_HEAD: i32 = 7001;
-const TAG_BODY: i32 = 7002;
-const TAG_ALL_HEAD: i32 = 7003;
-const TAG_ALL_BODY: i32 = 7004;
-/// Bytes per MPI message (counts are 32-bit).
-const PIECE: usize = 1 << 30;
 
 /// Runs `stages` spread over the job's ranks (the hook's
 /// [`run_stages`](crate::exec::distributed::Distributed::run_stages)).
@@ -139,8 +131,11 @@ pub(super) fn encode(outcome: Result<Vec<u8>>, tasks: &str) -> Vec<u8> {
     }
 }
 
-/// Gathers every rank's encoded share on rank 0 and broadcasts them all; returns the
-/// shares in rank order, or the first rank's error (the same on every rank).
+/// Every rank's encoded share, on every rank, through MPI's non-blocking all-gathers
+/// ([`allgather`](super::allgather), which documents the wait policy); returns the shares
+/// in rank order, or the first failed rank's error (the same on every rank). Rank 0 keeps
+/// the deadline: past it, it names the ranks still running a task of this stage (from
+/// their task records) and ends the job.
 pub(super) fn exchange(
     world: &World,
     stage: &str,
@@ -149,72 +144,44 @@ pub(super) fn exchange(
 ) -> Result<Vec<Vec<u8>>> {
     let comm = world.comm();
     let size = world.ranks.len();
-    let combined = if world.rank == 0 {
-        let mut shares: Vec<Option<Vec<u8>>> = vec![None; size];
-        shares[0] = Some(mine);
-        let deadline = Instant::now() + world.timeout;
-        let mut missing = size - 1;
-        while missing > 0 {
-            let mut progressed = false;
-            for (rank, share) in shares.iter_mut().enumerate().skip(1) {
-                if share.is_some() {
-                    continue;
-                }
-                let process = comm.process_at_rank(rank as i32);
-                if let Some(probed) = process.immediate_matched_probe_with_tag(TAG_HEAD) {
-                    let (head, _) = probed.matched_receive_vec::<u64>();
-                    *share = Some(receive_body(&comm, rank, head[0] as usize));
-                    missing -= 1;
-                    progressed = true;
-                }
-            }
-            if missing > 0 && !progressed {
-                if Instant::now() > deadline {
-                    let names: Vec<String> = (1..size)
-                        .filter(|&r| shares[r].is_none())
-                        .map(|r| {
-                            format!(
-                                "rank {r} on {} (its share of this stage: {})",
-                                world.ranks[r].host,
-                                describe_tasks(world, r, n)
-                            )
-                        })
-                        .collect();
-                    let error = MpiError::Timeout {
-                        stage: stage.to_string(),
-                        seconds: world.timeout.as_secs(),
-                        missing: names.join(", "),
-                    };
-                    // the other ranks wait in the broadcast: end the job
-                    eprintln!("error: {error}");
-                    tasklog::aborting();
-                    comm.abort(3);
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        }
-        let mut out = Vec::new();
-        for share in shares {
-            let share = share.expect("every share arrived");
-            put_u64(&mut out, share.len() as u64);
-            out.extend_from_slice(&share);
-        }
-        out
-    } else {
-        let root = comm.process_at_rank(0);
-        root.send_with_tag(&[mine.len() as u64][..], TAG_HEAD);
-        for piece in mine.chunks(PIECE) {
-            root.send_with_tag(piece, TAG_BODY);
-        }
-        Vec::new()
+    let deadline = (world.rank == 0).then(|| Instant::now() + world.timeout);
+    let on_deadline = || {
+        let busy = tasklog::busy_ranks(world);
+        let missing = if busy.is_empty() {
+            format!(
+                "one or more of ranks 1..{} (none of them records a running task)",
+                size.saturating_sub(1)
+            )
+        } else {
+            busy.iter()
+                .map(|&r| {
+                    format!(
+                        "rank {r} on {} (its share of this stage: {})",
+                        world.ranks[r].host,
+                        describe_tasks(world, r, n)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let error = MpiError::Timeout {
+            stage: stage.to_string(),
+            seconds: world.timeout.as_secs(),
+            missing,
+        };
+        // the other ranks wait in the all-gather: end the job
+        eprintln!("error: {error}");
+        tasklog::aborting();
+        comm.abort(3);
     };
-    let combined = broadcast(&comm, combined, world.rank == 0);
+    let (lens, all) = allgather::all_gather(&comm, &mine, deadline, &on_deadline);
+    drop(mine);
     drop(comm);
-    let mut reader = Reader::new(&combined, "the ranks' shares");
     let mut shares = Vec::with_capacity(size);
-    for rank in 0..size {
-        let len = reader.usize()?;
-        let share = reader.take(len)?;
+    let mut at = 0;
+    for (rank, len) in lens.into_iter().enumerate() {
+        let share = &all[at..at + len];
+        at += len;
         match share.split_first() {
             Some((0, bytes)) => shares.push(bytes.to_vec()),
             Some((_, text)) => {
@@ -234,7 +201,13 @@ pub(super) fn exchange(
                 }
                 .into());
             }
-            None => return Err(reader.corrupt().into()),
+            None => {
+                return Err(MpiError::Corrupt {
+                    what: format!("rank {rank}'s share of stage {stage}"),
+                    detail: "it is empty".to_string(),
+                }
+                .into());
+            }
         }
     }
     Ok(shares)
@@ -251,47 +224,6 @@ fn describe_tasks(world: &World, rank: usize, n: usize) -> String {
     } else {
         format!("tasks {}..{} of {n}", range.start, range.end)
     }
-}
-
-fn receive_body(comm: &SimpleCommunicator, rank: usize, len: usize) -> Vec<u8> {
-    let process = comm.process_at_rank(rank as i32);
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        let (piece, _) = process.receive_vec_with_tag::<u8>(TAG_BODY);
-        out.extend_from_slice(&piece);
-    }
-    out
-}
-
-/// Rank 0's `bytes`, on every rank. Point to point rather than `MPI_Bcast`, and the
-/// receivers poll with short sleeps: a rank waiting in a blocking MPI call spins, and
-/// with more ranks than cores (oversubscribed, or ranks that finished their share early)
-/// that spinning would take the working ranks' cores.
-fn broadcast(comm: &SimpleCommunicator, bytes: Vec<u8>, root: bool) -> Vec<u8> {
-    if root {
-        for rank in 1..comm.size() {
-            let process = comm.process_at_rank(rank);
-            process.send_with_tag(&[bytes.len() as u64][..], TAG_ALL_HEAD);
-            for piece in bytes.chunks(PIECE) {
-                process.send_with_tag(piece, TAG_ALL_BODY);
-            }
-        }
-        return bytes;
-    }
-    let process = comm.process_at_rank(0);
-    let len = loop {
-        if let Some(probed) = process.immediate_matched_probe_with_tag(TAG_ALL_HEAD) {
-            let (head, _) = probed.matched_receive_vec::<u64>();
-            break head[0] as usize;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    };
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        let (piece, _) = process.receive_vec_with_tag::<u8>(TAG_ALL_BODY);
-        out.extend_from_slice(&piece);
-    }
-    out
 }
 
 /// One rank's range of a stage's tasks, run through the ordinary executor.

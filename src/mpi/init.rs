@@ -322,7 +322,7 @@ extern "C" fn finalize_at_exit() {
         // every rank is done with the job's directory once all got here (an embedding
         // program that finalized MPI already passed MPI_Finalize, which every rank joins)
         if !mpi::environment::is_finalized() {
-            world.comm().barrier();
+            super::allgather::barrier(&world.comm());
         }
         super::shared::remove_job_dir_at_exit(world);
         if world.embedded {

@@ -38,6 +38,7 @@
 //! `initialize` registers the job as the executor's distributed hook
 //! (`spillway::exec::distributed`): from then on each `compute()` runs through it.
 
+mod allgather;
 mod error;
 mod exec;
 mod hook;

@@ -160,6 +160,9 @@ fn watch(read_end: libc::c_int) {
         text.push_str("error: mpirun ended the job (SIGTERM)\n");
     }
     let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+    // mpirun's daemon forwards the line while this process lives; exiting at once lost
+    // it in some runs. mpirun's SIGKILL comes about a second after its SIGTERM.
+    std::thread::sleep(Duration::from_millis(200));
     // what the job kept in its directory, if time allows before mpirun's SIGKILL
     let _ = std::fs::remove_dir_all(&world.job_dir);
     // SAFETY: ends the process at once, as the default SIGTERM action would.
@@ -234,4 +237,23 @@ fn process_lives(pid: i32) -> bool {
         // SAFETY: signal 0 only checks that the process exists.
         Err(_) => unsafe { libc::kill(pid, 0) == 0 },
     }
+}
+
+/// The other ranks whose record names a task they run now: the ranks a waiting rank
+/// waits on (a rank between tasks has cleared its lines).
+pub(super) fn busy_ranks(world: &World) -> Vec<usize> {
+    world
+        .ranks
+        .iter()
+        .filter(|info| info.rank != world.rank)
+        .filter(|info| {
+            std::fs::read(record_path(world, info.rank)).is_ok_and(|record| {
+                record.len() > HEADER
+                    && record[HEADER..]
+                        .chunks(LINE)
+                        .any(|l| !String::from_utf8_lossy(l).trim().is_empty())
+            })
+        })
+        .map(|info| info.rank)
+        .collect()
 }

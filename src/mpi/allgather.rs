@@ -1,0 +1,133 @@
+//! Every rank's bytes on every rank, through MPI's non-blocking collectives
+//! (`MPI_Iallgather` of the lengths, then `MPI_Iallgatherv` of the bytes), and the wait
+//! policy of a rank that waits on the others.
+//!
+//! **Wait policy.** A blocking MPI call spins on its core until the others arrive; with
+//! more ranks than cores (oversubscribed, or ranks that finished their share early while
+//! others still compute) that spinning takes the working ranks' cores. So every wait
+//! here tests the request: the first [`YIELDS`] tries give the core away with
+//! `sched_yield`, then the rank sleeps, from 50 µs doubling up to [`MAX_SLEEP`] (1 ms)
+//! between tries. A waiting rank thus costs next to no CPU, and a reply is seen at most
+//! about 1 ms late. The rank that keeps the deadline (rank 0) checks it between tries.
+
+use mpi::datatype::PartitionMut;
+use mpi::request::{Request, Scope, scope};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use std::time::{Duration, Instant};
+
+/// Tries that yield the core before the waiting rank starts sleeping.
+pub(super) const YIELDS: u32 = 64;
+/// The longest sleep between two tries.
+pub(super) const MAX_SLEEP: Duration = Duration::from_millis(1);
+/// Bytes per all-gather call in all (MPI's counts and displacements are 32-bit).
+const ROUND: usize = 1 << 30;
+
+/// Waits for `request` by the wait policy. Past `deadline`, calls `on_deadline`, which
+/// ends the job (it does not return).
+pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
+    mut request: Request<'a, D, S>,
+    deadline: Option<Instant>,
+    on_deadline: &dyn Fn(),
+) {
+    let mut tries = 0u32;
+    loop {
+        request = match request.test() {
+            Ok(_) => return,
+            Err(pending) => pending,
+        };
+        tries = tries.saturating_add(1);
+        if tries <= YIELDS {
+            std::thread::yield_now();
+            continue;
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            on_deadline();
+        }
+        let doublings = (tries - YIELDS).min(5);
+        std::thread::sleep(Duration::from_micros(50u64 << doublings).min(MAX_SLEEP));
+    }
+}
+
+/// A barrier by the wait policy (no deadline).
+pub(super) fn barrier(comm: &SimpleCommunicator) {
+    wait(comm.immediate_barrier(), None, &|| {});
+}
+
+/// Every rank's `mine`, on every rank (collective): the ranks' lengths and their bytes
+/// one after the other in rank order.
+pub(super) fn all_gather(
+    comm: &SimpleCommunicator,
+    mine: &[u8],
+    deadline: Option<Instant>,
+    on_deadline: &dyn Fn(),
+) -> (Vec<usize>, Vec<u8>) {
+    let size = comm.size() as usize;
+    let len = mine.len() as u64;
+    let mut lens = vec![0u64; size];
+    scope(|s| {
+        let request = comm.immediate_all_gather_into(s, &len, &mut lens[..]);
+        wait(request, deadline, on_deadline);
+    });
+    let lens: Vec<usize> = lens.into_iter().map(|l| l as usize).collect();
+    let total: usize = lens.iter().sum();
+    let mut all = vec![0u8; total];
+    if total == 0 {
+        return (lens, all);
+    }
+    // every rank's bytes are in the buffer: the rest moves without a deadline
+    if total <= ROUND {
+        let counts: Vec<i32> = lens.iter().map(|&l| l as i32).collect();
+        let displs = offsets(&counts);
+        let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+        scope(|s| {
+            let request = comm.immediate_all_gather_varcount_into(s, mine, &mut partition);
+            wait(request, None, &|| {});
+        });
+        return (lens, all);
+    }
+    // in rounds of at most ROUND bytes in all, each rank sending a slice of its share
+    let quota = (ROUND / size).max(1);
+    let rounds = lens.iter().map(|l| l.div_ceil(quota)).max().unwrap_or(0);
+    let starts: Vec<usize> = lens
+        .iter()
+        .scan(0, |at, &l| {
+            let s = *at;
+            *at += l;
+            Some(s)
+        })
+        .collect();
+    for round in 0..rounds {
+        let from = round * quota;
+        let counts: Vec<i32> = lens
+            .iter()
+            .map(|&l| l.saturating_sub(from).min(quota) as i32)
+            .collect();
+        let displs = offsets(&counts);
+        let mut piece = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+        let send = &mine[from.min(mine.len())..(from + quota).min(mine.len())];
+        let mut partition = PartitionMut::new(&mut piece[..], &counts[..], &displs[..]);
+        scope(|s| {
+            let request = comm.immediate_all_gather_varcount_into(s, send, &mut partition);
+            wait(request, None, &|| {});
+        });
+        for (rank, (&count, &at)) in counts.iter().zip(&displs).enumerate() {
+            let (count, at) = (count as usize, at as usize);
+            all[starts[rank] + from..starts[rank] + from + count]
+                .copy_from_slice(&piece[at..at + count]);
+        }
+    }
+    (lens, all)
+}
+
+/// Where each count starts when they lie one after the other.
+fn offsets(counts: &[i32]) -> Vec<i32> {
+    counts
+        .iter()
+        .scan(0i32, |at, &c| {
+            let s = *at;
+            *at += c;
+            Some(s)
+        })
+        .collect()
+}
