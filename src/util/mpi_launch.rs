@@ -88,9 +88,12 @@ mod tests {
         }
     }
 
+    /// Variables set, and the (rank, size) they should give.
+    type Case<'a> = (&'a [(&'a str, &'a str)], Option<(usize, usize)>);
+
     #[test]
     fn each_launcher_is_recognised() {
-        let cases: [(&[(&str, &str)], Option<(usize, usize)>); 7] = [
+        let cases: [Case; 7] = [
             (
                 &[("OMPI_COMM_WORLD_SIZE", "6"), ("OMPI_COMM_WORLD_RANK", "5")],
                 Some((5, 6)),
