@@ -9,11 +9,16 @@
 //! `sched_yield`, then the rank sleeps, from 50 µs doubling up to [`MAX_SLEEP`] (1 ms)
 //! between tries. A waiting rank thus costs next to no CPU, and a reply is seen at most
 //! about 1 ms late. The rank that keeps the deadline (rank 0) checks it between tries.
+//!
+//! **The MPI lock.** Each post and each test holds the communicator's lock for that call
+//! only, never through a wait, so that the liveness thread ([`liveness`](super::liveness))
+//! gets its turn at MPI while a rank waits here.
 
+use super::world::Comm;
 use mpi::datatype::PartitionMut;
 use mpi::request::{Request, Scope, scope};
-use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Tries that yield the core before the waiting rank starts sleeping.
@@ -23,16 +28,26 @@ pub(super) const MAX_SLEEP: Duration = Duration::from_millis(1);
 /// Bytes per all-gather call in all (MPI's counts and displacements are 32-bit).
 const ROUND: usize = 1 << 30;
 
-/// Waits for `request` by the wait policy. Past `deadline`, calls `on_deadline`, which
-/// ends the job (it does not return).
+/// The MPI lock, for one call.
+fn lock(mpi: &Mutex<Comm>) -> MutexGuard<'_, Comm> {
+    mpi.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits for `request` by the wait policy, holding `mpi`'s lock for each test only. Past
+/// `deadline`, calls `on_deadline`, which ends the job (it does not return).
 pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
+    mpi: &Mutex<Comm>,
     mut request: Request<'a, D, S>,
     deadline: Option<Instant>,
     on_deadline: &dyn Fn(),
 ) {
     let mut tries = 0u32;
     loop {
-        request = match request.test() {
+        let tested = {
+            let _mpi = lock(mpi);
+            request.test()
+        };
+        request = match tested {
             Ok(_) => return,
             Err(pending) => pending,
         };
@@ -50,24 +65,25 @@ pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
 }
 
 /// A barrier by the wait policy (no deadline).
-pub(super) fn barrier(comm: &SimpleCommunicator) {
-    wait(comm.immediate_barrier(), None, &|| {});
+pub(super) fn barrier(mpi: &Mutex<Comm>) {
+    let request = lock(mpi).immediate_barrier();
+    wait(mpi, request, None, &|| {});
 }
 
 /// Every rank's `mine`, on every rank (collective): the ranks' lengths and their bytes
 /// one after the other in rank order.
 pub(super) fn all_gather(
-    comm: &SimpleCommunicator,
+    mpi: &Mutex<Comm>,
     mine: &[u8],
     deadline: Option<Instant>,
     on_deadline: &dyn Fn(),
 ) -> (Vec<usize>, Vec<u8>) {
-    let size = comm.size() as usize;
+    let size = lock(mpi).size() as usize;
     let len = mine.len() as u64;
     let mut lens = vec![0u64; size];
     scope(|s| {
-        let request = comm.immediate_all_gather_into(s, &len, &mut lens[..]);
-        wait(request, deadline, on_deadline);
+        let request = lock(mpi).immediate_all_gather_into(s, &len, &mut lens[..]);
+        wait(mpi, request, deadline, on_deadline);
     });
     let lens: Vec<usize> = lens.into_iter().map(|l| l as usize).collect();
     let total: usize = lens.iter().sum();
@@ -81,8 +97,8 @@ pub(super) fn all_gather(
         let displs = offsets(&counts);
         let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
         scope(|s| {
-            let request = comm.immediate_all_gather_varcount_into(s, mine, &mut partition);
-            wait(request, None, &|| {});
+            let request = lock(mpi).immediate_all_gather_varcount_into(s, mine, &mut partition);
+            wait(mpi, request, None, &|| {});
         });
         return (lens, all);
     }
@@ -108,8 +124,8 @@ pub(super) fn all_gather(
         let send = &mine[from.min(mine.len())..(from + quota).min(mine.len())];
         let mut partition = PartitionMut::new(&mut piece[..], &counts[..], &displs[..]);
         scope(|s| {
-            let request = comm.immediate_all_gather_varcount_into(s, send, &mut partition);
-            wait(request, None, &|| {});
+            let request = lock(mpi).immediate_all_gather_varcount_into(s, send, &mut partition);
+            wait(mpi, request, None, &|| {});
         });
         for (rank, (&count, &at)) in counts.iter().zip(&displs).enumerate() {
             let (count, at) = (count as usize, at as usize);
