@@ -7,8 +7,9 @@
 #      through the shared work directory, to_zarr on 4 ranks writing the same files as
 #      one process, threads and memory from SLURM_ variables and more threads than
 #      SLURM_CPUS_PER_TASK refused on every rank, a program that initialised MPI itself,
-#      a panicking rank and a killed rank named with their task, too few ranks, a plan
-#      refused on every rank), with timeouts;
+#      a panicking rank and a killed rank named with their task, a rank stuck in a task
+#      named by the stage timeout, a stopped rank (and a stopped rank 0) named by the
+#      liveness check, too few ranks, a plan refused on every rank), with timeouts;
 #   2. examples/mpi_pi on 4 ranks, in the default layout and in dask-mpi's, against
 #      examples/pi_100gb in one process: the pi on the last line must be the same bits.
 #
@@ -32,14 +33,15 @@ cargo test --features mpi --test mpi_ranks
 
 echo "== mpi_pi on 4 ranks against pi_100gb in one process ($size)"
 cargo build --release --features mpi --example mpi_pi --example pi_100gb
+bin="${CARGO_TARGET_DIR:-target}/release/examples"
 flags=(--size "$size" --chunks 12 --threads-per-worker 1 --memory-limit 256MB --seed 7)
-single="$(target/release/examples/pi_100gb "${flags[@]}" --no-progress | tail -n 1)"
+single="$("$bin/pi_100gb" "${flags[@]}" --no-progress | tail -n 1)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "one process:              $single"
 for layout in every-rank dask-mpi; do
     many="$(SPILLWAY_WORK_DIR="$work" SPILLWAY_MPI_TIMEOUT=60 timeout 300 mpirun --allow-run-as-root --oversubscribe -n 4 \
-        target/release/examples/mpi_pi "${flags[@]}" --layout "$layout" | tail -n 1)"
+        "$bin/mpi_pi" "${flags[@]}" --layout "$layout" | tail -n 1)"
     printf '4 MPI ranks, %-10s: %s\n' "$layout" "$many"
     if [ "${single%% *}" != "${many%% *}" ]; then
         echo "the pi estimates differ ($layout)" >&2

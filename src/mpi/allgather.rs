@@ -1,19 +1,26 @@
-//! Every rank's bytes on every rank, through MPI's collectives (a non-blocking
-//! `MPI_Iallgather` of the lengths, then a blocking `MPI_Allgatherv` of the bytes), and
-//! the wait policy of a rank that waits on the others.
+//! Every rank's bytes on every rank, through MPI's non-blocking collectives
+//! (`MPI_Iallgather` of the lengths, then `MPI_Iallgatherv` of the bytes), and the wait
+//! policy of a rank that waits on the others.
 //!
 //! **Wait policy.** A blocking MPI call spins on its core until the others arrive; with
 //! more ranks than cores (oversubscribed, or ranks that finished their share early while
 //! others still compute) that spinning takes the working ranks' cores. So every wait for
-//! the others to arrive (the lengths, barriers) tests its request: the first [`YIELDS`] tries give the core away with
-//! `sched_yield`, then the rank sleeps, from 50 µs doubling up to [`MAX_SLEEP`] (1 ms)
-//! between tries. A waiting rank thus costs next to no CPU, and a reply is seen at most
+//! the others to arrive (the lengths, barriers) tests its request: the first [`YIELDS`]
+//! tries give the core away with `sched_yield`, then the rank sleeps, from 50 µs doubling
+//! up to [`MAX_SLEEP`] (1 ms) between tries. A waiting rank thus costs next to no CPU, and a reply is seen at most
 //! about 1 ms late. The rank that keeps the deadline (rank 0) checks it between tries.
+//! Once every rank has arrived, the bytes' transfer is tested without sleeping
+//! ([`wait_transfer`]).
+//!
+//! **The MPI lock.** Each post and each test holds the communicator's lock for that call
+//! only, never through a wait, so that the liveness thread ([`liveness`](super::liveness))
+//! gets its turn at MPI while a rank waits here.
 
+use super::world::Comm;
 use mpi::datatype::PartitionMut;
 use mpi::request::{Request, Scope, scope};
-use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Tries that yield the core before the waiting rank starts sleeping.
@@ -23,16 +30,26 @@ pub(super) const MAX_SLEEP: Duration = Duration::from_millis(1);
 /// Bytes per all-gather call in all (MPI's counts and displacements are 32-bit).
 const ROUND: usize = 1 << 30;
 
-/// Waits for `request` by the wait policy. Past `deadline`, calls `on_deadline`, which
-/// ends the job (it does not return).
+/// The MPI lock, for one call.
+fn lock(mpi: &Mutex<Comm>) -> MutexGuard<'_, Comm> {
+    mpi.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits for `request` by the wait policy, holding `mpi`'s lock for each test only. Past
+/// `deadline`, calls `on_deadline`, which ends the job (it does not return).
 pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
+    mpi: &Mutex<Comm>,
     mut request: Request<'a, D, S>,
     deadline: Option<Instant>,
     on_deadline: &dyn Fn(),
 ) {
     let mut tries = 0u32;
     loop {
-        request = match request.test() {
+        let tested = {
+            let _mpi = lock(mpi);
+            request.test()
+        };
+        request = match tested {
             Ok(_) => return,
             Err(pending) => pending,
         };
@@ -49,25 +66,45 @@ pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
     }
 }
 
+/// Waits for a transfer that every rank has already joined (the bytes after the
+/// lengths): tests it without sleeping, yielding the core between tests, and holding
+/// `mpi`'s lock for each test only. A non-blocking collective advances only while its
+/// ranks test it, so sleeping here would stretch the transfer (1.6x on 64 ranks with
+/// sleeps), and a blocking call would hold the lock from the liveness thread.
+fn wait_transfer<'a, D: ?Sized, S: Scope<'a>>(mpi: &Mutex<Comm>, mut request: Request<'a, D, S>) {
+    loop {
+        let tested = {
+            let _mpi = lock(mpi);
+            request.test()
+        };
+        request = match tested {
+            Ok(_) => return,
+            Err(pending) => pending,
+        };
+        std::thread::yield_now();
+    }
+}
+
 /// A barrier by the wait policy (no deadline).
-pub(super) fn barrier(comm: &SimpleCommunicator) {
-    wait(comm.immediate_barrier(), None, &|| {});
+pub(super) fn barrier(mpi: &Mutex<Comm>) {
+    let request = lock(mpi).immediate_barrier();
+    wait(mpi, request, None, &|| {});
 }
 
 /// Every rank's `mine`, on every rank (collective): the ranks' lengths and their bytes
 /// one after the other in rank order.
 pub(super) fn all_gather(
-    comm: &SimpleCommunicator,
+    mpi: &Mutex<Comm>,
     mine: &[u8],
     deadline: Option<Instant>,
     on_deadline: &dyn Fn(),
 ) -> (Vec<usize>, Vec<u8>) {
-    let size = comm.size() as usize;
+    let size = lock(mpi).size() as usize;
     let len = mine.len() as u64;
     let mut lens = vec![0u64; size];
     scope(|s| {
-        let request = comm.immediate_all_gather_into(s, &len, &mut lens[..]);
-        wait(request, deadline, on_deadline);
+        let request = lock(mpi).immediate_all_gather_into(s, &len, &mut lens[..]);
+        wait(mpi, request, deadline, on_deadline);
     });
     let lens: Vec<usize> = lens.into_iter().map(|l| l as usize).collect();
     let total: usize = lens.iter().sum();
@@ -75,15 +112,15 @@ pub(super) fn all_gather(
     if total == 0 {
         return (lens, all);
     }
-    // Every rank has arrived (the lengths are in): the bytes move in a blocking
-    // all-gather, which spins only for the transfer itself. A non-blocking one advances
-    // only when its ranks test it, and with the sleeps above and more ranks than cores
-    // that made a 100 MB result on 64 ranks 1.6x slower than point to point.
+    // every rank has arrived (the lengths are in): the bytes move without sleeps
     if total <= ROUND {
         let counts: Vec<i32> = lens.iter().map(|&l| l as i32).collect();
         let displs = offsets(&counts);
         let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
-        comm.all_gather_varcount_into(mine, &mut partition);
+        scope(|s| {
+            let request = lock(mpi).immediate_all_gather_varcount_into(s, mine, &mut partition);
+            wait_transfer(mpi, request);
+        });
         return (lens, all);
     }
     // in rounds of at most ROUND bytes in all, each rank sending a slice of its share
@@ -107,7 +144,10 @@ pub(super) fn all_gather(
         let mut piece = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
         let send = &mine[from.min(mine.len())..(from + quota).min(mine.len())];
         let mut partition = PartitionMut::new(&mut piece[..], &counts[..], &displs[..]);
-        comm.all_gather_varcount_into(send, &mut partition);
+        scope(|s| {
+            let request = lock(mpi).immediate_all_gather_varcount_into(s, send, &mut partition);
+            wait_transfer(mpi, request);
+        });
         for (rank, (&count, &at)) in counts.iter().zip(&displs).enumerate() {
             let (count, at) = (count as usize, at as usize);
             all[starts[rank] + from..starts[rank] + from + count]

@@ -9,6 +9,14 @@ use crate::exec::error::{ExecError, OpError};
 /// use spillway::mpi::MpiError;
 /// let err = MpiError::TooFewRanks { ranks: 2, needed: 3, roles: spillway::mpi::Layout::DaskMpi.roles().into() };
 /// assert!(err.to_string().contains("need at least 3: start it with `mpirun -n 3`"));
+/// let cut = MpiError::Unreachable {
+///     silent: vec![(2, "host3".into())],
+///     seconds: 5.2,
+///     from_rank: 0,
+///     from_host: "host1".into(),
+///     every: 1.0,
+/// };
+/// assert!(cut.to_string().starts_with("rank 2 on host3 is unreachable: no word from it for 5.2 s"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -80,6 +88,26 @@ pub enum MpiError {
         /// The ranks, their hosts and tasks.
         missing: String,
     },
+    /// Ranks went silent: the liveness check heard nothing from them for longer than its
+    /// timeout (a host cut off the network, a process stopped or frozen). Rank 0 names
+    /// the silent ranks; a rank that stops hearing from rank 0 names rank 0.
+    #[error(
+        "{} unreachable: no word from {} for {seconds:.1} s (seen from rank {from_rank} on {from_host}; ranks say they are alive every {every:.1} s); ending the job; set SPILLWAY_MPI_HEARTBEAT_TIMEOUT (seconds) to wait longer, or to 0 to turn this check off",
+        describe_silent(.silent),
+        if .silent.len() == 1 { "it" } else { "them" }
+    )]
+    Unreachable {
+        /// The silent ranks with their hosts.
+        silent: Vec<(usize, String)>,
+        /// Seconds since the last word from the longest silent of them.
+        seconds: f64,
+        /// The rank that noticed.
+        from_rank: usize,
+        /// Its host name.
+        from_host: String,
+        /// Seconds between two heartbeats.
+        every: f64,
+    },
     /// Bytes received from another rank do not decode: the ranks are not running the
     /// same program with the same arrays.
     #[error(
@@ -95,6 +123,18 @@ pub enum MpiError {
     /// (`spillway::Error` reports it as `Error::Runtime`).
     #[error(transparent)]
     Client(#[from] RuntimeError),
+}
+
+/// `rank 2 on host3 is`, or `ranks 2 on host3, 3 on host3 are`.
+fn describe_silent(silent: &[(usize, String)]) -> String {
+    let each: Vec<String> = silent
+        .iter()
+        .map(|(rank, host)| format!("{rank} on {host}"))
+        .collect();
+    match each.len() {
+        1 => format!("rank {} is", each[0]),
+        _ => format!("ranks {} are", each.join(", ")),
+    }
 }
 
 /// An MPI failure met while running stages, carried through the executor (which knows

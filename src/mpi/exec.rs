@@ -142,7 +142,7 @@ pub(super) fn exchange(
     n: usize,
     mine: Vec<u8>,
 ) -> Result<Vec<Vec<u8>>> {
-    let comm = world.comm();
+    let turn = world.collective();
     let size = world.ranks.len();
     let deadline = (world.rank == 0).then(|| Instant::now() + world.timeout);
     let on_deadline = || {
@@ -172,11 +172,11 @@ pub(super) fn exchange(
         // the other ranks wait in the all-gather: end the job
         eprintln!("error: {error}");
         tasklog::aborting();
-        comm.abort(3);
+        world.comm().abort(3);
     };
-    let (lens, all) = allgather::all_gather(&comm, &mine, deadline, &on_deadline);
+    let (lens, all) = allgather::all_gather(&world.comm, &mine, deadline, &on_deadline);
     drop(mine);
-    drop(comm);
+    drop(turn);
     let mut shares = Vec::with_capacity(size);
     let mut at = 0;
     for (rank, len) in lens.into_iter().enumerate() {

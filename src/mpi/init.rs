@@ -42,7 +42,7 @@ pub fn initialize(nthreads: usize, memory_limit: impl Into<MemoryLimit>) -> Resu
 }
 
 /// [`initialize`] with all the [`Options`]: threads and memory limit given or taken
-/// from Slurm, the layout, the timeout and the work directory.
+/// from Slurm, the layout, the timeouts and the work directory.
 ///
 /// Every rank goes on running the program after this returns (see the module docs): its
 /// `compute()` calls are collective. MPI is finalised when the process exits.
@@ -63,7 +63,7 @@ pub fn initialize_with(options: Options) -> Result<Mpi, MpiError> {
     if WORLD.get().is_some() {
         return Err(already());
     }
-    let Some((universe, _threading)) = mpi::initialize_with_threading(Threading::Serialized) else {
+    let Some((universe, threading)) = mpi::initialize_with_threading(Threading::Serialized) else {
         return Err(MpiError::Init {
             reason: "MPI was already initialised by other code in this process; hand spillway \
                      its communicator with spillway::mpi::initialize_in(&world, options)"
@@ -76,7 +76,9 @@ pub fn initialize_with(options: Options) -> Result<Mpi, MpiError> {
     unsafe {
         libc::atexit(finalize_at_exit);
     }
-    start(comm, options, false)
+    // the liveness thread calls MPI besides the computing thread: serialized at least
+    let threads_ok = matches!(threading, Threading::Serialized | Threading::Multiple);
+    start(comm, options, false, threads_ok)
 }
 
 /// Joins spillway to an MPI job the program started itself: `comm` (the world or any
@@ -124,7 +126,7 @@ pub fn initialize_in<C: Communicator>(comm: &C, options: Options) -> Result<Mpi,
     unsafe {
         libc::atexit(finalize_at_exit);
     }
-    start(comm, options, true)
+    start(comm, options, true, false)
 }
 
 fn already() -> MpiError {
@@ -134,14 +136,24 @@ fn already() -> MpiError {
     }
 }
 
-/// Bytes of a rank's host record: the job id, then the host name.
+/// Bytes of a rank's host record: the job id, the liveness check's timeout in
+/// milliseconds (rank 0's count), whether the rank can run the check, then the host name.
 const HOST_RECORD: usize = 256;
+/// Where the host name's length starts in a host record.
+const HOST_NAME: usize = 17;
 /// Bytes of a rank's settings record: ok, threads, memory, then a message.
 const SETTINGS_RECORD: usize = 1024;
 
 /// Sets the job up over `comm` (collective): hosts, every rank's settings agreed, the
-/// world registered as the executor's hook.
-fn start(comm: SimpleCommunicator, options: Options, embedded: bool) -> Result<Mpi, MpiError> {
+/// world registered as the executor's hook, the liveness check started when every rank
+/// can run it (`liveness_ok`: spillway started MPI, serialized) and rank 0's timeout is
+/// not zero.
+fn start(
+    comm: SimpleCommunicator,
+    options: Options,
+    embedded: bool,
+    liveness_ok: bool,
+) -> Result<Mpi, MpiError> {
     let rank = comm.rank() as usize;
     let size = comm.size() as usize;
     let layout = options.layout;
@@ -152,23 +164,35 @@ fn start(comm: SimpleCommunicator, options: Options, embedded: bool) -> Result<M
             roles: layout.roles().to_string(),
         });
     }
-    // hosts and rank 0's job id (it names the job's directory)
+    // hosts, rank 0's job id (it names the job's directory) and liveness timeout
     let host = mpi::environment::processor_name().unwrap_or_else(|_| "?".into());
     let mut mine = [0u8; HOST_RECORD];
     mine[..8].copy_from_slice(&job_id().to_le_bytes());
-    let name = &host.as_bytes()[..host.len().min(HOST_RECORD - 10)];
-    mine[8..10].copy_from_slice(&(name.len() as u16).to_le_bytes());
-    mine[10..10 + name.len()].copy_from_slice(name);
+    let heartbeat_ms = options.heartbeat_timeout_or_default().as_millis();
+    mine[8..16].copy_from_slice(&(heartbeat_ms.min(u128::from(u64::MAX)) as u64).to_le_bytes());
+    mine[16] = u8::from(liveness_ok);
+    let name = &host.as_bytes()[..host.len().min(HOST_RECORD - HOST_NAME - 2)];
+    mine[HOST_NAME..HOST_NAME + 2].copy_from_slice(&(name.len() as u16).to_le_bytes());
+    mine[HOST_NAME + 2..HOST_NAME + 2 + name.len()].copy_from_slice(name);
     let mut all = vec![0u8; HOST_RECORD * size];
     comm.all_gather_into(&mine[..], &mut all[..]);
     let hosts: Vec<String> = all
         .chunks_exact(HOST_RECORD)
         .map(|rec| {
-            let n = u16::from_le_bytes([rec[8], rec[9]]) as usize;
-            String::from_utf8_lossy(&rec[10..10 + n.min(HOST_RECORD - 10)]).into_owned()
+            let n = u16::from_le_bytes([rec[HOST_NAME], rec[HOST_NAME + 1]]) as usize;
+            let n = n.min(HOST_RECORD - HOST_NAME - 2);
+            String::from_utf8_lossy(&rec[HOST_NAME + 2..HOST_NAME + 2 + n]).into_owned()
         })
         .collect();
     let job = u64::from_le_bytes(all[..8].try_into().expect("8 bytes"));
+    // rank 0's timeout, when every rank can run the check
+    let heartbeat = if all.chunks_exact(HOST_RECORD).all(|rec| rec[16] == 1) {
+        Duration::from_millis(u64::from_le_bytes(all[8..16].try_into().expect("8 bytes")))
+    } else {
+        Duration::ZERO
+    };
+    // the heartbeats' own communicator (collective: made on every rank alike)
+    let beats = (!embedded).then(|| Comm(comm.duplicate()));
     let on_node = hosts.iter().filter(|h| **h == host).count();
 
     // every rank's settings, or why they were refused: a refusal anywhere is an error
@@ -243,12 +267,14 @@ fn start(comm: SimpleCommunicator, options: Options, embedded: bool) -> Result<M
         layout,
         settings_from: resolved.from,
         timeout,
+        heartbeat,
         job_dir,
         embedded,
         runs: AtomicU64::new(0),
         position: Mutex::new((0, 0)),
         scratch: Mutex::new(Vec::new()),
         comm: Mutex::new(Comm(comm)),
+        collective: Mutex::new(()),
     };
     if WORLD.set(world).is_err() {
         return Err(MpiError::Init {
@@ -262,6 +288,9 @@ fn start(comm: SimpleCommunicator, options: Options, embedded: bool) -> Result<M
         });
     }
     super::tasklog::start(world, is_client);
+    if let Some(beats) = beats {
+        super::liveness::start(world, beats);
+    }
     if !is_client && !embedded {
         silence_stdout();
     }
@@ -322,8 +351,10 @@ extern "C" fn finalize_at_exit() {
         // every rank is done with the job's directory once all got here (an embedding
         // program that finalized MPI already passed MPI_Finalize, which every rank joins)
         if !mpi::environment::is_finalized() {
-            super::allgather::barrier(&world.comm());
+            super::allgather::barrier(&world.comm);
         }
+        // no MPI call of the heartbeat thread may come after MPI_Finalize
+        super::liveness::stop();
         super::shared::remove_job_dir_at_exit(world);
         if world.embedded {
             return;

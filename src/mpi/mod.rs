@@ -43,6 +43,7 @@ mod error;
 mod exec;
 mod hook;
 mod init;
+mod liveness;
 mod options;
 mod settings;
 mod shared;

@@ -1,10 +1,14 @@
 //! The settings of an MPI job: each rank's threads and memory limit (given, or from what
-//! Slurm granted), the layout of the ranks' roles, the timeout and the work directory.
+//! Slurm granted), the layout of the ranks' roles, the timeouts and the work directory.
 
 use crate::exec::client::MemoryLimit;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The liveness check's timeout when neither the options nor
+/// `SPILLWAY_MPI_HEARTBEAT_TIMEOUT` give one.
+const DEFAULT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How the ranks share the work.
 ///
@@ -133,8 +137,8 @@ impl fmt::Display for Role {
 
 /// Settings of [`initialize_with`](super::initialize_with) and
 /// [`initialize_in`](super::initialize_in): dask-mpi's `nthreads` and `memory_limit` per
-/// rank (each from Slurm's grant when not given), the [`Layout`], the timeout and the work
-/// directory.
+/// rank (each from Slurm's grant when not given), the [`Layout`], the per-stage timeout,
+/// the liveness check's timeout and the work directory.
 ///
 /// ```
 /// use spillway::mpi::{Layout, Options};
@@ -149,6 +153,7 @@ pub struct Options {
     pub(super) memory_limit: Option<MemoryLimit>,
     pub(super) layout: Layout,
     pub(super) timeout: Option<Duration>,
+    pub(super) heartbeat_timeout: Option<Duration>,
     pub(super) work_dir: Option<PathBuf>,
 }
 
@@ -227,6 +232,47 @@ impl Options {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// How long a rank may stay silent before the liveness check takes it for
+    /// unreachable and ends the job, naming it (default:
+    /// `SPILLWAY_MPI_HEARTBEAT_TIMEOUT` seconds when set, else 5 s; zero turns the check
+    /// off). Every rank tells rank 0 it is alive, and rank 0 tells every rank, about five
+    /// times per timeout (at most once a second), from a thread of their own, whether or
+    /// not a computation runs. Rank 0's setting is the job's. The check runs under
+    /// [`initialize`](super::initialize) and [`initialize_with`](super::initialize_with),
+    /// not in a program that started MPI itself ([`initialize_in`](super::initialize_in)).
+    /// See docs/mpi.md.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = spillway::mpi::Options::new(1, "1GB").heartbeat_timeout(Duration::from_secs(3));
+    /// assert_eq!(options.heartbeat_timeout_or_default(), Duration::from_secs(3));
+    /// ```
+    #[must_use]
+    pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
+        self.heartbeat_timeout = Some(timeout);
+        self
+    }
+
+    /// The liveness check's timeout these options give:
+    /// [`heartbeat_timeout`](Self::heartbeat_timeout) when set, else
+    /// `SPILLWAY_MPI_HEARTBEAT_TIMEOUT` (seconds, fractions allowed) when it parses, else
+    /// 5 s. Zero means no check.
+    ///
+    /// ```
+    /// let options = spillway::mpi::Options::new(1, "1GB").heartbeat_timeout(std::time::Duration::ZERO);
+    /// assert!(options.heartbeat_timeout_or_default().is_zero()); // the check is off
+    /// ```
+    pub fn heartbeat_timeout_or_default(&self) -> Duration {
+        if let Some(timeout) = self.heartbeat_timeout {
+            return timeout;
+        }
+        std::env::var("SPILLWAY_MPI_HEARTBEAT_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(DEFAULT_HEARTBEAT_TIMEOUT, Duration::from_secs_f64)
     }
 
     /// The directory, seen by every rank, where the job keeps what ranks share through

@@ -139,6 +139,8 @@ pub(crate) struct World {
     /// Where this rank's threads and memory limit came from, in words.
     pub(crate) settings_from: String,
     pub(crate) timeout: Duration,
+    /// The liveness check's timeout (zero: no check; see [`liveness`](super::liveness)).
+    pub(crate) heartbeat: Duration,
     /// The job's own directory inside the work directory (the same path on every rank).
     pub(crate) job_dir: PathBuf,
     /// True when the program initialised MPI itself (`initialize_in`): it finalizes it.
@@ -149,8 +151,12 @@ pub(crate) struct World {
     pub(crate) position: Mutex<(u64, usize)>,
     /// Intermediate stores the running computation made, removed when it ends.
     pub(crate) scratch: Mutex<Vec<PathBuf>>,
-    /// The communicator; MPI calls are serialized through its lock.
+    /// The communicator. Its lock is the MPI lock: every MPI call (the exchanges', the
+    /// liveness thread's) holds it for that call only, so that calls are serialized.
     pub(super) comm: Mutex<Comm>,
+    /// Held through each exchange, so that two of this rank's threads never interleave
+    /// their collectives (the MPI lock alone is taken and released per call).
+    pub(super) collective: Mutex<()>,
 }
 
 pub(super) static WORLD: OnceLock<World> = OnceLock::new();
@@ -161,9 +167,14 @@ impl World {
         WORLD.get()
     }
 
-    /// The job's communicator, held for exclusive use.
+    /// The job's communicator, held for exclusive use of MPI (one call, or a few).
     pub(crate) fn comm(&self) -> MutexGuard<'_, Comm> {
         self.comm.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// This rank's turn at the collectives, held through one exchange.
+    pub(super) fn collective(&self) -> MutexGuard<'_, ()> {
+        self.collective.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The tasks of `n` that `rank` runs: a contiguous, in-order share.
@@ -206,6 +217,7 @@ pub(super) fn write_summary(world: &World, f: &mut fmt::Formatter<'_>) -> fmt::R
         world.rank
     )?;
     writeln!(f, "    this rank's settings: {}", world.settings_from)?;
+    writeln!(f, "    {}", super::liveness::describe(world))?;
     for r in &world.ranks {
         writeln!(
             f,

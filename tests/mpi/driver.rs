@@ -382,8 +382,8 @@ fn check_kill_every_rank() {
     );
 }
 
-/// A rank that stops answering: rank 0 gives up after the timeout and ends the job,
-/// naming the rank and its tasks.
+/// A rank stuck in a task (alive: its liveness thread goes on beating): rank 0 gives up
+/// after the stage's timeout and ends the job, naming the rank and its tasks.
 fn check_hang() {
     let run = mpirun_with_timeout(4, &["hang"], 3);
     assert_ne!(run.code, Some(0), "{}", run.dump());
@@ -397,6 +397,38 @@ fn check_hang() {
         "{}",
         run.dump()
     );
+}
+
+/// A rank whose process stops (SIGSTOP, as a host cut off the network goes silent): its
+/// heartbeats stop, and rank 0 names it within the liveness check's timeout (2 s here),
+/// long before the stage's (60 s), and ends the job. With `victim` 0, the other ranks
+/// stop hearing from rank 0 and name it.
+fn check_stopped(victim: usize) {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = if victim == 0 { "stop0" } else { "stop" };
+    let env = [("SPILLWAY_MPI_HEARTBEAT_TIMEOUT", "2")];
+    let run = mpirun_full(4, &[scenario], 60, work.path(), &env);
+    assert_ne!(run.code, Some(0), "{}", run.dump());
+    assert!(run.seconds < 30.0, "{}", run.dump());
+    assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
+    assert!(!run.stderr.contains("no answer within"), "{}", run.dump());
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("error: rank {victim} on ")))
+        .unwrap_or_else(|| panic!("no line names rank {victim}\n{}", run.dump()));
+    assert!(
+        line.contains(" is unreachable: no word from it for ")
+            && line.contains("SPILLWAY_MPI_HEARTBEAT_TIMEOUT"),
+        "{}",
+        run.dump()
+    );
+    let seen_from = if victim == 0 {
+        "(seen from rank "
+    } else {
+        "(seen from rank 0 on "
+    };
+    assert!(line.contains(seen_from), "{}", run.dump());
 }
 
 fn check_too_few() {
@@ -529,6 +561,14 @@ pub fn run_all() {
             Box::new(check_kill_every_rank),
         ),
         ("silent_rank_times_out", Box::new(check_hang)),
+        (
+            "stopped_rank_named_by_liveness_check",
+            Box::new(|| check_stopped(3)),
+        ),
+        (
+            "stopped_rank_0_named_by_the_others",
+            Box::new(|| check_stopped(0)),
+        ),
         ("too_few_ranks_says_how_many", Box::new(check_too_few)),
         ("plan_refused_on_every_rank", Box::new(check_refusal)),
     ];

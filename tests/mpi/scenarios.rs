@@ -110,14 +110,24 @@ pub fn run(args: &[String]) {
             .compute_scalar()
             .map(|v| vec![("pi".into(), hash_bits([v.to_bits()]))]),
         "sym" => Ok(sym_results(SYM_N, SYM_CHUNK, 5)),
-        "panic" | "kill" | "hang" => {
+        "panic" | "kill" | "hang" | "stop" | "stop0" => {
             let kill = scenario == "kill";
             let hang = scenario == "hang";
+            // the whole process stops (SIGSTOP), its liveness thread too
+            let stop = scenario.starts_with("stop");
+            let victim = if scenario == "stop0" { 0 } else { 3 };
             let x = spillway::random::default_rng(2).random([200_000], 10_000);
             let y = x.map(move |v: f64| {
-                if rank == 3 && v > 0.9999 {
+                if rank == victim && v > 0.9999 {
                     if hang {
                         std::thread::sleep(std::time::Duration::from_secs(100));
+                    }
+                    if stop {
+                        let pid = std::process::id().to_string();
+                        let _ = std::process::Command::new("kill")
+                            .args(["-STOP", &pid])
+                            .status();
+                        std::thread::sleep(std::time::Duration::from_secs(60));
                     }
                     if kill {
                         let pid = std::process::id().to_string();
@@ -126,7 +136,7 @@ pub fn run(args: &[String]) {
                             .status();
                         std::thread::sleep(std::time::Duration::from_secs(60));
                     }
-                    panic!("injected failure on rank 3");
+                    panic!("injected failure on rank {victim}");
                 }
                 v
             });
