@@ -106,13 +106,24 @@ pub(super) fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> 
     Ok(report)
 }
 
-/// The stages' labels and task counts, which every rank's plan must share.
+/// What every rank's plan must share: each stage's label, task count, task shape and
+/// bytes per worker and per result (so a different shape, chunking or dtype is caught;
+/// arrays of the same structure with different values are not).
 fn fingerprint(stages: &[Box<dyn Stage>]) -> Vec<u8> {
     let parts: Vec<String> = stages
         .iter()
-        .map(|s| format!("{}:{}", s.label(), s.num_tasks()))
+        .map(|s| {
+            format!(
+                "{} x{} {:?} {}/{}",
+                s.label(),
+                s.num_tasks(),
+                s.task_shape(),
+                s.worker_bytes(),
+                s.stage_bytes(1)
+            )
+        })
         .collect();
-    parts.join(",").into_bytes()
+    parts.join(", ").into_bytes()
 }
 
 /// A rank's share on the wire: 0 and the bytes, or 1, the rank's `tasks`, a newline and

@@ -449,6 +449,36 @@ fn check_refusal() {
     assert!(run.error().contains("memory limit"), "{}", run.dump());
 }
 
+/// Ranks whose programs disagree (rank 2 chunks its array differently) are refused at
+/// the same `compute()` on every rank, each naming rank 2's plan, within seconds.
+fn check_mismatch() {
+    let run = mpirun(4, &["mismatch"]);
+    assert_eq!(run.code, Some(1), "{}", run.dump());
+    assert!(run.seconds < 60.0, "{}", run.dump());
+    assert!(!run.stdout.contains("RESULT"), "{}", run.dump());
+    // every rank refuses: the client prints its error, and each rank's error line names
+    // a plan that differs (the others name rank 2's, rank 2 names rank 0's)
+    assert!(run.error().contains("plan"), "{}", run.dump());
+    for rank in 0..4 {
+        let line = format!("rank {rank}: error: ");
+        let named = run
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .unwrap_or_else(|| panic!("rank {rank} did not refuse\n{}", run.dump()));
+        let other = if rank == 2 {
+            "rank 0's plan"
+        } else {
+            "rank 2's plan"
+        };
+        assert!(
+            named.contains(other),
+            "rank {rank}: {named}\n{}",
+            run.dump()
+        );
+    }
+}
+
 /// Inputs written once in this process; `(x + x.T).sum()` and friends from them on 4
 /// ranks equal this process's bit for bit, the rows-to-columns rechunk is staged through
 /// an intermediate zarr store in the work directory, and the work directory is left
@@ -571,6 +601,10 @@ pub fn run_all() {
         ),
         ("too_few_ranks_says_how_many", Box::new(check_too_few)),
         ("plan_refused_on_every_rank", Box::new(check_refusal)),
+        (
+            "ranks_with_different_programs_refused",
+            Box::new(check_mismatch),
+        ),
     ];
     let filter: Vec<String> = std::env::args()
         .skip(1)

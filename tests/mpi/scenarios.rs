@@ -162,6 +162,15 @@ pub fn run(args: &[String]) {
             let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             Ok(results)
         }
+        // rank 2's program builds its array in other chunks than the others'
+        "mismatch" => {
+            let chunk = if rank == 2 { 1_000 } else { 10_000 };
+            spillway::random::default_rng(2)
+                .random([200_000], chunk)
+                .sum()
+                .compute_scalar()
+                .map(|v| vec![("sum".into(), hash_bits([v.to_bits()]))])
+        }
         "refuse" => spillway::random::default_rng(2)
             .random([1000, 1000], 100)
             .compute()
