@@ -21,7 +21,7 @@ const DEFAULT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Layout {
     /// The default, as HPC codes run: every rank runs its share of the tasks; rank 0 also
-    /// coordinates (gathers and broadcasts the shares, makes what is made once) and is the
+    /// coordinates (keeps the stages' deadline, makes what is made once) and is the
     /// client (the only rank whose standard output is kept). One rank is enough.
     #[default]
     EveryRankComputes,
@@ -95,7 +95,7 @@ pub enum Role {
     /// Rank 0 of [`Layout::EveryRankComputes`]: the client and the scheduler, and it runs
     /// its share of the tasks.
     Coordinator,
-    /// Rank 0 of [`Layout::DaskMpi`]: gathers and broadcasts results, detects failures.
+    /// Rank 0 of [`Layout::DaskMpi`]: keeps the stages' deadline, detects failures.
     Scheduler,
     /// Rank 1 of [`Layout::DaskMpi`]: the user's program with its output.
     Client,
