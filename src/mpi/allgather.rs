@@ -35,6 +35,16 @@ fn lock(mpi: &Mutex<Comm>) -> MutexGuard<'_, Comm> {
     mpi.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Tests `request` once, holding `mpi`'s lock for that call only: `None` when it completed,
+/// else the request, still pending.
+fn test<'a, D: ?Sized, S: Scope<'a>>(
+    mpi: &Mutex<Comm>,
+    request: Request<'a, D, S>,
+) -> Option<Request<'a, D, S>> {
+    let _mpi = lock(mpi);
+    request.test().err()
+}
+
 /// Waits for `request` by the wait policy, holding `mpi`'s lock for each test only. Past
 /// `deadline`, calls `on_deadline`, which ends the job (it does not return).
 pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
@@ -45,13 +55,9 @@ pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
 ) {
     let mut tries = 0u32;
     loop {
-        let tested = {
-            let _mpi = lock(mpi);
-            request.test()
-        };
-        request = match tested {
-            Ok(_) => return,
-            Err(pending) => pending,
+        request = match test(mpi, request) {
+            Some(pending) => pending,
+            None => return,
         };
         tries = tries.saturating_add(1);
         if tries <= YIELDS {
@@ -73,13 +79,9 @@ pub(super) fn wait<'a, D: ?Sized, S: Scope<'a>>(
 /// sleeps), and a blocking call would hold the lock from the liveness thread.
 fn wait_transfer<'a, D: ?Sized, S: Scope<'a>>(mpi: &Mutex<Comm>, mut request: Request<'a, D, S>) {
     loop {
-        let tested = {
-            let _mpi = lock(mpi);
-            request.test()
-        };
-        request = match tested {
-            Ok(_) => return,
-            Err(pending) => pending,
+        request = match test(mpi, request) {
+            Some(pending) => pending,
+            None => return,
         };
         std::thread::yield_now();
     }
