@@ -10,7 +10,10 @@
 //! chunks at `DIR/x.zarr` (zstd, spillway's default codec), then computes and times
 //! (a) `(x + x.T).sum()`, (b) `(x + x.T).to_zarr(..)`, (c) `x.mean(axis=0)` and `x.std()`
 //! in one compute, (d) `x.matmul(x[:, :1000]).sum()`. One line per step:
-//! `step=<a|b|c|d> seconds=<s> read_bytes=<n> written_bytes=<n> spilled_bytes=<n> peak_reserved_bytes=<n>`.
+//! `step=<a|b|c|d> seconds=<s> read_bytes=<n> written_bytes=<n> spilled_bytes=<n> peak_reserved_bytes=<n>`,
+//! then one line per stage of where its workers' time went, in thread-seconds
+//! (`read=.. decode=.. encode=.. write=.. wait_memory=.. wait_block=.. compute=.. idle=..`,
+//! from the run report's [`TimeBreakdown`](spillway::exec::report::TimeBreakdown)).
 //! With `--disk-bw` it first measures the disk's sequential write and read bandwidth in
 //! DIR (2 GiB, O_DIRECT, as shared/tools/disk_bw.sh) and prints, after each step, the
 //! time its bytes take at that bandwidth and the ratio. Files it makes are removed at the
@@ -125,6 +128,10 @@ fn print_step(step: &str, seconds: f64, report: &RunReport, floors: Floors) {
         report.io.spilled_bytes,
         report.peak_reserved_bytes
     );
+    // where the workers' time went (thread-seconds), stage by stage
+    for stage in &report.stages {
+        println!("  step {step}: {} {}", stage.label, stage.time);
+    }
     if let Some((write_gbs, read_gbs)) = floors.disk {
         let disk_seconds = report.io.read_bytes as f64 / (read_gbs * 1e9)
             + (report.io.written_bytes + report.io.spilled_bytes) as f64 / (write_gbs * 1e9)

@@ -41,7 +41,9 @@ impl<T: Element> Expr<T> for TransposeExpr<T> {
         Box::new(TransposeEval {
             input: ctx.build(&self.input),
             perm: self.perm.clone(),
-            lead_offsets: self.meta.chunks.offsets(0),
+            offsets: (0..self.meta.shape.len())
+                .map(|axis| self.meta.chunks.offsets(axis))
+                .collect(),
             band_elems: band_elems(ctx.tile_elems()),
             scratch: Scratch::default(),
             band: Vec::new(),
@@ -67,9 +69,9 @@ const BAND_TILES: usize = 64;
 struct TransposeEval<T> {
     input: Box<dyn Eval<T>>,
     perm: Vec<usize>,
-    /// Chunk boundaries along output axis 0 (a band stays inside one chunk, the part of
-    /// the array one task covers).
-    lead_offsets: Vec<usize>,
+    /// Chunk boundaries along each output axis (a band stays inside one chunk, the part
+    /// of the array one task covers).
+    offsets: Vec<Vec<usize>>,
     band_elems: usize,
     scratch: Scratch<T>,
     band: Vec<T>,
@@ -80,25 +82,41 @@ impl<T: Element> TransposeEval<T> {
     /// The band to compute for a request of `region`: `region` grown along axis 0 (up to
     /// the end of its chunk) to about `band_elems` elements, or `None` when it is already
     /// that large.
+    ///
+    /// On the other axes the band spans the whole chunk when a band of the region's rows
+    /// that wide fits: tiles shorter than a row (a row of a chunk wider than a tile)
+    /// then share one band instead of each computing their own.
     fn band_for(&self, region: &Region) -> Option<Region> {
-        if region.ndim() == 0 || region.shape[0] == 0 {
+        let ndim = region.ndim();
+        if ndim == 0 || region.shape[0] == 0 {
             return None;
         }
-        let per_row = region.size() / region.shape[0];
-        let rows = self.band_elems / per_row.max(1);
-        if rows <= region.shape[0] {
-            return None;
-        }
-        let start = region.start[0];
-        let chunk_end = self
-            .lead_offsets
-            .iter()
-            .copied()
-            .find(|&o| o > start)
-            .unwrap_or(start + region.shape[0]);
         let mut band = *region;
+        for axis in 1..ndim {
+            let (lo, hi) = self.chunk_around(axis, region.start[axis]);
+            if region.start[axis] + region.shape[axis] <= hi {
+                band.start[axis] = lo;
+                band.shape[axis] = hi - lo;
+            }
+        }
+        if band.size() > self.band_elems {
+            band = *region; // the chunk is too wide: the region's own columns
+        }
+        let per_row = band.size() / region.shape[0];
+        let rows = (self.band_elems / per_row.max(1)).max(region.shape[0]);
+        let start = region.start[0];
+        let (_, chunk_end) = self.chunk_around(0, start);
         band.shape[0] = rows.min(chunk_end - start).max(region.shape[0]);
-        Some(band)
+        (band != *region).then_some(band)
+    }
+
+    /// The bounds `(start, end)` of the chunk along `axis` that holds index `at`.
+    fn chunk_around(&self, axis: usize, at: usize) -> (usize, usize) {
+        let offsets = &self.offsets[axis];
+        let end_at = offsets.partition_point(|&o| o <= at);
+        let lo = end_at.checked_sub(1).map_or(0, |i| offsets[i]);
+        let hi = offsets.get(end_at).copied().unwrap_or(at + 1);
+        (lo, hi)
     }
 
     /// Evaluates `region` of the output into `out` from the input, transposing.

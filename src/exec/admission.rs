@@ -117,9 +117,11 @@ impl<'a> Admission<'a, '_> {
     fn run_one(&'a self, index: usize, held: Reservation, scope: &rayon::Scope<'a>) {
         let run = self.run;
         let running = super::executor::RunningOn::enter(run.client);
+        let clock = run.clock();
         let mut worker = run.stage.worker();
         let ok = run.run_task(worker.as_mut(), index, Some(self.schedule.label(index)));
         drop(worker);
+        drop(clock);
         drop(running);
         drop(held);
         let mut queue = self.lock();

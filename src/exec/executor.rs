@@ -13,9 +13,10 @@
 use super::client::{Client, RuntimeError};
 use super::error::{ExecError, PlanError, Result};
 use super::monitor::{Monitor, StageInfo, TaskRecord};
-use super::report::{RunReport, StageReport};
+use super::report::{RunReport, StageReport, TimeBreakdown};
 use super::stage::{Stage, StageWorker};
 use crate::memory::{MemoryBudget, Reservation};
+use crate::util::phase_clock::{self, PhaseTimes};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -185,12 +186,15 @@ pub fn run_validated_completing(
     };
     for (index, (stage, info)) in stages.iter().zip(&infos).enumerate() {
         let stage_started = Instant::now();
-        if let Err(e) = run_stage(*stage, client, &watch, index, info) {
-            for m in &watch.monitors {
-                m.computation_finished(None);
+        let time = match run_stage(*stage, client, &watch, index, info) {
+            Ok(time) => time,
+            Err(e) => {
+                for m in &watch.monitors {
+                    m.computation_finished(None);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         let seconds = stage_started.elapsed().as_secs_f64();
         for m in &watch.monitors {
             m.stage_finished(index, info, seconds);
@@ -199,7 +203,9 @@ pub fn run_validated_completing(
             label: info.label.clone(),
             tasks: info.tasks,
             seconds,
+            time,
         });
+        report.time = report.time.plus(&time);
         report.tasks += info.tasks;
     }
     report.peak_reserved_bytes = budget.peak_reserved();
@@ -247,13 +253,14 @@ struct Watch {
     started: Instant,
 }
 
+/// Runs one stage; returns where its workers' time went.
 fn run_stage(
     stage: &dyn Stage,
     client: &Client,
     watch: &Watch,
     stage_index: usize,
     info: &StageInfo,
-) -> Result<()> {
+) -> Result<TimeBreakdown> {
     let budget = client.budget();
     let num_tasks = stage.num_tasks();
     let worker_bytes = stage.worker_bytes().max(1);
@@ -283,17 +290,20 @@ fn run_stage(
         cancelled: AtomicBool::new(false),
         first_error: Mutex::new(None),
         interrupts_at_start: client.interrupt_count(),
+        time: Mutex::new(TimeBreakdown::default()),
     };
+    let started = Instant::now();
     if let Some(schedule) = stage.schedule() {
         // tasks that wait for one another, each with its own memory
         super::admission::run(&run, schedule, workers);
-        return run.finish();
+        return run.finish(workers, started);
     }
     let next = AtomicUsize::new(0);
     client.pool().scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|_| {
                 let _running = RunningOn::enter(client);
+                let _clock = run.clock();
                 let mut reservation: Reservation = budget
                     .consumer(format!("{} worker", stage.label()))
                     .register();
@@ -321,7 +331,7 @@ fn run_stage(
             });
         }
     });
-    run.finish()
+    run.finish(workers, started)
 }
 
 /// What the workers of one running stage share: the stage, the monitors, and the first
@@ -339,12 +349,33 @@ pub(super) struct StageRun<'a> {
     first_error: Mutex<Option<ExecError>>,
     /// The client's interrupt count when the stage started.
     interrupts_at_start: u64,
+    /// Where the workers' time went so far.
+    time: Mutex<TimeBreakdown>,
+}
+
+/// Counts the time from its making to its drop, and what the thread spent in each phase
+/// meanwhile, as one worker's (or task's) busy time of a stage.
+pub(super) struct WorkerClock<'a> {
+    time: &'a Mutex<TimeBreakdown>,
+    started: Instant,
+    before: PhaseTimes,
+}
+
+impl Drop for WorkerClock<'_> {
+    fn drop(&mut self) {
+        let phases = phase_clock::snapshot().since(&self.before);
+        let busy = self.started.elapsed();
+        self.time
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_busy(busy, &phases);
+    }
 }
 
 impl StageRun<'_> {
     /// The stage's outcome once every task ended: the first error, else
-    /// [`Stage::finish`].
-    fn finish(self) -> Result<()> {
+    /// [`Stage::finish`] and where the time of its `workers`, started at `started`, went.
+    fn finish(self, workers: usize, started: Instant) -> Result<TimeBreakdown> {
         if let Some(error) = self
             .first_error
             .into_inner()
@@ -352,7 +383,19 @@ impl StageRun<'_> {
         {
             return Err(error);
         }
-        self.stage.finish()
+        self.stage.finish()?;
+        let mut time = self.time.into_inner().unwrap_or_else(|e| e.into_inner());
+        time.capacity_seconds = workers as f64 * started.elapsed().as_secs_f64();
+        Ok(time)
+    }
+
+    /// Starts counting the calling worker's time (until the clock is dropped).
+    pub(super) fn clock(&self) -> WorkerClock<'_> {
+        WorkerClock {
+            time: &self.time,
+            started: Instant::now(),
+            before: phase_clock::snapshot(),
+        }
     }
 
     /// True once a task failed: no further task starts.

@@ -161,6 +161,18 @@ pub struct BlockHandle<T: Element> {
     held: Option<Arc<Vec<T>>>,
 }
 
+/// Waits for another member to finish a read or give back a buffer; the wait counts as
+/// [`Phase::WaitBlock`](crate::util::phase_clock::Phase::WaitBlock) in the run's breakdown.
+fn wait_for_change<'a, T>(
+    pool: &'a SharedBlocks<T>,
+    state: MutexGuard<'a, PoolState<T>>,
+) -> MutexGuard<'a, PoolState<T>> {
+    use crate::util::phase_clock::{Phase, timed};
+    timed(Phase::WaitBlock, || {
+        pool.changed.wait(state).unwrap_or_else(|e| e.into_inner())
+    })
+}
+
 impl<T: Element> BlockHandle<T> {
     /// Block `block` (`len` elements), from the pool when present, else filled by `load`
     /// into a pooled buffer. The block stays held by this handle until the next `get` (or
@@ -185,12 +197,12 @@ impl<T: Element> BlockHandle<T> {
                 return &data[..len];
             }
             if state.loading.contains(&key) {
-                state = pool.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                state = wait_for_change(&pool, state);
                 continue;
             }
             match state.take_buffer() {
                 Some(buffer) => break buffer,
-                None => state = pool.changed.wait(state).unwrap_or_else(|e| e.into_inner()),
+                None => state = wait_for_change(&pool, state),
             }
         };
         state.loading.push(key);

@@ -240,11 +240,16 @@ impl Reservation {
                 // A timeout too large for Instant: wait in long slices.
                 None => Duration::from_secs(3600),
             };
+            let waited = Instant::now();
             c = inner
                 .released
                 .wait_timeout(c, remaining)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            crate::util::phase_clock::add(
+                crate::util::phase_clock::Phase::WaitMemory,
+                waited.elapsed(),
+            );
         }
     }
 
@@ -468,15 +473,24 @@ mod tests {
                 let mut r = budget.consumer("waiter").register();
                 started.wait();
                 let t = Instant::now();
+                let clock = crate::util::phase_clock::snapshot();
                 r.grow_waiting(50, Duration::from_secs(60)).unwrap();
-                (r.size(), t.elapsed())
+                let counted = crate::util::phase_clock::snapshot()
+                    .since(&clock)
+                    .get(crate::util::phase_clock::Phase::WaitMemory);
+                (r.size(), t.elapsed(), counted)
             })
         };
         started.wait();
         thread::sleep(Duration::from_millis(50));
         drop(holder);
-        let (size, waited) = waiter.join().unwrap();
+        let (size, waited, counted) = waiter.join().unwrap();
         assert_eq!(size, 50);
+        // the wait is the thread's wait-for-memory time in the run's breakdown
+        assert!(
+            counted >= Duration::from_millis(40) && counted <= waited,
+            "{counted:?} of {waited:?}"
+        );
         assert!(waited < Duration::from_secs(30));
         assert_eq!(budget.reserved(), 0);
         assert_eq!(budget.peak_reserved(), 90);

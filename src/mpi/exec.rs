@@ -83,8 +83,11 @@ pub(super) fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> 
         };
         let ran = run_validated(&[&part], client);
         tasklog::idle();
+        // this rank's workers' time: the breakdown a rank reports is its own
+        let mut time = crate::exec::report::TimeBreakdown::default();
         let local = ran.map(|r| {
             report.peak_reserved_bytes = report.peak_reserved_bytes.max(r.peak_reserved_bytes);
+            time = r.time;
             x.export(range.clone())
         });
         let label = stage.label();
@@ -98,7 +101,9 @@ pub(super) fn run(world: &World, stages: &[Box<dyn Stage>], client: &Client) -> 
             label,
             tasks: n,
             seconds: stage_started.elapsed().as_secs_f64(),
+            time,
         });
+        report.time = report.time.plus(&time);
         report.tasks += n;
     }
     shared::end_run(world)?;

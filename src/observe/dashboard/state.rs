@@ -445,6 +445,7 @@ mod tests {
                     label: "map".into(),
                     tasks: 0,
                     seconds: 0.0,
+                    ..Default::default()
                 }],
                 ..RunReport::default()
             }));
@@ -535,6 +536,7 @@ mod tests {
                 label: "rechunk".into(),
                 tasks: 2,
                 seconds: 0.0,
+                ..Default::default()
             }],
             io: crate::exec::report::IoCounts {
                 spilled_bytes: spilled,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::util::phase_clock::{Phase, timed};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::storage::byte_range::ByteRangeIterator;
 use zarrs::storage::{
@@ -87,9 +88,11 @@ pub(crate) fn write_atomically(
         }
         let mut file = std::fs::File::create(&temp)?;
         let written = write(&mut file)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)?;
+        timed(Phase::Write, || {
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&temp, path)
+        })?;
         Ok(written)
     };
     // the temporary file goes on error and on panic alike
@@ -116,16 +119,21 @@ impl ReadableStorageTraits for AtomicFsStore {
         key: &StoreKey,
         byte_ranges: ByteRangeIterator<'a>,
     ) -> Result<MaybeBytesIterator<'a>, StorageError> {
-        let parts = self.inner.get_partial_many(key, byte_ranges)?;
+        let parts = timed(Phase::Read, || {
+            self.inner.get_partial_many(key, byte_ranges)
+        })?;
         let counters = self.counters.clone();
         Ok(parts.map(
-            |it| -> Box<dyn Iterator<Item = Result<Bytes, StorageError>> + 'a> {
-                Box::new(it.inspect(move |part| {
-                    if let Ok(bytes) = part {
+            |mut it| -> Box<dyn Iterator<Item = Result<Bytes, StorageError>> + 'a> {
+                // the parts may be read as they are taken: that time is reading too
+                Box::new(std::iter::from_fn(move || {
+                    let part = timed(Phase::Read, || it.next())?;
+                    if let Ok(bytes) = &part {
                         counters
                             .bytes_read
                             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     }
+                    Some(part)
                 }))
             },
         ))
@@ -146,7 +154,7 @@ impl WritableStorageTraits for AtomicFsStore {
         // table would keep an entry for every temporary name forever
         let path = self.inner.key_to_fspath(key);
         let written = write_atomically(&path, |file| {
-            file.write_all(&value)?;
+            timed(Phase::Write, || file.write_all(&value))?;
             Ok(value.len() as u64)
         })
         .map_err(|e| StorageError::IOError(Arc::new(e)))?;

@@ -16,6 +16,7 @@ use super::ZarrStore;
 use crate::dtype::Element;
 use crate::store::bytes::{as_bytes, fill_from_bytes, is_primitive};
 use crate::store::{StoreError, checked_extent, grid_shape};
+use crate::util::phase_clock::{Phase, timed_beside};
 
 impl<T: Element> ZarrStore<T> {
     /// The key of the file holding chunk `index` (its shard's, when sharded).
@@ -122,11 +123,14 @@ impl<T: Element> ZarrStore<T> {
         // chunk is corrupt, never a crash
         let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             let mut view = view;
-            self.array.retrieve_array_subset_into_opt(
-                subset,
-                ArrayBytesDecodeIntoTarget::Fixed(&mut view),
-                &self.codec_options,
-            )
+            // file reads count themselves (in the storage); the rest is decoding
+            timed_beside(Phase::Decode, Phase::Read, || {
+                self.array.retrieve_array_subset_into_opt(
+                    subset,
+                    ArrayBytesDecodeIntoTarget::Fixed(&mut view),
+                    &self.codec_options,
+                )
+            })
         }));
         match decoded {
             Ok(result) => result.map_err(|e| self.chunk_error(index, e)),
@@ -198,7 +202,11 @@ impl<T: Element> ZarrStore<T> {
             }
             return Ok(false);
         };
-        match codec.read(file, out, self.direct_io) {
+        // the decoding counts itself (in `read`); the rest is waiting for the bytes
+        let read = timed_beside(Phase::Read, Phase::Decode, || {
+            codec.read(file, out, self.direct_io)
+        });
+        match read {
             Ok(encoded) => {
                 self.counters
                     .bytes_read
@@ -232,8 +240,11 @@ impl<T: Element> ZarrStore<T> {
         {
             // a whole chunk of a streamable chain: encoded straight into its file
             let path = self.root.join(self.file_key(file_index));
-            let written = super::atomic::write_atomically(&path, |file| {
-                codec.write(file, data, self.direct_io)
+            // the file's writes, sync and rename count themselves; the rest is encoding
+            let written = timed_beside(Phase::Encode, Phase::Write, || {
+                super::atomic::write_atomically(&path, |file| {
+                    codec.write(file, data, self.direct_io)
+                })
             })
             .map_err(|e| StoreError::io(path.display().to_string(), "", e))?;
             self.counters
@@ -255,9 +266,12 @@ impl<T: Element> ZarrStore<T> {
             );
             &padded
         };
-        self.array
-            .store_chunk_opt(&idx, ArrayBytes::new_flen(bytes), &self.codec_options)
-            .map_err(|e| self.chunk_error(file_index, e))?;
+        // the storage's writes count themselves; the rest is encoding
+        timed_beside(Phase::Encode, Phase::Write, || {
+            self.array
+                .store_chunk_opt(&idx, ArrayBytes::new_flen(bytes), &self.codec_options)
+        })
+        .map_err(|e| self.chunk_error(file_index, e))?;
         self.chunks_written.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -284,13 +298,15 @@ impl<T: Element> ZarrStore<T> {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
                 let subset = Self::subset(index, &self.chunk_shape, &extent);
-                self.array
-                    .store_array_subset_opt(
+                // reads and writes of the shard count themselves; the rest is the codec
+                timed_beside(Phase::Encode, Phase::Write, || {
+                    self.array.store_array_subset_opt(
                         &subset,
                         ArrayBytes::new_flen(bytes),
                         &self.codec_options,
                     )
-                    .map_err(|e| self.chunk_error(index, e))?;
+                })
+                .map_err(|e| self.chunk_error(index, e))?;
                 self.chunks_written.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }

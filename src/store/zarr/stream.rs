@@ -10,6 +10,7 @@
 //! so it can be streamed through a small buffer instead. Everything else (other codecs,
 //! shards, clipped edge chunks, chunks never written) goes through zarrs.
 
+use crate::util::phase_clock::{Phase, TimedWrite, timed};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -136,13 +137,14 @@ impl StreamCodec {
             }
             (StreamCodec::Zstd { .. }, direct) => {
                 let mut decoder = ZstdInto::new(out, encoded)?;
-                let mut feed = |piece: &[u8]| decoder.feed(piece);
+                // the decoding counts as such; the rest of the read is waiting for bytes
+                let mut feed = |piece: &[u8]| timed(Phase::Decode, || decoder.feed(piece));
                 if direct {
                     super::direct::read_blocks(&file, &mut feed)?;
                 } else {
                     read_buffered(&mut file, encoded, &mut feed)?;
                 }
-                decoder.finish()?;
+                timed(Phase::Decode, || decoder.finish())?;
             }
         }
         Ok(encoded)
@@ -171,6 +173,8 @@ impl StreamCodec {
 
     /// Encodes `data` into `sink`, which buffers it.
     fn encode_into(self, sink: &mut impl Write, data: &[u8]) -> std::io::Result<()> {
+        // what the sink takes (waiting for the disk) counts as writing, the rest as encoding
+        let mut sink = TimedWrite::new(sink, Phase::Write);
         match self {
             StreamCodec::Raw => sink.write_all(data),
             StreamCodec::Zstd { level, checksum } => {
@@ -186,12 +190,14 @@ impl StreamCodec {
     fn encode_buffered(self, file: &mut std::fs::File, data: &[u8]) -> std::io::Result<()> {
         match self {
             StreamCodec::Raw => {
-                file.write_all(data)?;
+                timed(Phase::Write, || file.write_all(data))?;
             }
             StreamCodec::Zstd { level, checksum } => {
                 // never more buffer than the chunk: the budget counts at most its size
-                let writer =
-                    std::io::BufWriter::with_capacity(BUFFER.min(data.len().max(1)), &mut *file);
+                let writer = std::io::BufWriter::with_capacity(
+                    BUFFER.min(data.len().max(1)),
+                    TimedWrite::new(&mut *file, Phase::Write),
+                );
                 let mut encoder = zstd_encoder(writer, level, checksum, data.len())?;
                 encoder.write_all(data)?;
                 encoder.finish()?.flush()?;
