@@ -204,7 +204,7 @@ impl<T: Element> ZarrStore<T> {
         };
         // the decoding counts itself (in `read`); the rest is waiting for the bytes
         let read = timed_beside(Phase::Read, Phase::Decode, || {
-            codec.read(file, out, self.direct_io)
+            codec.read(file, out, self.direct_reads)
         });
         match read {
             Ok(encoded) => {
@@ -243,7 +243,7 @@ impl<T: Element> ZarrStore<T> {
             // the file's writes, sync and rename count themselves; the rest is encoding
             let written = timed_beside(Phase::Encode, Phase::Write, || {
                 super::atomic::write_atomically(&path, |file| {
-                    codec.write(file, data, self.direct_io)
+                    codec.write(file, data, self.direct_writes)
                 })
             })
             .map_err(|e| StoreError::io(path.display().to_string(), "", e))?;

@@ -148,8 +148,10 @@ pub struct ZarrStore<T: Element> {
     codec_options: CodecOptions,
     /// The codec chain when whole chunks can be streamed (see `stream.rs`).
     stream: Option<stream::StreamCodec>,
-    /// Whether large streamed chunks may move past the page cache (see `direct.rs`).
-    direct_io: bool,
+    /// Whether large streamed chunks may be read past the page cache (see `direct.rs`).
+    direct_reads: bool,
+    /// Whether large streamed chunks are written past the page cache (see `direct.rs`).
+    direct_writes: bool,
     /// Dimension names and user attributes (see `info.rs`).
     user: info::UserMetadata,
     _element: PhantomData<fn() -> T>,
@@ -576,9 +578,9 @@ impl<T: Element> ZarrStore<T> {
                 .and_then(|json| stream::StreamCodec::from_metadata(&json)),
             _ => None,
         };
-        let direct_io = direct::worth_it(shape_bytes::<T>(&shape));
         Ok(ZarrStore {
-            direct_io,
+            direct_reads: direct::reads_worth_it(shape_bytes::<T>(&shape)),
+            direct_writes: direct::writes_worth_it(),
             array,
             storage,
             root: path.to_path_buf(),
@@ -744,7 +746,7 @@ impl<T: Element> ChunkStore<T> for ZarrStore<T> {
                 path: self.root.join(self.file_key(index)),
                 unless_at_least: self
                     .stream
-                    .filter(|_| self.direct_io)
+                    .filter(|_| self.direct_reads)
                     .map(|_| direct::MIN_FILE),
             });
         }

@@ -196,7 +196,7 @@ mod tests {
         let Some((mut store, files)) = cold_store(dir.path(), Codec::None) else {
             return;
         };
-        store.direct_io = true; // as for an array of half the machine's memory
+        store.direct_reads = true; // as for an array of half the machine's memory
         // the thread takes hints in order: once the second is done, so was the first
         let second = dir.path().join("x.zarr").join(store.file_key(&[1, 0]));
         let both = || {

@@ -151,7 +151,7 @@ impl StreamCodec {
     }
 
     /// Encodes `data` (a whole chunk's bytes) into `file` (new and empty); returns the
-    /// encoded size. A chunk of at least [`direct::MIN_FILE`](super::direct::MIN_FILE)
+    /// encoded size. A chunk of at least [`direct::MIN_WRITE`](super::direct::MIN_WRITE)
     /// bytes is written directly (see [`direct`](super::direct)) where the file system
     /// allows it and `allow_direct` says the array is worth it.
     pub(crate) fn write(
@@ -161,7 +161,7 @@ impl StreamCodec {
         allow_direct: bool,
     ) -> std::io::Result<u64> {
         if allow_direct
-            && data.len() as u64 >= super::direct::MIN_FILE
+            && data.len() as u64 >= super::direct::MIN_WRITE
             && let Some(written) =
                 super::direct::write_blocks(file, |sink| self.encode_into(sink, data))?
         {
