@@ -114,6 +114,58 @@ fn crafted_metadata_is_a_typed_error_without_a_large_allocation() {
     );
 }
 
+/// A zstd frame of `data` (at most 255 bytes, one raw block) whose header declares
+/// `declared` decoded bytes.
+fn zstd_frame_declaring(declared: u64, data: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd];
+    // frame header descriptor: an 8-byte content size, single segment, no checksum
+    frame.push(0xe0);
+    frame.extend_from_slice(&declared.to_le_bytes());
+    // the last block, raw, of data.len() bytes
+    let header = 1u32 | ((data.len() as u32) << 3);
+    frame.extend_from_slice(&header.to_le_bytes()[..3]);
+    frame.extend_from_slice(data);
+    frame
+}
+
+#[test]
+fn a_zstd_frame_declaring_a_huge_size_is_a_corrupt_chunk_not_an_abort() {
+    // zarrs decodes this chain (crc32c after zstd: not streamed), and its zstd codec
+    // allocates what the frame's header declares: 2^57 bytes aborted the process
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    let mut json = metadata(&[2], &[2]);
+    json["codecs"] = json!([
+        {"name": "bytes", "configuration": {"endian": "little"}},
+        {"name": "zstd", "configuration": {"level": 0, "checksum": false}},
+        {"name": "crc32c"}
+    ]);
+    write_metadata(&path, &json);
+    let values: Vec<u8> = [1.5f64, -2.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let chunk = |declared: u64| {
+        let mut bytes = zstd_frame_declaring(declared, &values);
+        let sum = crc32c::crc32c(&bytes).to_le_bytes();
+        bytes.extend_from_slice(&sum);
+        std::fs::create_dir_all(path.join("c")).unwrap();
+        std::fs::write(path.join("c").join("0"), bytes).unwrap();
+    };
+    // the honest frame reads back
+    chunk(16);
+    let store = ZarrStore::<f64>::open(&path).unwrap();
+    let mut out = [0.0; 2];
+    store.read_chunk(&[0], &mut out).unwrap();
+    assert_eq!(out, [1.5, -2.0]);
+    // the lying one is a typed error naming the chunk
+    chunk(1 << 57);
+    let err = store.read_chunk(&[0], &mut out).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("144115188075855872"), "{text}");
+    assert!(text.contains("c/0"), "{text}");
+}
+
 #[test]
 fn shapes_whose_size_overflows_are_refused_at_creation() {
     let huge = 1usize << 40;

@@ -35,6 +35,9 @@ pub(crate) struct AtomicFsStore {
     inner: FilesystemStore,
     root: PathBuf,
     counters: Arc<RawCounters>,
+    /// The most decoded bytes a zstd frame read from this store may declare (`u64::MAX`:
+    /// unchecked).
+    zstd_limit: AtomicU64,
 }
 
 impl AtomicFsStore {
@@ -45,7 +48,33 @@ impl AtomicFsStore {
             inner,
             root: root.to_path_buf(),
             counters,
+            zstd_limit: AtomicU64::new(u64::MAX),
         })
+    }
+
+    /// Refuses, as corrupt, any zstd frame read from now on that declares more than
+    /// `bytes` decoded bytes. zarrs's zstd codec allocates what a frame's header declares
+    /// before decoding: a flipped bit there asked for 2 x 10^17 bytes and aborted the
+    /// process (found by `tests/zarr_untrusted.rs`). The array's owner knows how large a
+    /// chunk can be.
+    pub(crate) fn limit_zstd_frames(&self, bytes: u64) {
+        self.zstd_limit.store(bytes, Ordering::Relaxed);
+    }
+}
+
+/// zstd's frame magic number, little-endian.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// The decoded size `bytes` declares when they start a zstd frame whose header declares
+/// more than `limit`; `None` otherwise (not a zstd frame, no size declared, within the
+/// limit, or no limit).
+fn oversized_zstd_frame(bytes: &[u8], limit: u64) -> Option<u64> {
+    if limit == u64::MAX || !bytes.starts_with(&ZSTD_MAGIC) {
+        return None;
+    }
+    match zstd::zstd_safe::get_frame_content_size(bytes) {
+        Ok(Some(declared)) if declared > limit => Some(declared),
+        _ => None,
     }
 }
 
@@ -123,6 +152,8 @@ impl ReadableStorageTraits for AtomicFsStore {
             self.inner.get_partial_many(key, byte_ranges)
         })?;
         let counters = self.counters.clone();
+        let limit = self.zstd_limit.load(Ordering::Relaxed);
+        let key = key.clone();
         Ok(parts.map(
             |mut it| -> Box<dyn Iterator<Item = Result<Bytes, StorageError>> + 'a> {
                 // the parts may be read as they are taken: that time is reading too
@@ -132,6 +163,13 @@ impl ReadableStorageTraits for AtomicFsStore {
                         counters
                             .bytes_read
                             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                        if let Some(declared) = oversized_zstd_frame(bytes, limit) {
+                            return Some(Err(StorageError::Other(format!(
+                                "the zstd frame in {key} says it decodes to {declared} bytes, \
+                                 more than a chunk of this array holds ({limit} at most): the \
+                                 file is corrupt; rewrite the chunk"
+                            ))));
+                        }
                     }
                     Some(part)
                 }))

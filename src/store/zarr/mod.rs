@@ -569,6 +569,11 @@ impl<T: Element> ZarrStore<T> {
         let shape = to_usize(array.shape());
         let chunk_shape = to_usize(&chunk_shape);
         let shard_shape = shard_shape.as_deref().map(to_usize);
+        // a zstd frame holds at most a chunk (or a chunk as another codec encoded it,
+        // which stays within twice its size): a header that says more is corrupt
+        let chunk_bytes = (chunk_shape.iter().product::<usize>() as u64)
+            .saturating_mul(std::mem::size_of::<T>() as u64);
+        storage.limit_zstd_frames(chunk_bytes.saturating_mul(2).saturating_add(1 << 20));
         let codec_options = CodecOptions::default().with_store_empty_chunks(true);
         let standard_shard_index = standard_shard_index(&array);
         let stream = match (&read_only, &shard_shape) {
