@@ -134,6 +134,12 @@ def test_reductions_match_the_standard(name, data):
         finite = finite[np.isfinite(finite)]
         scale = np.max(finite, initial=0) ** (1 if name != "var" else 2) * max(a.size, 1)
         tol = (1e-5 if a.dtype == strict.float32 else 1e-12) * max(scale, 1.0)
+        if scale >= np.finfo(w.dtype).max:
+            # near the largest float, whether a sum overflows depends on its order
+            # (NumPy's mean of [9e307, 9e307] is inf, the per-chunk one 9e307): leave
+            # out the places where exactly one side overflowed
+            one_inf = np.isinf(g) != np.isinf(w)
+            g, w = np.where(one_inf, 0, g), np.where(one_inf, 0, w)
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=tol, equal_nan=True)
     else:
         same(got, want)
