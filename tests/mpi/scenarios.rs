@@ -188,7 +188,10 @@ pub fn run(args: &[String]) {
         }
         Err(e) => {
             println!("ERROR {e}");
-            eprintln!("rank {rank}: error: {e}");
+            // one write too: eprintln! may split the line, and another rank's COUNT line
+            // then lands inside it
+            let line = format!("rank {rank}: error: {e}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             client.close();
             std::process::exit(1);
         }
