@@ -117,6 +117,20 @@ pub trait Element:
     fn from_i128(value: i128) -> Self;
     /// True for anything but zero (and for NaN, as NumPy's `bool(nan)`).
     fn is_nonzero(self) -> bool;
+    /// The value's place in NumPy's sort order as an unsigned key: keys compare as the
+    /// values do, `-0.0` and `0.0` share a key, every NaN has the largest key (NaNs sort
+    /// last), and only the low `size_of::<Self>()` bytes are used (radix sorts skip the
+    /// rest).
+    ///
+    /// ```
+    /// use spillway::Element;
+    /// assert!((-1.5f64).order_key() < 0.0f64.order_key());
+    /// assert_eq!((-0.0f64).order_key(), 0.0f64.order_key());
+    /// assert!(f64::INFINITY.order_key() < f64::NAN.order_key());
+    /// assert!((-3i32).order_key() < 2i32.order_key());
+    /// assert!(f32::NAN.order_key() <= u32::MAX as u64);
+    /// ```
+    fn order_key(self) -> u64;
     /// `values` as writable bytes (native order) when every byte pattern is a valid
     /// value (`bytemuck::Pod`: the numbers), `None` otherwise (`bool`). Stores fill
     /// chunks through it without a copy.
@@ -341,6 +355,22 @@ macro_rules! float_element {
                 self != 0.0
             }
             #[inline(always)]
+            fn order_key(self) -> u64 {
+                let width = 8 * std::mem::size_of::<$t>() as u32;
+                let all = u64::MAX >> (64 - width);
+                if self.is_nan() {
+                    return all;
+                }
+                // +0.0 for -0.0; then flip: negatives invert, positives set the sign bit
+                let bits = (self + 0.0).to_bits() as u64;
+                let sign = 1u64 << (width - 1);
+                if bits & sign != 0 {
+                    !bits & all
+                } else {
+                    bits | sign
+                }
+            }
+            #[inline(always)]
             fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
                 Some(bytemuck::cast_slice_mut(values))
             }
@@ -424,6 +454,18 @@ macro_rules! int_element {
             #[inline(always)]
             fn is_nonzero(self) -> bool {
                 self != 0
+            }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn order_key(self) -> u64 {
+                let width = 8 * std::mem::size_of::<$t>() as u32;
+                let bits = (self as u64) & (u64::MAX >> (64 - width));
+                // signed types: flip the sign bit so negatives come first
+                if <$t>::MIN < 0 as $t {
+                    bits ^ (1u64 << (width - 1))
+                } else {
+                    bits
+                }
             }
             #[inline(always)]
             fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
@@ -515,6 +557,10 @@ impl Element for bool {
     #[inline(always)]
     fn is_nonzero(self) -> bool {
         self
+    }
+    #[inline(always)]
+    fn order_key(self) -> u64 {
+        self as u64
     }
 }
 

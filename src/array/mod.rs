@@ -19,6 +19,7 @@ pub mod rechunk;
 pub mod reduce_more;
 pub mod reduction;
 pub mod shape;
+pub mod sort;
 pub mod stored;
 pub mod ufunc;
 pub mod user;

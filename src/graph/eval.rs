@@ -189,6 +189,32 @@ impl EvalContext {
             .map(|s| (*s).clone())
     }
 
+    /// Records what a staging stage made for node `reader` when it is more than a store
+    /// (a sort's sorted runs and their index): evaluators of `reader` find it with
+    /// [`staged_state`](Self::staged_state).
+    ///
+    /// ```
+    /// use spillway::graph::eval::EvalContext;
+    /// let ctx = EvalContext::new(16);
+    /// let id = spillway::graph::node::next_node_id();
+    /// ctx.set_staged_state(id, std::sync::Arc::new(vec![1u8, 2]));
+    /// assert_eq!(*ctx.staged_state::<Vec<u8>>(id).unwrap(), vec![1, 2]);
+    /// assert!(ctx.staged_state::<String>(id).is_none());
+    /// ```
+    pub fn set_staged_state<S: Any + Send + Sync>(&self, reader: NodeId, state: Arc<S>) {
+        self.intermediates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(reader, state);
+    }
+
+    /// What a staging stage recorded for node `reader` with
+    /// [`set_staged_state`](Self::set_staged_state), if it ran and `S` is its type.
+    pub fn staged_state<S: Any + Send + Sync>(&self, reader: NodeId) -> Option<Arc<S>> {
+        let map = self.intermediates.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&reader)?.clone().downcast::<S>().ok()
+    }
+
     /// Where evaluators built in this context report failures.
     pub fn errors(&self) -> &ErrorSlot {
         &self.errors

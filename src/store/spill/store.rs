@@ -467,10 +467,15 @@ impl<T: Element> Reclaimer for Inner<T> {
                 })
                 .collect();
             lru.sort_unstable();
+            // spill at least an eighth of what is in memory: finding the least recently
+            // used chunks walks every chunk, so a store of many small chunks under steady
+            // pressure would otherwise walk them once per chunk written
+            let held: u64 = lru.iter().map(|(_, size, _)| size).sum();
+            let target = bytes.max(held / 8);
             let mut planned = 0;
             let mut victims = Vec::new();
             for (_, size, key) in lru {
-                if planned >= bytes {
+                if planned >= target {
                     break;
                 }
                 let Some(Slot::Memory {
