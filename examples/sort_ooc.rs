@@ -98,6 +98,12 @@ fn run(args: &Args) -> spillway::Result<()> {
         (n * 8) as f64 / 1e9
     );
     println!("{}", report::io_line(&run));
+    for stage in &run.stages {
+        println!(
+            "  stage {}: {} tasks, {:.2} s ({})",
+            stage.label, stage.tasks, stage.seconds, stage.time
+        );
+    }
     let mut last = format!(
         "seconds={seconds:.3} decreases={decreases} spilled_bytes={}",
         run.io.spilled_bytes

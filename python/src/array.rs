@@ -143,6 +143,10 @@ impl PyArr {
         PyArr::checked(self.inner.cumulative(product, axis))
     }
 
+    fn sort(&self, argsort: bool) -> PyResult<PyArr> {
+        PyArr::checked(self.inner.sort(argsort))
+    }
+
     fn percentile(&self, py: Python<'_>, q: f64) -> PyResult<f64> {
         let inner = self.inner.clone();
         run_interruptible(py, move || inner.percentile(q))

@@ -316,3 +316,20 @@ def test_sliding_window_view_and_pad_match_numpy(data, pick):
     widths = [(pick.draw(st.integers(0, 3)), pick.draw(st.integers(0, 3))) for _ in range(v.ndim)]
     np.testing.assert_array_equal(xp.pad(x, widths, constant_values=7).compute(),
                                   np.pad(v, widths, constant_values=7))
+
+
+def test_a_1_d_sort_larger_than_the_budget_runs_out_of_core():
+    import spillway
+
+    values = np.random.default_rng(5).normal(size=4_000_000)  # 32 MB
+    values[::1000] = np.nan
+    values[1::1000] = -0.0
+    small = spillway.distributed.Client(n_workers=1, threads_per_worker=2, memory_limit="48MB")
+    try:
+        x = da.from_array(values, chunks=250_000)
+        np.testing.assert_array_equal(xp.sort(x).compute(), np.sort(values, kind="stable"))
+        np.testing.assert_array_equal(xp.argsort(x).compute(), np.argsort(values, kind="stable"))
+        desc = xp.argsort(x, descending=True).compute()
+        np.testing.assert_array_equal(desc, strict.argsort(strict.asarray(values), descending=True))
+    finally:
+        small.close()

@@ -532,8 +532,25 @@ def _along_axis(x, axis, fn, dtype):
     return map_blocks(lambda b: fn(b, a), x, dtype=dtype)
 
 
+def _native_sort(x, argsort, descending):
+    """The out-of-core sort of a 1-d array (any size, under the budget: sorted runs
+    merged as the result is read). Descending is the reverse of the ascending order
+    of the reversed input, which keeps it stable."""
+    from ..array.core import _wrap
+
+    if not descending:
+        return _wrap(x._a.sort(bool(argsort)))
+    rev = _wrap(x[::-1]._a.sort(bool(argsort)))[::-1]
+    return (x.shape[0] - 1 - rev) if argsort else rev
+
+
 def sort(x, /, *, axis=-1, descending=False, stable=True):
-    """``x`` sorted along ``axis`` (stable; NaNs last), per block holding the axis."""
+    """``x`` sorted along ``axis`` (stable; NaNs last). A 1-d array of any size is
+    sorted out of core under the memory budget; along an axis of an n-d array, per
+    block holding the whole axis (which must fit the budget)."""
+    if x.ndim == 1:
+        return _native_sort(x, False, descending)
+
     def fn(b, a):
         s = np.sort(b, axis=a, kind="stable")
         if descending:
@@ -545,7 +562,11 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
 
 
 def argsort(x, /, *, axis=-1, descending=False, stable=True):
-    """The indices that sort ``x`` along ``axis`` (stable), per block holding the axis."""
+    """The indices that sort ``x`` along ``axis`` (stable): out of core for a 1-d
+    array, per block holding the whole axis otherwise."""
+    if x.ndim == 1:
+        return _native_sort(x, True, descending)
+
     def fn(b, a):
         if not descending:
             return np.argsort(b, axis=a, kind="stable").astype(np.int64)

@@ -140,6 +140,20 @@ impl AnyArray {
         each!(self, a => a.flip(axis).into())
     }
 
+    /// The values of a 1-d array in ascending order (`argsort`: the `int64` indices
+    /// that sort it), stable, out of core under the budget (see
+    /// [`Array::sort`](crate::Array::sort)).
+    ///
+    /// ```
+    /// use spillway::array::dynamic::AnyArray;
+    /// let x = AnyArray::from(spillway::from_ndarray(ndarray::arr1(&[3i32, 1, 2]), [2]));
+    /// assert_eq!(x.sort(false).typed::<i32>().compute_vec().unwrap(), vec![1, 2, 3]);
+    /// assert_eq!(x.sort(true).typed::<i64>().compute_vec().unwrap(), vec![1, 2, 0]);
+    /// ```
+    pub fn sort(&self, argsort: bool) -> AnyArray {
+        each!(self, a => if argsort { a.argsort().into() } else { a.sort().into() })
+    }
+
     /// The values computed and held in memory as one in-memory array, as `persist`.
     ///
     /// ```
