@@ -1,7 +1,7 @@
 //! Element types: the [`DType`] tag and the [`Element`] trait every array element implements.
 //!
-//! spillway arrays hold one of eight NumPy dtypes: `float64`, `float32`, `int64`, `int32`,
-//! `uint64`, `uint32`, `uint8` and `bool`. Casting between them follows NumPy's
+//! spillway arrays hold one of eleven NumPy dtypes: `float64`, `float32`, `int64`, `int32`,
+//! `int16`, `int8`, `uint64`, `uint32`, `uint16`, `uint8` and `bool`. Casting between them follows NumPy's
 //! `astype` rules: floats truncate toward zero when cast to integers, integers wrap when
 //! narrowed, and anything non-zero becomes `true` when cast to `bool`.
 
@@ -24,10 +24,16 @@ pub enum DType {
     Int64,
     /// Signed 32-bit integer (`int32`).
     Int32,
+    /// Signed 16-bit integer (`int16`).
+    Int16,
+    /// Signed 8-bit integer (`int8`).
+    Int8,
     /// Unsigned 64-bit integer (`uint64`).
     UInt64,
     /// Unsigned 32-bit integer (`uint32`).
     UInt32,
+    /// Unsigned 16-bit integer (`uint16`).
+    UInt16,
     /// Unsigned 8-bit integer (`uint8`).
     UInt8,
     /// Boolean, one byte per element (`bool`).
@@ -44,7 +50,8 @@ impl DType {
         match self {
             DType::Float64 | DType::Int64 | DType::UInt64 => 8,
             DType::Float32 | DType::Int32 | DType::UInt32 => 4,
-            DType::UInt8 | DType::Bool => 1,
+            DType::Int16 | DType::UInt16 => 2,
+            DType::Int8 | DType::UInt8 | DType::Bool => 1,
         }
     }
 
@@ -59,8 +66,11 @@ impl DType {
             DType::Float32 => "float32",
             DType::Int64 => "int64",
             DType::Int32 => "int32",
+            DType::Int16 => "int16",
+            DType::Int8 => "int8",
             DType::UInt64 => "uint64",
             DType::UInt32 => "uint32",
+            DType::UInt16 => "uint16",
             DType::UInt8 => "uint8",
             DType::Bool => "bool",
         }
@@ -75,7 +85,8 @@ impl Display for DType {
 
 /// A type that can be an array element.
 ///
-/// Implemented for `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8` and `bool`. Every
+/// Implemented for `f64`, `f32`, `i64`, `i32`, `i16`, `i8`, `u64`, `u32`, `u16`, `u8` and
+/// `bool`. Every
 /// element is plain bytes: `bytemuck::NoUninit` (no padding, so stores and MPI ranks see
 /// its bytes without `unsafe`) and `bytemuck::CheckedBitPattern` (bytes read back are
 /// checked: any pattern is a number, only 0 and 1 are a `bool`).
@@ -172,20 +183,24 @@ impl DType {
     /// Every dtype, widest float first (the order of [`DType`]'s variants).
     ///
     /// ```
-    /// assert_eq!(spillway::DType::ALL.len(), 8);
+    /// assert_eq!(spillway::DType::ALL.len(), 11);
     /// ```
-    pub const ALL: [DType; 8] = [
+    pub const ALL: [DType; 11] = [
         DType::Float64,
         DType::Float32,
         DType::Int64,
         DType::Int32,
+        DType::Int16,
+        DType::Int8,
         DType::UInt64,
         DType::UInt32,
+        DType::UInt16,
         DType::UInt8,
         DType::Bool,
     ];
 
-    /// The Rust element type: `f64`, `f32`, `i64`, `i32`, `u64`, `u32`, `u8`, `bool`.
+    /// The Rust element type: `f64`, `f32`, `i64`, `i32`, `i16`, `i8`, `u64`, `u32`, `u16`,
+    /// `u8`, `bool`.
     ///
     /// ```
     /// assert_eq!(spillway::DType::UInt32.rust_name(), "u32");
@@ -196,8 +211,11 @@ impl DType {
             DType::Float32 => "f32",
             DType::Int64 => "i64",
             DType::Int32 => "i32",
+            DType::Int16 => "i16",
+            DType::Int8 => "i8",
             DType::UInt64 => "u64",
             DType::UInt32 => "u32",
+            DType::UInt16 => "u16",
             DType::UInt8 => "u8",
             DType::Bool => "bool",
         }
@@ -220,22 +238,28 @@ impl DType {
             "float32" | "f4" | "single" => DType::Float32,
             "int64" | "i8" | "int" => DType::Int64,
             "int32" | "i4" => DType::Int32,
+            "int16" | "i2" | "short" => DType::Int16,
+            "int8" | "i1" | "byte" => DType::Int8,
             "uint64" | "u8" => DType::UInt64,
             "uint32" | "u4" => DType::UInt32,
-            "uint8" | "u1" => DType::UInt8,
+            "uint16" | "u2" | "ushort" => DType::UInt16,
+            "uint8" | "u1" | "ubyte" => DType::UInt8,
             "bool" | "b1" | "?" => DType::Bool,
             _ => return None,
         })
     }
 
     /// NumPy's `result_type` of two array dtypes: the smallest dtype both convert to
-    /// without losing range (`int32` and `uint32` give `int64`; `uint64` and a signed
-    /// integer give `float64`; an integer wider than 16 bits and `float32` give
-    /// `float64`).
+    /// without losing range (`int32` and `uint32` give `int64`, `int8` and `uint8` give
+    /// `int16`; `uint64` and a signed integer give `float64`; an integer wider than 16
+    /// bits and `float32` give `float64`).
     ///
     /// ```
     /// use spillway::DType;
     /// assert_eq!(DType::Int32.promote(DType::UInt32), DType::Int64);
+    /// assert_eq!(DType::Int8.promote(DType::UInt8), DType::Int16);
+    /// assert_eq!(DType::Int16.promote(DType::UInt8), DType::Int16);
+    /// assert_eq!(DType::UInt16.promote(DType::Float32), DType::Float32);
     /// assert_eq!(DType::UInt8.promote(DType::Float32), DType::Float32);
     /// assert_eq!(DType::Int64.promote(DType::Float32), DType::Float64);
     /// assert_eq!(DType::Bool.promote(DType::UInt8), DType::UInt8);
@@ -249,8 +273,11 @@ impl DType {
         let rank = |d: DType| match d {
             Bool => (0, 1),
             UInt8 => (1, 8),
+            UInt16 => (1, 16),
             UInt32 => (1, 32),
             UInt64 => (1, 64),
+            Int8 => (2, 8),
+            Int16 => (2, 16),
             Int32 => (2, 32),
             Int64 => (2, 64),
             Float32 => (3, 32),
@@ -268,8 +295,12 @@ impl DType {
             (k, n) if k == n => wide,
             // signed with unsigned: the signed type must hold the unsigned one's range
             (2, 1) if bw > bn => wide,
-            (2, 1) if bn < 64 => Int64,
-            (2, 1) => Float64,
+            (2, 1) => match bn {
+                8 => Int16,
+                16 => Int32,
+                32 => Int64,
+                _ => Float64,
+            },
             // float with an integer: float32 holds integers up to 16 bits exactly
             (3, _) if bw == 64 || bn <= 16 => wide,
             _ => Float64,
@@ -530,8 +561,11 @@ macro_rules! int_element {
 
 int_element!(i64, DType::Int64, i64);
 int_element!(i32, DType::Int32, i64);
+int_element!(i16, DType::Int16, i64);
+int_element!(i8, DType::Int8, i64);
 int_element!(u64, DType::UInt64, u64);
 int_element!(u32, DType::UInt32, u64);
+int_element!(u16, DType::UInt16, u64);
 int_element!(u8, DType::UInt8, u64);
 
 impl Element for bool {

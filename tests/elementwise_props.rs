@@ -146,7 +146,7 @@ macro_rules! bit_eq_by_value {
         }
     )*};
 }
-bit_eq_by_value!(i64, i32, u64, u8, bool);
+bit_eq_by_value!(i64, i32, i16, i8, u64, u32, u16, u8, bool);
 
 fn assert_same<T: BitEq + Element>(
     lazy: &Array<T>,
@@ -211,6 +211,37 @@ fn wrap_div(a: i64, b: i64) -> i64 {
     } else {
         q
     }
+}
+
+/// The properties of `narrow_integers_behave_like_numpy` for one type `$t` whose sums are
+/// `$sum`: the inputs are `i64` values cast (wrapping) to `$t`.
+macro_rules! narrow_integer_checks {
+    ($a:expr, $b:expr, $s:expr, $t:ty, $sum:ty) => {{
+        let (x, y) = ($a.lazy().astype::<$t>(), $b.lazy().astype::<$t>());
+        let (u, v) = ($a.data.mapv(|p| p as $t), $b.data.mapv(|p| p as $t));
+        let s = $s as $t;
+        let name = stringify!($t);
+        assert_same(&(&x + &y), &zip_ref(&u, &v, <$t>::wrapping_add), name)?;
+        assert_same(&(&x - &y), &zip_ref(&u, &v, <$t>::wrapping_sub), name)?;
+        assert_same(&(&x * &y), &zip_ref(&u, &v, <$t>::wrapping_mul), name)?;
+        let floor = |p: $t, q: $t| wrap_div(p as i64, q as i64) as $t;
+        assert_same(&(&x / &y), &zip_ref(&u, &v, floor), name)?;
+        assert_same(&(&x + s), &u.mapv(|p| p.wrapping_add(s)), name)?;
+        assert_same(&(s - &x), &u.mapv(|p| s.wrapping_sub(p)), name)?;
+        assert_same(&x.neg(), &u.mapv(<$t>::wrapping_neg), name)?;
+        assert_same(&x.lt(&y), &zip_ref(&u, &v, |p, q| p < q), name)?;
+        assert_same(&x.eq(s), &u.mapv(|p| p == s), name)?;
+        assert_same(&x.astype::<f64>(), &u.mapv(|p| p as f64), name)?;
+        assert_same(&x.astype::<i64>(), &u.mapv(|p| p as i64), name)?;
+        let total: $sum = u
+            .iter()
+            .fold(0, |acc: $sum, &p| acc.wrapping_add(p as $sum));
+        let got = x
+            .sum()
+            .compute_scalar()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(got, total, "{} sum", name);
+    }};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,6 +338,18 @@ proptest! {
         assert_same(&x.powi(n), &u.mapv(|p| p.wrapping_pow(n as u32)), "powi")?;
         assert_same(&x.neg(), &u.mapv(i64::wrapping_neg), "neg")?;
         assert_same(&x.abs(), &u.mapv(i64::wrapping_abs), "abs")?;
+    }
+
+    /// The narrow integers (`int8`, `int16`, `uint16`) wrap, divide, compare, cast and
+    /// sum (into 64 bits) as NumPy does, whatever the chunks.
+    #[test]
+    fn narrow_integers_behave_like_numpy(
+        (a, b) in same_shape_pair(int_value()),
+        s in int_value(),
+    ) {
+        narrow_integer_checks!(a, b, s, i8, i64);
+        narrow_integer_checks!(a, b, s, i16, i64);
+        narrow_integer_checks!(a, b, s, u16, u64);
     }
 
     #[test]

@@ -116,10 +116,16 @@ proptest! {
         let wide: Vec<i64> = values.iter().map(|&v| v as i64 * 1_000_000_007).collect();
         let small: Vec<u8> = values.iter().map(|&v| v as u8).collect();
         let unsigned: Vec<u32> = values.iter().map(|&v| v as u32).collect();
-        check_sorted(values, chunk, 400_000, threads, i32::cmp, |v| v as u32 as u64);
+        check_sorted(values.clone(), chunk, 400_000, threads, i32::cmp, |v| v as u32 as u64);
         check_sorted(wide, chunk, 400_000, threads, i64::cmp, |v| v as u64);
         check_sorted(small, chunk, 400_000, threads, u8::cmp, |v| v as u64);
         check_sorted(unsigned, chunk, 400_000, threads, u32::cmp, |v| v as u64);
+        let tiny: Vec<i8> = values.iter().map(|&v| (v * 4) as i8).collect();
+        let short: Vec<i16> = values.iter().map(|&v| (v * 1000) as i16).collect();
+        let ushort: Vec<u16> = values.iter().map(|&v| (v * 1000) as u16).collect();
+        check_sorted(tiny, chunk, 400_000, threads, i8::cmp, |v| v as u8 as u64);
+        check_sorted(short, chunk, 400_000, threads, i16::cmp, |v| v as u16 as u64);
+        check_sorted(ushort, chunk, 400_000, threads, u16::cmp, |v| v as u64);
     }
 }
 

@@ -397,8 +397,11 @@ fn a_dtype_erased_array_converts_to_its_typed_array_only() {
             DType::Float32 => Array::<f32>::try_from(&any).is_ok(),
             DType::Int64 => Array::<i64>::try_from(&any).is_ok(),
             DType::Int32 => Array::<i32>::try_from(&any).is_ok(),
+            DType::Int16 => Array::<i16>::try_from(&any).is_ok(),
+            DType::Int8 => Array::<i8>::try_from(&any).is_ok(),
             DType::UInt64 => Array::<u64>::try_from(&any).is_ok(),
             DType::UInt32 => Array::<u32>::try_from(&any).is_ok(),
+            DType::UInt16 => Array::<u16>::try_from(&any).is_ok(),
             DType::UInt8 => Array::<u8>::try_from(&any).is_ok(),
             DType::Bool => Array::<bool>::try_from(&any).is_ok(),
         };

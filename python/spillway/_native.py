@@ -37,4 +37,6 @@ def dtype_name(dtype) -> str:
     return name
 
 
-_SUPPORTED = {"float64", "float32", "int64", "int32", "uint64", "uint32", "uint8", "bool"}
+_SUPPORTED = {
+    "float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8", "bool",
+}

@@ -216,7 +216,7 @@ impl PyArr {
     fn compute(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let inner = self.inner.clone();
         let values = run_interruptible(py, move || inner.compute())?;
-        Ok(to_numpy(py, values))
+        to_numpy(py, values)
     }
 
     fn persist(&self, py: Python<'_>) -> PyResult<PyArr> {
@@ -287,5 +287,5 @@ pub fn compute_many(py: Python<'_>, arrays: Vec<PyArr>) -> PyResult<Vec<Py<PyAny
     let values = run_interruptible(py, move || {
         spillway::array::dynamic::values::compute_many(&inner)
     })?;
-    Ok(values.into_iter().map(|v| to_numpy(py, v)).collect())
+    values.into_iter().map(|v| to_numpy(py, v)).collect()
 }

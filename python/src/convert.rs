@@ -13,7 +13,7 @@ use spillway::{ChunkSpec, DType, IndexElem};
 pub fn dtype_of(name: &str) -> PyResult<DType> {
     DType::from_name(name).ok_or_else(|| {
         PyTypeError::new_err(format!(
-            "dtype {name:?} is not supported by spillway; use one of float64, float32, int64, int32, uint64, uint32, uint8, bool"
+            "dtype {name:?} is not supported by spillway; use one of float64, float32, int64, int32, int16, int8, uint64, uint32, uint16, uint8, bool"
         ))
     })
 }
@@ -160,16 +160,24 @@ pub fn index_elem(item: &Bound<'_, PyAny>) -> PyResult<IndexElem> {
 }
 
 /// Computed values as a NumPy array that owns the buffer (no copy).
-pub fn to_numpy(py: Python<'_>, values: AnyValues) -> Py<PyAny> {
-    match values {
+pub fn to_numpy(py: Python<'_>, values: AnyValues) -> PyResult<Py<PyAny>> {
+    Ok(match values {
         AnyValues::Float64(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::Float32(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::Int64(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::Int32(v) => v.into_pyarray(py).into_any().unbind(),
+        AnyValues::Int16(v) => v.into_pyarray(py).into_any().unbind(),
+        AnyValues::Int8(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::UInt64(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::UInt32(v) => v.into_pyarray(py).into_any().unbind(),
+        AnyValues::UInt16(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::UInt8(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::Bool(v) => v.into_pyarray(py).into_any().unbind(),
-        _ => py.None(),
-    }
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "values of dtype {} cannot be handed to NumPy by this build of spillway; rebuild the package against the same spillway library",
+                other.dtype()
+            )));
+        }
+    })
 }

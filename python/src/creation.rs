@@ -31,8 +31,11 @@ pub fn arange(
         DType::Float32 => spillway::arange(a.to::<f32>(), b.to(), s.to(), spec).into(),
         DType::Int64 => spillway::arange(a.to::<i64>(), b.to(), s.to(), spec).into(),
         DType::Int32 => spillway::arange(a.to::<i32>(), b.to(), s.to(), spec).into(),
+        DType::Int16 => spillway::arange(a.to::<i16>(), b.to(), s.to(), spec).into(),
+        DType::Int8 => spillway::arange(a.to::<i8>(), b.to(), s.to(), spec).into(),
         DType::UInt64 => spillway::arange(a.to::<u64>(), b.to(), s.to(), spec).into(),
         DType::UInt32 => spillway::arange(a.to::<u32>(), b.to(), s.to(), spec).into(),
+        DType::UInt16 => spillway::arange(a.to::<u16>(), b.to(), s.to(), spec).into(),
         DType::UInt8 => spillway::arange(a.to::<u8>(), b.to(), s.to(), spec).into(),
         other => {
             return Err(PyTypeError::new_err(format!(
@@ -196,8 +199,11 @@ pub fn from_numpy(array: &Bound<'_, PyAny>, chunks: &Bound<'_, PyAny>) -> PyResu
         DType::Float32 => wrap_numpy::<f32>(array, &shape, spec)?,
         DType::Int64 => wrap_numpy::<i64>(array, &shape, spec)?,
         DType::Int32 => wrap_numpy::<i32>(array, &shape, spec)?,
+        DType::Int16 => wrap_numpy::<i16>(array, &shape, spec)?,
+        DType::Int8 => wrap_numpy::<i8>(array, &shape, spec)?,
         DType::UInt64 => wrap_numpy::<u64>(array, &shape, spec)?,
         DType::UInt32 => wrap_numpy::<u32>(array, &shape, spec)?,
+        DType::UInt16 => wrap_numpy::<u16>(array, &shape, spec)?,
         DType::UInt8 => wrap_numpy::<u8>(array, &shape, spec)?,
         DType::Bool => wrap_numpy::<bool>(array, &shape, spec)?,
     };

@@ -3,7 +3,7 @@
 //! arrays whose dtype Python decides at run time); the package's Python modules give it
 //! Dask's names and signatures.
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d` (all eight).
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d` (all eleven).
 macro_rules! with_dtype {
     ($d:expr, $t:ident => $e:expr) => {
         match $d {
@@ -23,12 +23,24 @@ macro_rules! with_dtype {
                 type $t = i32;
                 $e
             }
+            spillway::DType::Int16 => {
+                type $t = i16;
+                $e
+            }
+            spillway::DType::Int8 => {
+                type $t = i8;
+                $e
+            }
             spillway::DType::UInt64 => {
                 type $t = u64;
                 $e
             }
             spillway::DType::UInt32 => {
                 type $t = u32;
+                $e
+            }
+            spillway::DType::UInt16 => {
+                type $t = u16;
                 $e
             }
             spillway::DType::UInt8 => {

@@ -25,7 +25,7 @@ def spillway_client():
     c = Client(n_workers=1, threads_per_worker=2, memory_limit="512MB")
     yield c
     c.close()
-DTYPES = ["float64", "float32", "int64", "int32", "uint8", "bool"]
+DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint16", "uint8", "bool"]
 
 
 @st.composite
@@ -40,8 +40,10 @@ def arrays(draw, max_ndim=3, dtypes=DTYPES):
         values = rng.random(shape) < 0.5
     elif dtype.startswith("float"):
         values = rng.normal(0, 10, shape).astype(dtype)
-    elif dtype == "uint8":
+    elif dtype in ("uint8", "uint16"):
         values = rng.integers(0, 255, shape).astype(dtype)
+    elif dtype == "int8":
+        values = rng.integers(-128, 128, shape).astype(dtype)
     else:
         values = rng.integers(-1000, 1000, shape).astype(dtype)
     return values, chunks

@@ -128,3 +128,22 @@ def test_xarray_opens_a_group_spillway_wrote_with_its_dimensions(client, tmp_pat
     assert ds["t2m"].attrs["units"] == "K"
     np.testing.assert_array_equal(ds["t2m"].values, t2m)
     np.testing.assert_array_equal(ds["time"].values, np.arange(5))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "uint16"])
+def test_narrow_integers_cross_between_spillway_and_zarr_python(client, tmp_path, dtype):
+    info = np.iinfo(dtype)
+    values = np.linspace(info.min, info.max, 35).astype(dtype).reshape(5, 7)
+    mine = tmp_path / "mine.zarr"
+    da.from_array(values, chunks=(2, 3)).to_zarr(mine)
+    z = zarr.open_array(str(mine), mode="r")
+    assert z.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(z[:], values)
+
+    theirs = zarr.create_array(str(tmp_path / "theirs.zarr"), shape=(5, 7), chunks=(3, 4), dtype=dtype)
+    theirs[:] = values
+    back = da.from_zarr(str(tmp_path / "theirs.zarr"))
+    assert back.dtype == np.dtype(dtype) and back.chunks == ((3, 2), (4, 3))
+    np.testing.assert_array_equal(back.compute(), values)
+    # sums widen to 64 bits, as NumPy's do
+    assert back.sum().compute() == values.sum() and back.sum().dtype == values.sum().dtype

@@ -613,7 +613,7 @@ macro_rules! scalar_on_left {
     )*};
 }
 
-scalar_on_left!(f64, f32, i64, i32, u64, u32, u8);
+scalar_on_left!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
 
 impl<T: Numeric> Neg for &Array<T> {
     type Output = Array<T>;

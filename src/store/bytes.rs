@@ -3,7 +3,7 @@
 //! The views are bytemuck's casts: every [`Element`] is `bytemuck::NoUninit` (no
 //! padding), so reading its bytes is safe, and the numbers hand out a writable view
 //! through [`Element::bytes_mut`] (`bytemuck::Pod`); `bool`, which not every byte pattern
-//! is, is only filled through [`fill_from_bytes`]. Stores still accept only the eight
+//! is, is only filled through [`fill_from_bytes`]. Stores still accept only the eleven
 //! primitive element types (checked by `TypeId`), the ones they can name to zarr.
 
 use std::any::TypeId;
@@ -18,8 +18,11 @@ pub(crate) fn is_primitive<T: Element>() -> bool {
         TypeId::of::<f32>(),
         TypeId::of::<i64>(),
         TypeId::of::<i32>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i8>(),
         TypeId::of::<u64>(),
         TypeId::of::<u32>(),
+        TypeId::of::<u16>(),
         TypeId::of::<u8>(),
         TypeId::of::<bool>(),
     ]

@@ -221,9 +221,9 @@ pub enum StoreError {
         /// What does not fit, with the numbers.
         message: String,
     },
-    /// The element type is not one of spillway's eight dtypes, so its bytes cannot be spilled.
+    /// The element type is not one of spillway's eleven dtypes, so its bytes cannot be spilled.
     #[error(
-        "cannot spill elements of type {type_name}: only f64, f32, i64, i32, u64, u32, u8 and bool can be spilled"
+        "cannot spill elements of type {type_name}: only f64, f32, i64, i32, i16, i8, u64, u32, u16, u8 and bool can be spilled"
     )]
     UnsupportedElement {
         /// The Rust type.

@@ -540,12 +540,14 @@ class Array:
         return array_function(self, func, types, args, kwargs)
 
 
-_NATIVE_DTYPES = ("float64", "float32", "int64", "int32", "uint64", "uint32", "uint8", "bool")
+_NATIVE_DTYPES = (
+    "float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8", "bool",
+)
 
 
 def _storable_dtype(dtype) -> np.dtype:
-    """The spillway dtype that holds every value of ``dtype`` exactly (``int16`` ->
-    ``int32``, ``float16`` -> ``float32``, ...).
+    """The spillway dtype that holds every value of ``dtype`` exactly (``float16`` ->
+    ``float32``; the dtypes spillway holds stay as they are).
 
     Raises
     ------
@@ -609,8 +611,8 @@ def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
 
     A NumPy array is wrapped without copying; any other array-like with ``shape``,
     ``dtype`` and ``__getitem__`` is read block by block when the result is computed,
-    so it may be larger than memory. Dtypes spillway does not hold natively are widened
-    to one that holds every value (``int16`` -> ``int32``, ``float16`` -> ``float32``).
+    so it may be larger than memory. ``float16``, which spillway does not hold, is
+    widened to ``float32``.
 
     Parameters
     ----------

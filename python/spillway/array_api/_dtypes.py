@@ -1,11 +1,11 @@
 """The standard's dtypes, type promotion and data-type functions (``result_type``,
 ``can_cast``, ``finfo``, ``iinfo``, ``isdtype``).
 
-spillway's engine holds ``bool``, ``int32``, ``int64``, ``uint8``, ``uint32``,
-``uint64``, ``float32`` and ``float64``. The standard's other dtypes (``int8``,
-``int16``, ``uint16``, ``complex64``, ``complex128``) are named here, as the standard
-requires, and refused with a ``TypeError`` saying so wherever an array of them would be
-made.
+spillway's engine holds every real dtype of the standard: ``bool``, ``int8``,
+``int16``, ``int32``, ``int64``, ``uint8``, ``uint16``, ``uint32``, ``uint64``,
+``float32`` and ``float64``. The complex dtypes (``complex64``, ``complex128``) are named
+here, as the standard requires, and refused with a ``TypeError`` saying so wherever an
+array of them would be made.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ float64 = np.dtype(np.float64)
 complex64 = np.dtype(np.complex64)
 complex128 = np.dtype(np.complex128)
 
-SUPPORTED = (bool, int32, int64, uint8, uint32, uint64, float32, float64)
+SUPPORTED = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64)
 ALL = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, complex64, complex128)
 
 _KINDS = {

@@ -299,7 +299,7 @@ macro_rules! int_arith {
 }
 
 float_arith!(f64, f32);
-int_arith!(i64, i32, u64, u32, u8);
+int_arith!(i64, i32, i16, i8, u64, u32, u16, u8);
 
 fn unsupported<T: crate::dtype::Element>(op: &'static str, dtype: DType, fix: &str) -> Array<T> {
     Array::invalid(ArrayError::UnsupportedDtype {

@@ -20,15 +20,18 @@ macro_rules! each {
             $crate::array::dynamic::AnyArray::Float32($a) => $e,
             $crate::array::dynamic::AnyArray::Int64($a) => $e,
             $crate::array::dynamic::AnyArray::Int32($a) => $e,
+            $crate::array::dynamic::AnyArray::Int16($a) => $e,
+            $crate::array::dynamic::AnyArray::Int8($a) => $e,
             $crate::array::dynamic::AnyArray::UInt64($a) => $e,
             $crate::array::dynamic::AnyArray::UInt32($a) => $e,
+            $crate::array::dynamic::AnyArray::UInt16($a) => $e,
             $crate::array::dynamic::AnyArray::UInt8($a) => $e,
             $crate::array::dynamic::AnyArray::Bool($a) => $e,
         }
     };
 }
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for the seven
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for the ten
 /// numeric dtypes; `bool` runs `$b`.
 macro_rules! with_numeric {
     ($d:expr, $t:ident => $e:expr, bool => $b:expr) => {
@@ -49,12 +52,24 @@ macro_rules! with_numeric {
                 type $t = i32;
                 $e
             }
+            $crate::dtype::DType::Int16 => {
+                type $t = i16;
+                $e
+            }
+            $crate::dtype::DType::Int8 => {
+                type $t = i8;
+                $e
+            }
             $crate::dtype::DType::UInt64 => {
                 type $t = u64;
                 $e
             }
             $crate::dtype::DType::UInt32 => {
                 type $t = u32;
+                $e
+            }
+            $crate::dtype::DType::UInt16 => {
+                type $t = u16;
                 $e
             }
             $crate::dtype::DType::UInt8 => {
@@ -66,7 +81,7 @@ macro_rules! with_numeric {
     };
 }
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for all eight.
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for all eleven.
 macro_rules! with_dtype {
     ($d:expr, $t:ident => $e:expr) => {
         with_numeric!($d, $t => $e, bool => {
@@ -93,7 +108,7 @@ use super::Array;
 use super::chunks::Chunks;
 use crate::dtype::{DType, Element};
 
-/// A lazy chunked array of any of spillway's eight dtypes.
+/// A lazy chunked array of any of spillway's eleven dtypes.
 ///
 /// ```
 /// use spillway::array::dynamic::{AnyArray, BinaryOp};
@@ -115,10 +130,16 @@ pub enum AnyArray {
     Int64(Array<i64>),
     /// `int32` elements.
     Int32(Array<i32>),
+    /// `int16` elements.
+    Int16(Array<i16>),
+    /// `int8` elements.
+    Int8(Array<i8>),
     /// `uint64` elements.
     UInt64(Array<u64>),
     /// `uint32` elements.
     UInt32(Array<u32>),
+    /// `uint16` elements.
+    UInt16(Array<u16>),
     /// `uint8` elements.
     UInt8(Array<u8>),
     /// `bool` elements.
@@ -161,8 +182,8 @@ macro_rules! any_element {
     )*};
 }
 
-any_element!(f64 => Float64, f32 => Float32, i64 => Int64, i32 => Int32, u64 => UInt64,
-    u32 => UInt32, u8 => UInt8, bool => Bool);
+any_element!(f64 => Float64, f32 => Float32, i64 => Int64, i32 => Int32, i16 => Int16,
+    i8 => Int8, u64 => UInt64, u32 => UInt32, u16 => UInt16, u8 => UInt8, bool => Bool);
 
 impl<T: AnyElement> From<Array<T>> for AnyArray {
     fn from(array: Array<T>) -> Self {

@@ -74,7 +74,7 @@ macro_rules! signed_key {
         }
     )*};
 }
-signed_key!(i64, i32);
+signed_key!(i64, i32, i16, i8);
 
 macro_rules! unsigned_key {
     ($($t:ty),*) => {$(
@@ -88,7 +88,7 @@ macro_rules! unsigned_key {
         }
     )*};
 }
-unsigned_key!(u64, u32, u8);
+unsigned_key!(u64, u32, u16, u8);
 
 /// NaN for floats, never for integers.
 #[allow(clippy::eq_op)]

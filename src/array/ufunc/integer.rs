@@ -126,7 +126,7 @@ macro_rules! integer {
     )*};
 }
 
-integer!(i64, i32, u64, u32, u8);
+integer!(i64, i32, i16, i8, u64, u32, u16, u8);
 
 impl<T: Integer> Array<T> {
     fn checked_shift(&self, label: &'static str, amount: T) -> Result<u32, ArrayError> {

@@ -85,7 +85,7 @@ impl<T: Element> ZarrStore<T> {
         StoreError::Zarr {
             location: self.location.clone(),
             message: format!(
-                "element type {} is not a primitive (f64, f32, i64, i32, u64, u32, u8, bool)",
+                "element type {} is not a primitive (f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, bool)",
                 std::any::type_name::<T>()
             ),
         }

@@ -166,8 +166,10 @@ fn fill_json(dtype: DType, fill: f64) -> Value {
             }
         }
         DType::Bool => json!(fill != 0.0),
-        DType::UInt64 | DType::UInt32 | DType::UInt8 => json!(fill.max(0.0) as u64),
-        DType::Int64 | DType::Int32 => json!(fill as i64),
+        DType::UInt64 | DType::UInt32 | DType::UInt16 | DType::UInt8 => {
+            json!(fill.max(0.0) as u64)
+        }
+        DType::Int64 | DType::Int32 | DType::Int16 | DType::Int8 => json!(fill as i64),
     }
 }
 
