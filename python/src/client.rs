@@ -109,3 +109,11 @@ pub fn progress_start(min_time: f64) {
 pub fn progress_stop() {
     spillway::observe::progress::uninstall(&Client::current());
 }
+
+/// The memory budget (bytes, all workers together) and the thread count of the client
+/// computations run on now, for planners on the Python side that size their blocks.
+#[pyfunction]
+pub fn current_budget() -> (u64, usize) {
+    let client = Client::current();
+    (client.total_memory(), client.total_threads())
+}

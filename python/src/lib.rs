@@ -77,6 +77,7 @@ fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<delayed::PyDelayed>()?;
     m.add_function(wrap_pyfunction!(client::progress_start, m)?)?;
     m.add_function(wrap_pyfunction!(client::progress_stop, m)?)?;
+    m.add_function(wrap_pyfunction!(client::current_budget, m)?)?;
     m.add_function(wrap_pyfunction!(delayed::delayed_call, m)?)?;
     m.add_function(wrap_pyfunction!(delayed::compute_delayed, m)?)?;
     m.add_function(wrap_pyfunction!(delayed::visualize_delayed, m)?)?;

@@ -7,6 +7,7 @@ with array-api-strict's, values and dtype, NaN where NaN.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import array_api_strict as strict
@@ -333,5 +334,54 @@ def test_a_1_d_sort_larger_than_the_budget_runs_out_of_core():
         np.testing.assert_array_equal(xp.argsort(x).compute(), np.argsort(values, kind="stable"))
         desc = xp.argsort(x, descending=True).compute()
         np.testing.assert_array_equal(desc, strict.argsort(strict.asarray(values), descending=True))
+    finally:
+        small.close()
+
+
+def test_an_n_d_sort_along_an_axis_larger_than_the_budget_runs_out_of_core():
+    import spillway
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(3, 1_500_000))  # 36 MB; one lane is 12 MB
+    values[:, ::997] = np.nan
+    values[:, 1::997] = -0.0
+    small = spillway.distributed.Client(n_workers=1, threads_per_worker=2, memory_limit="32MB")
+    try:
+        x = da.from_array(values, chunks=(2, 200_000))
+        # gathering the axis whole into blocks is refused under this budget ...
+        with pytest.raises(spillway.MemoryBudgetError):
+            x.rechunk((3, 1_500_000)).map_blocks(np.sort, dtype=x.dtype).compute()
+        # ... so each lane is sorted out of core (and read back a lane at a time: the
+        # whole result would not fit the budget either)
+        want = np.sort(values, axis=1, kind="stable")
+        got = xp.sort(x, axis=1)
+        t = da.from_array(values.T, chunks=(300_000, 1))
+        order = xp.argsort(t, axis=0)
+        desc = xp.argsort(x, axis=-1, descending=True)
+        want_desc = np.asarray(strict.argsort(strict.asarray(values), axis=-1, descending=True))
+        for lane in range(3):
+            np.testing.assert_array_equal(got[lane].compute(), want[lane])
+            np.testing.assert_array_equal(order[:, lane].compute(), np.argsort(values[lane], kind="stable"))
+            np.testing.assert_array_equal(desc[lane].compute(), want_desc[lane])
+        assert small.memory_held()[1] <= 32_000_000
+    finally:
+        small.close()
+
+
+def test_lanes_that_fit_are_sorted_in_blocks_cut_for_the_budget():
+    import spillway
+
+    values = np.random.default_rng(8).integers(-50, 50, size=(20_000, 100)).astype(np.int16)
+    small = spillway.distributed.Client(n_workers=1, threads_per_worker=2, memory_limit="32MB")
+    try:
+        x = da.from_array(values, chunks=(1_000, 100))
+        got = xp.sort(x, axis=0)
+        # the axis is whole in each block (80 kB a lane with its sorted copy), the other
+        # axis cut so a block stays within a quarter of the budget per thread (4 MB)
+        assert got.chunks[0] == (20_000,) and builtins.max(got.chunks[1]) == 50
+        np.testing.assert_array_equal(got.compute(), np.sort(values, axis=0, kind="stable"))
+        np.testing.assert_array_equal(xp.argsort(x, axis=0, descending=True).compute(),
+                                      strict.argsort(strict.asarray(values), axis=0, descending=True))
+        assert small.memory_held()[1] <= 32_000_000
     finally:
         small.close()

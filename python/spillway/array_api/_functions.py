@@ -17,6 +17,7 @@ from ..array import creation as _c
 from ..array import routines as _r
 from ..array.blockwise import map_blocks
 from ..array.core import Array, from_array
+from .. import _native
 from . import _dtypes
 
 inf, nan, pi, e = math.inf, math.nan, math.pi, math.e
@@ -523,12 +524,27 @@ def isin(x1, x2, /, *, invert=False):
 
 
 # ----- sorting --------------------------------------------------------------------------
-def _along_axis(x, axis, fn, dtype):
+def _along_axis(x, axis, fn, dtype, lanes_per_block=None):
     """``fn`` on blocks holding the whole of ``axis``: that axis is gathered into one
-    chunk (its block must fit the memory budget; the plan refuses it otherwise)."""
+    chunk. With ``lanes_per_block``, the other axes are cut so that a block holds at
+    most that many lanes (never more than it did), which keeps the blocks within the
+    budget; without it, the block must fit the budget (the plan refuses it otherwise)."""
     a = axis % x.ndim
-    if len(x.chunks[a]) > 1:
-        x = x.rechunk(tuple((x.shape[a],) if i == a else c for i, c in enumerate(x.chunks)))
+    chunks = [tuple(c) for c in x.chunks]
+    if lanes_per_block is not None:
+        sizes = [builtins.max(c) if c else 1 for c in chunks]
+        sizes[a] = 1
+        # halve the largest other extent until the lanes of a block fit
+        while math.prod(sizes) > lanes_per_block:
+            i = builtins.max((i for i in range(x.ndim) if i != a), key=lambda i: sizes[i])
+            sizes[i] = builtins.max(1, sizes[i] // 2)
+        for i in range(x.ndim):
+            if i != a and sizes[i] < builtins.max(chunks[i], default=1):
+                whole, rest = divmod(x.shape[i], sizes[i])
+                chunks[i] = (sizes[i],) * whole + ((rest,) if rest else ())
+    chunks[a] = (x.shape[a],)
+    if tuple(chunks) != tuple(tuple(c) for c in x.chunks):
+        x = x.rechunk(tuple(chunks))
     return map_blocks(lambda b: fn(b, a), x, dtype=dtype)
 
 
@@ -544,37 +560,79 @@ def _native_sort(x, argsort, descending):
     return (x.shape[0] - 1 - rev) if argsort else rev
 
 
-def sort(x, /, *, axis=-1, descending=False, stable=True):
-    """``x`` sorted along ``axis`` (stable; NaNs last). A 1-d array of any size is
-    sorted out of core under the memory budget; along an axis of an n-d array, per
-    block holding the whole axis (which must fit the budget)."""
+def _sort_along(x, axis, argsort, descending):
+    """Sorts (or argsorts) ``x`` along ``axis`` under the memory budget.
+
+    A 1-d array, and every lane of an n-d array whose lane (the whole axis at one
+    position of the other axes) is too large for a block, runs spillway's out-of-core
+    sort: sorted runs, spilled as needed, merged as the result is read. Lanes that fit
+    a block are gathered whole into blocks cut small enough along the other axes for
+    the budget, and sorted per block with NumPy's stable sort."""
     if x.ndim == 1:
-        return _native_sort(x, False, descending)
+        return _native_sort(x, argsort, descending)
+    a = axis % x.ndim
+    n = x.shape[a]
+    total, threads = _native.native.current_budget()
+    # a block, its sorted copy (and for argsort the int64 indices), with one block per
+    # thread in flight and room left for reading the input
+    per_block = total // (4 * builtins.max(threads, 1))
+    lane_bytes = n * (x.dtype.itemsize + (8 if argsort else x.dtype.itemsize))
+    if lane_bytes > per_block and x.size > n:
+        # each lane on its own, out of core, then the lanes laid back along their axes
+        moved = moveaxis(x, a, -1)
+        outer = moved.shape[:-1]
+        lanes = [_native_sort(moved[idx], argsort, descending) for idx in np.ndindex(*outer)]
+        out = stack(lanes, axis=0)
+        return moveaxis(reshape(out, outer + (n,)), -1, a)
+    if lane_bytes > per_block:
+        return _native_sort(reshape(x, (n,)), argsort, descending).reshape(x.shape)
+    fn = _argsort_block if argsort else _sort_block
+    return _along_axis(x, a, lambda b, ax: fn(b, ax, descending), np.int64 if argsort else x.dtype,
+                       lanes_per_block=builtins.max(1, per_block // builtins.max(lane_bytes, 1)))
 
-    def fn(b, a):
-        s = np.sort(b, axis=a, kind="stable")
-        if descending:
-            # stable descending: reverse the ascending order of the reversed input
-            s = np.flip(np.sort(np.flip(b, a), axis=a, kind="stable"), a)
-        return s
 
-    return _along_axis(x, axis, fn, x.dtype)
+def _sort_block(b, a, descending):
+    """A block sorted along ``a``, stable; descending as the reverse of the reversed
+    block's ascending sort, which keeps equal keys in input order."""
+    if not descending:
+        return np.sort(b, axis=a, kind="stable")
+    return np.flip(np.sort(np.flip(b, a), axis=a, kind="stable"), a)
+
+
+def _argsort_block(b, a, descending):
+    """The stable argsort of a block along ``a`` (int64)."""
+    if not descending:
+        return np.argsort(b, axis=a, kind="stable").astype(np.int64)
+    rev = np.argsort(np.flip(b, a), axis=a, kind="stable")
+    return np.flip(b.shape[a] - 1 - rev, a).astype(np.int64)
+
+
+def sort(x, /, *, axis=-1, descending=False, stable=True):
+    """``x`` sorted along ``axis`` (stable; NaNs last), under the memory budget whatever
+    the size: a 1-d array, or a lane of an n-d array too large for a block, is sorted out
+    of core; smaller lanes are gathered whole into blocks and sorted per block.
+
+    Examples
+    --------
+    >>> import spillway.array_api as xp
+    >>> xp.sort(xp.asarray([[3, 1, 2], [0, 5, 4]]), axis=1).compute()
+    array([[1, 2, 3],
+           [0, 4, 5]])
+    """
+    return _sort_along(x, axis, False, descending)
 
 
 def argsort(x, /, *, axis=-1, descending=False, stable=True):
-    """The indices that sort ``x`` along ``axis`` (stable): out of core for a 1-d
-    array, per block holding the whole axis otherwise."""
-    if x.ndim == 1:
-        return _native_sort(x, True, descending)
+    """The indices (int64) that sort ``x`` along ``axis``, stable, under the memory
+    budget as :func:`sort`.
 
-    def fn(b, a):
-        if not descending:
-            return np.argsort(b, axis=a, kind="stable").astype(np.int64)
-        n = b.shape[a]
-        rev = np.argsort(np.flip(b, a), axis=a, kind="stable")
-        return np.flip(n - 1 - rev, a).astype(np.int64)
-
-    return _along_axis(x, axis, fn, np.int64)
+    Examples
+    --------
+    >>> import spillway.array_api as xp
+    >>> xp.argsort(xp.asarray([3, 1, 2])).compute()
+    array([1, 2, 0])
+    """
+    return _sort_along(x, axis, True, descending)
 
 
 # ----- linear algebra (main namespace) --------------------------------------------------
