@@ -162,10 +162,10 @@ fn lower(roots: &[Arc<dyn TaskNode>], client: &Client) -> Result<Option<DelayedS
 ///
 /// Called from outside the client's pool, the stage goes through
 /// [`run_stages`] (and so, under MPI, through the distributed-execution hook, where every
-/// rank runs it); called from a task on the pool (a task computing another delayed
+/// rank runs it); called from a task of the client (a task computing another delayed
 /// value) it runs here in this process only, as the task around it does.
 pub(crate) fn run(roots: &[Arc<dyn TaskNode>], client: &Client) -> Result<RunReport> {
-    if client.pool().current_thread_index().is_some() {
+    if crate::exec::executor::inside_task_of(client) {
         return run_local(roots, client);
     }
     if client.is_closed() {

@@ -102,7 +102,7 @@ pub fn run_stages_completing(
     if let Some(launch) = crate::util::mpi_launch::launch() {
         return Err(not_joined(launch).into());
     }
-    if client.pool().current_thread_index().is_some() {
+    if inside_task_of(client) {
         // started from inside a task of a running computation: part of that computation's
         // turn, so it fits beside what the budget holds now or is refused
         validate_beside(stages, client.budget(), client.budget().reserved())?;
@@ -229,6 +229,14 @@ pub(crate) fn running_client() -> Option<Client> {
     RUNNING.with(|r| r.borrow().clone())
 }
 
+/// Whether the calling thread is running a task of `client`: on its pool, or on the thread
+/// that started a one-worker stage (which runs it in place). Work a task starts there is
+/// part of that computation, not a new one that waits for its turn.
+pub(crate) fn inside_task_of(client: &Client) -> bool {
+    client.pool().current_thread_index().is_some()
+        || RUNNING.with(|r| r.borrow().as_ref().is_some_and(|c| c.same_client(client)))
+}
+
 /// Marks the calling thread as running tasks of `client` until dropped (then restores
 /// what it ran before, for nested runs).
 pub(super) struct RunningOn(Option<Client>);
@@ -299,38 +307,45 @@ fn run_stage(
         return run.finish(workers, started);
     }
     let next = AtomicUsize::new(0);
-    client.pool().scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|_| {
-                let _running = RunningOn::enter(client);
-                let _clock = run.clock();
-                let mut reservation: Reservation = budget
-                    .consumer(format!("{} worker", stage.label()))
-                    .register();
-                if let Err(e) = reservation.grow_waiting(worker_bytes, Duration::from_secs(600)) {
-                    run.fail(e.into());
-                    return;
-                }
-                let mut worker = stage.worker();
-                loop {
-                    if run.is_cancelled() {
-                        return;
-                    }
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= num_tasks {
-                        return;
-                    }
-                    // the task this worker takes next is about `workers` further on
-                    if index + workers < num_tasks {
-                        stage.prefetch(index + workers);
-                    }
-                    if !run.run_task(worker.as_mut(), index, None) {
-                        return;
-                    }
-                }
-            });
+    let work = || {
+        let _running = RunningOn::enter(client);
+        let _clock = run.clock();
+        let mut reservation: Reservation = budget
+            .consumer(format!("{} worker", stage.label()))
+            .register();
+        if let Err(e) = reservation.grow_waiting(worker_bytes, Duration::from_secs(600)) {
+            run.fail(e.into());
+            return;
         }
-    });
+        let mut worker = stage.worker();
+        loop {
+            if run.is_cancelled() {
+                return;
+            }
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= num_tasks {
+                return;
+            }
+            // the task this worker takes next is about `workers` further on
+            if index + workers < num_tasks {
+                stage.prefetch(index + workers);
+            }
+            if !run.run_task(worker.as_mut(), index, None) {
+                return;
+            }
+        }
+    };
+    if workers == 1 {
+        // one worker runs on the calling thread: handing it to the pool costs two thread
+        // switches, most of the time of a one-chunk computation
+        work();
+    } else {
+        client.pool().scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|_| work());
+            }
+        });
+    }
     run.finish(workers, started)
 }
 
