@@ -237,17 +237,7 @@ pub enum StoreError {
 
 /// The Rust element type for a zarr data type name, for hints.
 fn rust_type(zarr: &str) -> &str {
-    match zarr {
-        "float64" => "f64",
-        "float32" => "f32",
-        "int64" => "i64",
-        "int32" => "i32",
-        "uint64" => "u64",
-        "uint32" => "u32",
-        "uint8" => "u8",
-        "bool" => "bool",
-        other => other,
-    }
+    crate::dtype::DType::from_name(zarr).map_or(zarr, |d| d.rust_name())
 }
 
 /// An operating-system error kept as the `source()` of a [`StoreError::Io`]: shared so the
@@ -331,5 +321,19 @@ impl StoreError {
             message,
             source: Some(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::DType;
+
+    #[test]
+    fn the_dtype_hint_names_the_rust_type_of_every_dtype() {
+        for d in DType::ALL {
+            assert_eq!(rust_type(d.name()), d.rust_name(), "{d}");
+        }
+        assert_eq!(rust_type("complex128"), "complex128");
     }
 }

@@ -51,6 +51,6 @@ pub fn stored_dtype(path: impl AsRef<Path>) -> Result<DType, StoreError> {
     DType::from_name(&name).ok_or_else(|| StoreError::DtypeMismatch {
         location,
         stored: name,
-        requested: "one of float64, float32, int64, int32, uint64, uint32, uint8, bool".into(),
+        requested: format!("one of {}", DType::ALL.map(DType::name).join(", ")),
     })
 }
