@@ -561,10 +561,6 @@ def _storable_dtype(dtype) -> np.dtype:
         return np.dtype(np.float32)
     if dtype.kind == "f":
         return np.dtype(np.float64)
-    if dtype.kind == "i":
-        return np.dtype(np.int32 if dtype.itemsize < 4 else np.int64)
-    if dtype.kind == "u":
-        return np.dtype(np.uint32 if dtype.itemsize < 4 else np.uint64)
     raise TypeError(
         f"spillway arrays hold bool, integer and float values; dtype {dtype} is not "
         "supported: convert it first (e.g. x.astype('float64')), or keep this variable in NumPy"

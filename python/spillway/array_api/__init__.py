@@ -7,9 +7,9 @@ arrays lazily and under the client's memory budget.
 What differs from NumPy is what the standard says: ``sum`` of small integers
 accumulates in 64 bits, ``mean``/``var``/``std`` take floating arrays, ``sort`` and
 ``argsort`` are stable, functions whose result shape depends on the data compute their
-input. spillway holds ``bool``, ``int32``, ``int64``, ``uint8``, ``uint32``,
-``uint64``, ``float32`` and ``float64``; the standard's other dtypes are named here and
-refused with a ``TypeError`` where an array of them would be made.
+input. spillway holds every real dtype of the standard (``bool``, the signed and
+unsigned integers of 8 to 64 bits, ``float32`` and ``float64``); the complex dtypes are
+named here and refused with a ``TypeError`` where an array of them would be made.
 
 Examples
 --------
