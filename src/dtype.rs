@@ -5,6 +5,7 @@
 //! `astype` rules: floats truncate toward zero when cast to integers, integers wrap when
 //! narrowed, and anything non-zero becomes `true` when cast to `bool`.
 
+use std::any::TypeId;
 use std::fmt::{Debug, Display};
 
 /// The NumPy name of an element type.
@@ -219,6 +220,29 @@ impl DType {
             DType::UInt8 => "u8",
             DType::Bool => "bool",
         }
+    }
+
+    /// The `TypeId` of the Rust element type [`rust_name`](Self::rust_name) names: stores
+    /// compare it with `TypeId::of::<T>()` to accept only spillway's own element types.
+    pub(crate) fn type_id(self) -> TypeId {
+        match self {
+            DType::Float64 => TypeId::of::<f64>(),
+            DType::Float32 => TypeId::of::<f32>(),
+            DType::Int64 => TypeId::of::<i64>(),
+            DType::Int32 => TypeId::of::<i32>(),
+            DType::Int16 => TypeId::of::<i16>(),
+            DType::Int8 => TypeId::of::<i8>(),
+            DType::UInt64 => TypeId::of::<u64>(),
+            DType::UInt32 => TypeId::of::<u32>(),
+            DType::UInt16 => TypeId::of::<u16>(),
+            DType::UInt8 => TypeId::of::<u8>(),
+            DType::Bool => TypeId::of::<bool>(),
+        }
+    }
+
+    /// The Rust element types, comma-separated (`"f64, f32, ..., bool"`), for messages.
+    pub(crate) fn rust_names() -> String {
+        DType::ALL.map(DType::rust_name).join(", ")
     }
 
     /// The dtype a NumPy name or type string denotes: `"float64"`, `"f8"`, `"<f8"`,

@@ -12,21 +12,7 @@ use crate::dtype::Element;
 
 /// Whether `T` is one of the primitive element types.
 pub(crate) fn is_primitive<T: Element>() -> bool {
-    let t = TypeId::of::<T>();
-    [
-        TypeId::of::<f64>(),
-        TypeId::of::<f32>(),
-        TypeId::of::<i64>(),
-        TypeId::of::<i32>(),
-        TypeId::of::<i16>(),
-        TypeId::of::<i8>(),
-        TypeId::of::<u64>(),
-        TypeId::of::<u32>(),
-        TypeId::of::<u16>(),
-        TypeId::of::<u8>(),
-        TypeId::of::<bool>(),
-    ]
-    .contains(&t)
+    TypeId::of::<T>() == T::DTYPE.type_id()
 }
 
 /// `data`'s bytes in native order; `None` for a non-primitive `T`.
@@ -56,6 +42,14 @@ pub(crate) fn fill_from_bytes<T: Element>(bytes: &[u8], out: &mut [T]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_dtype_s_rust_type_is_primitive() {
+        assert!(is_primitive::<f64>() && is_primitive::<f32>() && is_primitive::<i64>());
+        assert!(is_primitive::<i32>() && is_primitive::<i16>() && is_primitive::<i8>());
+        assert!(is_primitive::<u64>() && is_primitive::<u32>() && is_primitive::<u16>());
+        assert!(is_primitive::<u8>() && is_primitive::<bool>());
+    }
 
     #[test]
     fn bytes_round_trip_every_primitive() {

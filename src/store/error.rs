@@ -223,7 +223,8 @@ pub enum StoreError {
     },
     /// The element type is not one of spillway's eleven dtypes, so its bytes cannot be spilled.
     #[error(
-        "cannot spill elements of type {type_name}: only f64, f32, i64, i32, i16, i8, u64, u32, u16, u8 and bool can be spilled"
+        "cannot spill elements of type {type_name}: only spillway's element types ({}) can be spilled",
+        crate::dtype::DType::rust_names()
     )]
     UnsupportedElement {
         /// The Rust type.

@@ -13,7 +13,7 @@ from functools import reduce as _reduce
 
 import numpy as np
 
-from .._native import dtype_name, native
+from .._native import _SUPPORTED, dtype_name, native
 
 __all__ = ["Array", "asarray", "from_array"]
 
@@ -540,11 +540,6 @@ class Array:
         return array_function(self, func, types, args, kwargs)
 
 
-_NATIVE_DTYPES = (
-    "float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8", "bool",
-)
-
-
 def _storable_dtype(dtype) -> np.dtype:
     """The spillway dtype that holds every value of ``dtype`` exactly (``float16`` ->
     ``float32``; the dtypes spillway holds stay as they are).
@@ -555,7 +550,7 @@ def _storable_dtype(dtype) -> np.dtype:
         For dtypes spillway cannot hold (complex, strings, objects, datetimes).
     """
     dtype = np.dtype(dtype)
-    if dtype.name in _NATIVE_DTYPES:
+    if dtype.name in _SUPPORTED:
         return dtype
     if dtype.kind == "f" and dtype.itemsize < 4:
         return np.dtype(np.float32)

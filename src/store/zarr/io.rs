@@ -85,8 +85,9 @@ impl<T: Element> ZarrStore<T> {
         StoreError::Zarr {
             location: self.location.clone(),
             message: format!(
-                "element type {} is not a primitive (f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, bool)",
-                std::any::type_name::<T>()
+                "element type {} is not a primitive ({})",
+                std::any::type_name::<T>(),
+                crate::dtype::DType::rust_names()
             ),
         }
     }
