@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._native import _SUPPORTED as _SPILLWAY_DTYPES
+
 bool = np.dtype(np.bool_)  # noqa: A001  (the standard's name)
 int8 = np.dtype(np.int8)
 int16 = np.dtype(np.int16)
@@ -26,8 +28,8 @@ float64 = np.dtype(np.float64)
 complex64 = np.dtype(np.complex64)
 complex128 = np.dtype(np.complex128)
 
-SUPPORTED = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64)
 ALL = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, complex64, complex128)
+SUPPORTED = tuple(d for d in ALL if d.name in _SPILLWAY_DTYPES)
 
 _KINDS = {
     "bool": lambda d: d == bool,
