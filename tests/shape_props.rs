@@ -264,6 +264,38 @@ proptest! {
     }
 
     #[test]
+    fn sliding_window_view_matches_ndarray(inp in input(1, 3), pick in 0usize..64, size in 1usize..8) {
+        small_tiles();
+        let nd = inp.data.ndim();
+        let a = pick % nd;
+        let n = inp.data.shape()[a];
+        let got = inp.lazy().sliding_window_view(size, a as isize);
+        if size > n {
+            prop_assert!(got.check().is_err(), "a window of {} on an axis of {} must be refused", size, n);
+            return Ok(());
+        }
+        let mut shape = inp.data.shape().to_vec();
+        shape[a] = n - size + 1;
+        shape.push(size);
+        let want = ArrayD::from_shape_fn(IxDyn(&shape), |idx| {
+            let mut src: Vec<usize> = (0..nd).map(|k| idx[k]).collect();
+            src[a] += idx[nd];
+            inp.data[IxDyn(&src)]
+        });
+        assert_same(&got, &want, &format!("sliding_window_view({size}, {a})"))?;
+        // a rolling sum: the window axis reduced, read across chunk edges
+        let sums = want.sum_axis(Axis(nd));
+        let rolled = got.sum_axis(-1).compute().unwrap();
+        prop_assert_eq!(rolled, sums);
+        // the windowed axis keeps the input's chunks, trimmed at the end
+        let cut: usize = got.chunks().as_vecs()[a].iter().sum();
+        prop_assert_eq!(cut, n - size + 1);
+        for (g, c) in got.chunks().as_vecs()[a].iter().zip(&inp.chunks[a]) {
+            prop_assert!(g <= c);
+        }
+    }
+
+    #[test]
     fn concatenate_and_stack_match_ndarray(
         (parts, axis) in proptest::collection::vec(extent(), 1..=3).prop_flat_map(|shape| {
             let nd = shape.len();

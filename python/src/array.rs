@@ -212,6 +212,10 @@ impl PyArr {
         PyArr::checked(self.inner.flip(axis))
     }
 
+    fn sliding_window_view(&self, window: usize, axis: isize) -> PyResult<PyArr> {
+        PyArr::checked(self.inner.sliding_window_view(window, axis))
+    }
+
     /// Computes with the GIL released; Ctrl-C stops the computation.
     fn compute(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let inner = self.inner.clone();

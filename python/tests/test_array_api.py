@@ -321,6 +321,21 @@ def test_sliding_window_view_and_pad_match_numpy(data, pick):
                                   np.pad(v, widths, constant_values=7))
 
 
+def test_sliding_windows_over_several_axes_and_too_long_a_window():
+    v = np.arange(7 * 6 * 5, dtype=np.float32).reshape(7, 6, 5)
+    x = da.from_array(v, chunks=(3, 2, 5))
+    got = xp.lib.stride_tricks.sliding_window_view(x, (3, 2), axis=(0, 2))
+    want = np.lib.stride_tricks.sliding_window_view(v, (3, 2), axis=(0, 2))
+    assert got.shape == want.shape and got.chunks[0] == (3, 2)
+    np.testing.assert_array_equal(got.compute(), want)
+    # a rolling mean over chunk edges is the windows' mean
+    np.testing.assert_allclose(xp.mean(got, axis=(-2, -1)).compute(), want.mean(axis=(-2, -1)), rtol=1e-6)
+    with pytest.raises(ValueError, match="window 8 is longer than axis 0"):
+        xp.lib.stride_tricks.sliding_window_view(x, 8, axis=0)
+    with pytest.raises(ValueError, match="one per axis"):
+        xp.lib.stride_tricks.sliding_window_view(x, (2, 2), axis=0)
+
+
 def test_a_1_d_sort_larger_than_the_budget_runs_out_of_core():
     import spillway
 

@@ -1,6 +1,6 @@
 """Functions outside the standard that xarray looks up on an array's namespace:
 ``pad``, ``transpose`` and ``lib.stride_tricks.sliding_window_view`` (rolling windows).
-All lazy: padding joins constant blocks, a window view stacks shifted slices.
+All lazy: padding joins constant blocks, a window view reads shifted rows natively.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..array import creation as _c
 from ..array import routines as _r
+from ..array.core import _wrap, asarray
 
 
 def transpose(x, axes=None):
@@ -53,54 +54,39 @@ def sliding_window_view(x, window_shape, axis=None, **kwargs):
     """Windows of ``window_shape`` along ``axis`` as new trailing axes (NumPy's
     ``sliding_window_view``), keeping ``x``'s chunks.
 
-    For each window axis, ``x`` gains a trailing axis of the window's length (one chunk,
-    broadcast, so nothing is copied until a block is computed); ``map_overlap`` then
-    hands each block a halo of ``w - 1`` rows, and entry ``k`` of the window takes the
-    block's rows shifted by ``k``. A reduction over the window (a rolling sum or mean)
-    then runs block by block.
+    Parameters
+    ----------
+    x : Array
+        The array to window.
+    window_shape : int or tuple of int
+        The window length per windowed axis.
+    axis : int or tuple of int, optional
+        The windowed axes (default: the first ``len(window_shape)`` axes).
+
+    Returns
+    -------
+    Array
+        Each windowed axis ``n - w + 1`` long, with one trailing axis of ``w`` per window.
+        Nothing is copied until a block is computed: element ``[..., i, ..., k]`` reads
+        ``x[..., i + k, ...]`` in native code, across chunk edges, so a reduction over the
+        window (a rolling sum or mean) reads ``x`` once, block by block.
+
+    Raises
+    ------
+    ValueError
+        When a window is longer than its axis, or ``window_shape`` and ``axis`` differ in
+        length.
     """
     shapes = (window_shape,) if isinstance(window_shape, int) else tuple(window_shape)
     axes = (axis,) if isinstance(axis, int) else tuple(axis) if axis is not None else tuple(range(len(shapes)))
-    from ..array.blockwise import map_overlap
-
-    out = x
+    if len(shapes) != len(axes):
+        raise ValueError(f"sliding_window_view: {len(shapes)} window lengths for {len(axes)} axes; give one per axis")
+    out = x = asarray(x)
     for w, a in zip(shapes, axes):
-        a %= x.ndim
-        n = out.shape[a]
-        if w > n:
-            raise ValueError(f"sliding_window_view: window {w} is longer than axis {a} ({n})")
-        if w == 1:
-            out = out.reshape(out.shape + (1,))
-            continue
-        halo = w - 1
-        if any(c < halo for c in out.chunks[a][:-1]):
-            # map_overlap's halo comes from the neighbouring chunk only
-            out = out.rechunk(tuple(max(halo, out.chunks[a][0]) if i == a else c
-                                    for i, c in enumerate(out.chunks)))
-        wide = _r.broadcast_to(out.reshape(out.shape + (1,)), out.shape + (w,))
-        wide = wide.rechunk(out.chunks + ((w,),))
-        depth = [0] * wide.ndim
-        depth[a] = halo
-        fill = np.nan if out.dtype.kind == "f" else 0
-
-        def shift(block, a=a, w=w, halo=halo):
-            # map_overlap trims the halo from what this returns: fill the block's own rows
-            own = block.shape[a] - 2 * halo
-            res = np.zeros_like(block)
-            for k in range(w):
-                src = [slice(None)] * block.ndim
-                src[a] = slice(halo + k, halo + k + own)
-                src[-1] = k
-                dst = [slice(None)] * block.ndim
-                dst[a] = slice(halo, halo + own)
-                dst[-1] = k
-                res[tuple(dst)] = block[tuple(src)]
-            return res
-
-        out = map_overlap(shift, wide, depth=depth, boundary=fill)
-        keep = [slice(None)] * out.ndim
-        keep[a] = slice(0, n - w + 1)
-        out = out[tuple(keep)]
+        a = int(a) % x.ndim
+        if int(w) > out.shape[a]:
+            raise ValueError(f"sliding_window_view: window {w} is longer than axis {a} ({out.shape[a]})")
+        out = _wrap(out._a.sliding_window_view(int(w), a))
     return out
 
 

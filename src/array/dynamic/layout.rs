@@ -140,6 +140,20 @@ impl AnyArray {
         each!(self, a => a.flip(axis).into())
     }
 
+    /// Windows of `window` elements along `axis` as a new trailing axis (see
+    /// [`Array::sliding_window_view`](crate::Array::sliding_window_view)).
+    ///
+    /// ```
+    /// use spillway::array::dynamic::AnyArray;
+    /// let x = AnyArray::from(spillway::arange(0i64, 4, 1, 2));
+    /// let w = x.sliding_window_view(2, 0);
+    /// assert_eq!(w.shape(), &[3, 2]);
+    /// assert_eq!(w.typed::<i64>().compute_vec().unwrap(), vec![0, 1, 1, 2, 2, 3]);
+    /// ```
+    pub fn sliding_window_view(&self, window: usize, axis: isize) -> AnyArray {
+        each!(self, a => a.sliding_window_view(window, axis).into())
+    }
+
     /// The values of a 1-d array in ascending order (`argsort`: the `int64` indices
     /// that sort it), stable, out of core under the budget (see
     /// [`Array::sort`](crate::Array::sort)).

@@ -1,5 +1,6 @@
 //! Shape manipulation: `reshape`, `ravel`, `squeeze`, `expand_dims`, `swapaxes`,
-//! `moveaxis`, `flip`, `roll`, `tile`, `repeat`, `broadcast_to`, `pad`, and the free
+//! `moveaxis`, `flip`, `roll`, `tile`, `repeat`, `broadcast_to`, `pad`,
+//! `sliding_window_view`, and the free
 //! functions [`concatenate`] and [`stack`]. `transpose`, `t()` and `transpose_axes` are
 //! in [`layout`](super::layout).
 //!
@@ -11,5 +12,6 @@ mod concat;
 mod pad;
 mod reorder;
 mod reshape;
+mod window;
 
 pub use concat::{concatenate, stack};
