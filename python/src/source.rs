@@ -62,8 +62,10 @@ impl<T: Element + numpy::Element> ChunkStore<T> for PySource {
                         view.shape()
                     )));
                 }
-                for (o, v) in out.iter_mut().zip(view.iter()) {
-                    *o = *v;
+                // `ascontiguousarray` made it C-contiguous: one copy, not an n-d walk
+                match view.as_slice() {
+                    Some(values) => out.copy_from_slice(values),
+                    None => out.iter_mut().zip(view.iter()).for_each(|(o, v)| *o = *v),
                 }
                 Ok(())
             })();
