@@ -10,6 +10,7 @@ pub mod distributed;
 pub mod error;
 pub mod executor;
 mod gate;
+pub mod joined;
 pub mod monitor;
 pub mod report;
 pub mod spill_settings;

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "mpi")]
 mod exchange;
+mod join;
 mod materialize;
 
 pub use materialize::MaterializeStage;
@@ -294,7 +295,20 @@ impl Plan {
                     sum.plus(&m.io_counts().since(b))
                 });
         };
-        let report = run_stages_completing(&self.stages, client, &complete)?;
+        // under a distributed hook every stage is exchanged on its own; in one process,
+        // neighbouring reductions over the same stored blocks run joined
+        let stages = if crate::exec::distributed::registered().is_none() {
+            join::join_reductions(
+                self.stages,
+                &self.stage_roots,
+                &self.staged_ids,
+                client.budget(),
+                client.total_threads(),
+            )
+        } else {
+            self.stages
+        };
+        let report = run_stages_completing(&stages, client, &complete)?;
         log::debug!("spillway computation: {report}");
         Ok(Finished {
             ctx: self.ctx,

@@ -1,0 +1,120 @@
+//! Which planned reduction stages run joined: neighbours that read the same stored blocks
+//! and not each other's results, while together they fit the budget.
+//!
+//! A climatology is twelve means, each over one month's rows of the same variable. Planned
+//! alone, each is a stage, and a stored chunk that holds the end of one month and the
+//! start of the next is read (and decoded) by both stages. Joined
+//! ([`JoinedStages`]), the two stages' tasks over that chunk run close together and the
+//! chunk is read once.
+
+use crate::exec::joined::JoinedStages;
+use crate::exec::stage::Stage;
+use crate::graph::node::{NodeId, NodeRef};
+use crate::memory::MemoryBudget;
+use std::collections::HashSet;
+
+/// What a stage reads, for deciding joins.
+struct Reads {
+    /// Nodes under the stage that read whole stored blocks.
+    sources: HashSet<NodeId>,
+    /// Staged results it reads (computed by other stages).
+    staged: HashSet<NodeId>,
+}
+
+/// The whole-block sources and staged results under `roots`' inputs, stopping at staged
+/// nodes.
+fn reads(roots: &[NodeRef], staged: &HashSet<NodeId>) -> Reads {
+    let mut out = Reads {
+        sources: HashSet::new(),
+        staged: HashSet::new(),
+    };
+    let mut seen = HashSet::new();
+    let mut stack: Vec<NodeRef> = roots.iter().flat_map(|r| r.inputs()).collect();
+    while let Some(node) = stack.pop() {
+        let id = node.meta().id;
+        if !seen.insert(id) {
+            continue;
+        }
+        if staged.contains(&id) {
+            out.staged.insert(id);
+            continue;
+        }
+        if node.computes_whole_blocks() {
+            out.sources.insert(id);
+        }
+        stack.extend(node.inputs());
+    }
+    out
+}
+
+/// `stages` (with the nodes each computes and whether it is a reduction stage) with
+/// neighbouring reduction stages joined where that saves reads: they share a whole-block
+/// source, none reads another's result, and the joined stage fits `budget` with `threads`
+/// workers beside the results of the stages before it.
+pub(crate) fn join_reductions(
+    stages: Vec<Box<dyn Stage>>,
+    roots: &[(Vec<NodeRef>, bool)],
+    staged: &HashSet<NodeId>,
+    budget: &MemoryBudget,
+    threads: usize,
+) -> Vec<Box<dyn Stage>> {
+    let limit = budget.limit();
+    let threads = threads.max(1);
+    let mut out: Vec<Box<dyn Stage>> = Vec::with_capacity(stages.len());
+    let mut group: Vec<Box<dyn Stage>> = Vec::new();
+    let mut group_sources: HashSet<NodeId> = HashSet::new();
+    let mut group_roots: HashSet<NodeId> = HashSet::new();
+    // results held by the stages already placed
+    let mut held: u64 = 0;
+    let fits = |parts: &[&dyn Stage], held: u64| {
+        let stage_bytes = parts
+            .iter()
+            .fold(0u64, |s, p| s.saturating_add(p.stage_bytes(threads)));
+        let worker_bytes = parts
+            .iter()
+            .fold(0u64, |s, p| s.saturating_add(p.worker_bytes()));
+        held.saturating_add(stage_bytes)
+            .saturating_add(worker_bytes.saturating_mul(threads as u64))
+            <= limit
+    };
+    let flush = |group: &mut Vec<Box<dyn Stage>>, out: &mut Vec<Box<dyn Stage>>, held: &mut u64| {
+        let joined: Box<dyn Stage> = match group.len() {
+            0 => return,
+            1 => group.pop().expect("one stage"),
+            _ => Box::new(JoinedStages::new(std::mem::take(group))),
+        };
+        *held = held.saturating_add(joined.stage_bytes(1));
+        out.push(joined);
+    };
+    for (stage, (stage_roots, is_reduction)) in stages.into_iter().zip(roots) {
+        let joinable = *is_reduction && stage.schedule().is_none();
+        if !joinable {
+            flush(&mut group, &mut out, &mut held);
+            group_sources.clear();
+            group_roots.clear();
+            held = held.saturating_add(stage.stage_bytes(1));
+            out.push(stage);
+            continue;
+        }
+        let r = reads(stage_roots, staged);
+        let ids: Vec<NodeId> = stage_roots.iter().map(|n| n.meta().id).collect();
+        let joins = !group.is_empty()
+            && !r.sources.is_disjoint(&group_sources)
+            && r.staged.is_disjoint(&group_roots)
+            && {
+                let mut parts: Vec<&dyn Stage> = group.iter().map(|s| s.as_ref()).collect();
+                parts.push(stage.as_ref());
+                fits(&parts, held)
+            };
+        if !joins {
+            flush(&mut group, &mut out, &mut held);
+            group_sources.clear();
+            group_roots.clear();
+        }
+        group_sources.extend(r.sources);
+        group_roots.extend(ids);
+        group.push(stage);
+    }
+    flush(&mut group, &mut out, &mut held);
+    out
+}
