@@ -29,6 +29,90 @@ from .array import core as _core
 __all__ = ["SpillwayChunkManager"]
 
 
+# xarray's indexing adapters that pass values through unchanged
+_PASS_THROUGH = ("ImplicitToExplicitIndexingAdapter", "CopyOnWriteArray", "MemoryCachedArray")
+
+
+def _takes_everything(key, shape) -> bool:
+    """Whether an xarray ``BasicIndexer`` key selects every element, in order."""
+    parts = getattr(key, "tuple", None)
+    if parts is None or len(parts) != len(shape):
+        return False
+    return all(
+        isinstance(k, slice) and k.step in (None, 1) and k.start in (None, 0) and (k.stop is None or k.stop >= n)
+        for k, n in zip(parts, shape)
+    )
+
+
+def _stored_zarr_path(data):
+    """The path of the zarr v3 array on the local disk that ``data`` reads unchanged, or
+    None: xarray's chain of pass-through adapters over a ``ZarrArrayWrapper``, with no
+    decoding (masking, scaling, casting) between them and a key that takes every element."""
+    import os
+
+    d = data
+    for _ in range(16):
+        kind = type(d).__name__
+        if kind in _PASS_THROUGH:
+            d = d.array
+        elif kind == "LazilyIndexedArray":
+            if not _takes_everything(d.key, d.array.shape):
+                return None
+            d = d.array
+        elif kind == "ZarrArrayWrapper":
+            z = getattr(d, "_array", None)
+            store = getattr(z, "store", None)
+            root = getattr(store, "root", None)
+            metadata = getattr(z, "metadata", None)
+            if (
+                root is None
+                or type(store).__name__ != "LocalStore"
+                or getattr(metadata, "zarr_format", None) != 3
+                or tuple(z.shape) != tuple(data.shape)
+                or np.dtype(z.dtype) != np.dtype(data.dtype)
+            ):
+                return None
+            return os.path.join(str(root), z.path) if z.path else str(root)
+        else:
+            return None
+    return None
+
+
+def _native_zarr(data, chunks):
+    """``data`` opened by spillway's own zarr reader when it is a stored zarr v3 array read
+    unchanged (chunks decoded in native code on every worker, with no Python and no GIL),
+    in ``chunks``; None when it is not, or the store is one spillway does not read."""
+    path = _stored_zarr_path(data)
+    if path is None:
+        return None
+    from .array.zarr_io import from_zarr
+
+    try:
+        arr = from_zarr(path)
+    except Exception:  # noqa: BLE001 - any store spillway cannot open is read by xarray's reader instead
+        return None
+    want = _normalized(chunks, arr.shape)
+    if want is not None and want != arr.chunks:
+        arr = arr.rechunk(want)
+    return arr
+
+
+def _normalized(chunks, shape):
+    """``chunks`` as a tuple of per-axis length tuples, or None when not given that way."""
+    if not isinstance(chunks, tuple) or len(chunks) != len(shape):
+        return None
+    out = []
+    for c, n in zip(chunks, shape):
+        if isinstance(c, int):
+            c = tuple([c] * (n // c) + ([n % c] if n % c else [])) if c > 0 else (n,)
+        elif isinstance(c, tuple) and all(isinstance(v, (int, np.integer)) for v in c):
+            c = tuple(int(v) for v in c)
+        else:
+            return None
+        out.append(c)
+    return tuple(out)
+
+
 def _auto_lengths(extents, elements, previous):
     """Chunk lengths for the ``"auto"`` axes: blocks of about ``elements`` elements,
     as even across axes as the extents allow, in multiples of the stored chunks
@@ -134,6 +218,9 @@ class SpillwayChunkManager(ChunkManagerEntrypoint):
         backend arrays are read block by block when computed."""
         if isinstance(chunks, tuple) and any(c == "auto" for c in chunks) and any(s == 0 for s in data.shape):
             chunks = tuple(int(s) for s in data.shape)
+        native = _native_zarr(data, chunks)
+        if native is not None:
+            return native
         return _core.from_array(data, chunks=chunks)
 
     def rechunk(self, data, chunks, **kwargs):

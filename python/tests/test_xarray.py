@@ -56,6 +56,27 @@ def test_variables_are_spillway_arrays_on_the_stored_chunks(opened):
     assert data.chunks == ((73,) * 5, (12, 12), (24, 24))
 
 
+def test_stored_zarr_variables_are_read_natively_and_encoded_ones_through_xarray(tmp_path):
+    # a plain float variable is read by spillway's own zarr reader (no Python per chunk);
+    # a CF-encoded one (scale_factor, a fill value to mask) goes through xarray's decoding
+    v = np.arange(40 * 6, dtype="float32").reshape(40, 6) / 8
+    ds = xr.Dataset({"plain": (("t", "x"), v), "packed": (("t", "x"), v)})
+    ds.packed.encoding.update(dtype="int16", scale_factor=0.125, _FillValue=-1)
+    ds.packed[3, 2] = np.nan
+    path = tmp_path / "enc.zarr"
+    ds.chunk({"t": 8}).to_zarr(path, mode="w", consolidated=False)
+    sw = xr.open_zarr(path, chunked_array_type="spillway", chunks={}, consolidated=False)
+    ref = xr.open_zarr(path, chunks=None, consolidated=False).load()
+    assert "from-zarr" in repr(sw.plain.data) and sw.plain.data.chunks[0] == (8,) * 5
+    assert "from-zarr" not in repr(sw.packed.data)
+    xr.testing.assert_identical(sw.load(), ref)
+    assert np.isnan(ref.packed.values[3, 2])
+    # other chunks than the store's: the native read, rechunked
+    re = xr.open_zarr(path, chunked_array_type="spillway", chunks={"t": 12}, consolidated=False)
+    assert re.plain.data.chunks[0] == (12, 12, 12, 4)
+    np.testing.assert_array_equal(re.plain.values, v)
+
+
 def test_mean_over_time(opened):
     sw, ref = opened
     lazy = sw.mean("time")
