@@ -158,13 +158,18 @@ impl<T: Element> Eval<T> for WindowEval<T> {
         let outer: usize = shape[..a].iter().product();
         let inner: usize = shape[a + 1..nd].iter().product();
         let box_rows = shape[a];
-        let mut o = 0;
+        // for each (p, i): the region's [inner, kn] block takes input row i + k into
+        // column k, one contiguous input row per column
+        let block = inner * kn;
         for p in 0..outer {
             for i in 0..rows {
-                for q in 0..inner {
-                    for k in 0..kn {
-                        out[o] = buf[(p * box_rows + i + k) * inner + q];
-                        o += 1;
+                let o = (p * rows + i) * block;
+                let dst = &mut out[o..o + block];
+                for k in 0..kn {
+                    let r = (p * box_rows + i + k) * inner;
+                    let src = &buf[r..r + inner];
+                    for (cell, &v) in dst.chunks_exact_mut(kn).zip(src) {
+                        cell[k] = v;
                     }
                 }
             }
