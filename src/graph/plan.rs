@@ -298,11 +298,17 @@ impl Plan {
         // under a distributed hook every stage is exchanged on its own; in one process,
         // neighbouring reductions over the same stored blocks run joined
         let stages = if crate::exec::distributed::registered().is_none() {
+            // a computation started inside a task of another fits beside what it holds
+            let held = if crate::exec::executor::inside_task_of(client) {
+                client.budget().reserved()
+            } else {
+                0
+            };
             join::join_reductions(
                 self.stages,
                 &self.stage_roots,
                 &self.staged_ids,
-                client.budget(),
+                (client.budget(), held),
                 client.total_threads(),
             )
         } else {

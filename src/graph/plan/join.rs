@@ -49,13 +49,15 @@ fn reads(roots: &[NodeRef], staged: &HashSet<NodeId>) -> Reads {
 
 /// `stages` (with the nodes each computes and whether it is a reduction stage) with
 /// neighbouring reduction stages joined where that saves reads: they share a whole-block
-/// source, none reads another's result, and the joined stage fits `budget` with `threads`
-/// workers beside the results of the stages before it.
+/// source, none reads another's result, and the joined stage fits the budget with
+/// `threads` workers beside the results of the stages before it and the bytes the budget
+/// already holds for this computation (`(budget, held)`; a computation started inside a
+/// task of another runs beside what that one holds).
 pub(crate) fn join_reductions(
     stages: Vec<Box<dyn Stage>>,
     roots: &[(Vec<NodeRef>, bool)],
     staged: &HashSet<NodeId>,
-    budget: &MemoryBudget,
+    (budget, already_held): (&MemoryBudget, u64),
     threads: usize,
 ) -> Vec<Box<dyn Stage>> {
     let limit = budget.limit();
@@ -64,8 +66,8 @@ pub(crate) fn join_reductions(
     let mut group: Vec<Box<dyn Stage>> = Vec::new();
     let mut group_sources: HashSet<NodeId> = HashSet::new();
     let mut group_roots: HashSet<NodeId> = HashSet::new();
-    // results held by the stages already placed
-    let mut held: u64 = 0;
+    // results held by the stages already placed, beside what the budget held before
+    let mut held: u64 = already_held;
     let fits = |parts: &[&dyn Stage], held: u64| {
         let stage_bytes = parts
             .iter()
