@@ -91,26 +91,10 @@ def _native_zarr(data, chunks):
         arr = from_zarr(path)
     except Exception:  # noqa: BLE001 - any store spillway cannot open is read by xarray's reader instead
         return None
-    want = _normalized(chunks, arr.shape)
-    if want is not None and want != arr.chunks:
-        arr = arr.rechunk(want)
+    # explicit chunks (a rechunk to the store's own chunks changes nothing)
+    if isinstance(chunks, tuple) and len(chunks) == arr.ndim and not any(isinstance(c, str) or c is None for c in chunks):
+        arr = arr.rechunk(chunks)
     return arr
-
-
-def _normalized(chunks, shape):
-    """``chunks`` as a tuple of per-axis length tuples, or None when not given that way."""
-    if not isinstance(chunks, tuple) or len(chunks) != len(shape):
-        return None
-    out = []
-    for c, n in zip(chunks, shape):
-        if isinstance(c, int):
-            c = tuple([c] * (n // c) + ([n % c] if n % c else [])) if c > 0 else (n,)
-        elif isinstance(c, tuple) and all(isinstance(v, (int, np.integer)) for v in c):
-            c = tuple(int(v) for v in c)
-        else:
-            return None
-        out.append(c)
-    return tuple(out)
 
 
 def _auto_lengths(extents, elements, previous):
