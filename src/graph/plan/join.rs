@@ -63,60 +63,65 @@ pub(crate) fn join_reductions(
     let limit = budget.limit();
     let threads = threads.max(1);
     let mut out: Vec<Box<dyn Stage>> = Vec::with_capacity(stages.len());
-    let mut group: Vec<Box<dyn Stage>> = Vec::new();
-    let mut group_sources: HashSet<NodeId> = HashSet::new();
-    let mut group_roots: HashSet<NodeId> = HashSet::new();
+    let mut group = Group::default();
     // results held by the stages already placed, beside what the budget held before
     let mut held: u64 = already_held;
-    let fits = |parts: &[&dyn Stage], held: u64| {
-        let stage_bytes = parts
-            .iter()
-            .fold(0u64, |s, p| s.saturating_add(p.stage_bytes(threads)));
-        let worker_bytes = parts
-            .iter()
-            .fold(0u64, |s, p| s.saturating_add(p.worker_bytes()));
-        held.saturating_add(stage_bytes)
-            .saturating_add(worker_bytes.saturating_mul(threads as u64))
-            <= limit
-    };
-    let flush = |group: &mut Vec<Box<dyn Stage>>, out: &mut Vec<Box<dyn Stage>>, held: &mut u64| {
-        let joined: Box<dyn Stage> = match group.len() {
-            0 => return,
-            1 => group.pop().expect("one stage"),
-            _ => Box::new(JoinedStages::new(std::mem::take(group))),
-        };
-        *held = held.saturating_add(joined.stage_bytes(1));
-        out.push(joined);
-    };
     for (stage, (stage_roots, is_reduction)) in stages.into_iter().zip(roots) {
-        let joinable = *is_reduction && stage.schedule().is_none();
-        if !joinable {
-            flush(&mut group, &mut out, &mut held);
-            group_sources.clear();
-            group_roots.clear();
+        if !*is_reduction || stage.schedule().is_some() {
+            group.close_into(&mut out, &mut held);
             held = held.saturating_add(stage.stage_bytes(1));
             out.push(stage);
             continue;
         }
         let r = reads(stage_roots, staged);
-        let ids: Vec<NodeId> = stage_roots.iter().map(|n| n.meta().id).collect();
-        let joins = !group.is_empty()
-            && !r.sources.is_disjoint(&group_sources)
-            && r.staged.is_disjoint(&group_roots)
+        let joins = !group.stages.is_empty()
+            && !r.sources.is_disjoint(&group.sources)
+            && r.staged.is_disjoint(&group.roots)
             && {
-                let mut parts: Vec<&dyn Stage> = group.iter().map(|s| s.as_ref()).collect();
-                parts.push(stage.as_ref());
-                fits(&parts, held)
+                // the joined stage with `threads` workers, beside the results held
+                let stage_bytes = group.stage_bytes.saturating_add(stage.stage_bytes(threads));
+                let worker_bytes = group.worker_bytes.saturating_add(stage.worker_bytes());
+                held.saturating_add(stage_bytes)
+                    .saturating_add(worker_bytes.saturating_mul(threads as u64))
+                    <= limit
             };
         if !joins {
-            flush(&mut group, &mut out, &mut held);
-            group_sources.clear();
-            group_roots.clear();
+            group.close_into(&mut out, &mut held);
         }
-        group_sources.extend(r.sources);
-        group_roots.extend(ids);
-        group.push(stage);
+        group.sources.extend(r.sources);
+        group.roots.extend(stage_roots.iter().map(|n| n.meta().id));
+        group.stage_bytes = group.stage_bytes.saturating_add(stage.stage_bytes(threads));
+        group.worker_bytes = group.worker_bytes.saturating_add(stage.worker_bytes());
+        group.stages.push(stage);
     }
-    flush(&mut group, &mut out, &mut held);
+    group.close_into(&mut out, &mut held);
     out
+}
+
+/// Reduction stages being gathered into one joined stage.
+#[derive(Default)]
+struct Group {
+    stages: Vec<Box<dyn Stage>>,
+    /// The whole-block sources they read.
+    sources: HashSet<NodeId>,
+    /// The nodes they compute.
+    roots: HashSet<NodeId>,
+    /// Their stage bytes with every thread working, and their worker bytes, summed.
+    stage_bytes: u64,
+    worker_bytes: u64,
+}
+
+impl Group {
+    /// Places the group's stages in `out` (one stage alone, several joined), adds what
+    /// they hold to `held`, and starts an empty group.
+    fn close_into(&mut self, out: &mut Vec<Box<dyn Stage>>, held: &mut u64) {
+        let mut stages = std::mem::take(self).stages;
+        let placed: Box<dyn Stage> = match stages.len() {
+            0 => return,
+            1 => stages.pop().expect("one stage"),
+            _ => Box::new(JoinedStages::new(stages)),
+        };
+        *held = held.saturating_add(placed.stage_bytes(1));
+        out.push(placed);
+    }
 }
