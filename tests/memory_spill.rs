@@ -132,3 +132,40 @@ fn with_spilling_the_workload_succeeds_within_the_budget() {
         "peak RSS {peak} exceeds the budget {BUDGET_BYTES} + {OVERHEAD_BYTES}"
     );
 }
+
+/// Complex intermediates spill as their bytes and come back exact: the rechunk of a
+/// complex128 array (twice the input's bytes) under the same budget.
+#[test]
+fn complex_intermediates_spill_and_come_back_exact() {
+    use spillway::array::dynamic::AnyArray;
+    use spillway::dtype::Complex128;
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    let want = write_input(&path);
+    let client = Client::builder()
+        .threads_per_worker(2)
+        .memory_limit(BUDGET)
+        .spill(true)
+        .build()
+        .unwrap();
+    let x = AnyArray::from(from_zarr::<f64>(&path));
+    let half = AnyArray::from(from_zarr::<f64>(&path).map(|v| -0.5 * v));
+    let z = AnyArray::complex(&x, &half).typed::<Complex128>();
+    let (got, report) = z
+        .rechunk((ROWS, 250))
+        .sum_axis(0)
+        .compute_with_report()
+        .unwrap();
+    client.close();
+    for (g, w) in got.iter().zip(want.iter()) {
+        assert!((g.re - w).abs() <= 1e-9 * w.abs().max(1.0), "{g} vs {w}");
+        assert!(
+            (g.im + 0.5 * w).abs() <= 1e-9 * w.abs().max(1.0),
+            "{g} vs {w}"
+        );
+    }
+    assert!(report.peak_reserved_bytes <= BUDGET_BYTES, "{report}");
+    assert!(report.io.spilled_bytes > 0, "{report}");
+    assert!(report.io.reread_bytes > 0, "{report}");
+}

@@ -404,6 +404,8 @@ fn a_dtype_erased_array_converts_to_its_typed_array_only() {
             DType::UInt16 => Array::<u16>::try_from(&any).is_ok(),
             DType::UInt8 => Array::<u8>::try_from(&any).is_ok(),
             DType::Bool => Array::<bool>::try_from(&any).is_ok(),
+            DType::Complex64 => Array::<spillway::dtype::Complex64>::try_from(&any).is_ok(),
+            DType::Complex128 => Array::<spillway::dtype::Complex128>::try_from(&any).is_ok(),
         };
         assert!(ok, "{dtype}");
         assert_eq!(

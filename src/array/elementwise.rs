@@ -389,7 +389,7 @@ impl<T: Numeric> Array<T> {
     /// assert!(a.powi(-1).check().is_err());
     /// ```
     pub fn powi(&self, n: i32) -> Array<T> {
-        if n < 0 && !T::DTYPE.is_float() {
+        if n < 0 && !T::DTYPE.is_float() && !T::DTYPE.is_complex() {
             return Array::invalid(ArrayError::InvalidArgument {
                 op: "power",
                 message: format!(

@@ -416,8 +416,22 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.mean_axes(&[0], true).shape(), &[1, 3]);
     /// ```
     pub fn mean_axes(&self, axes: &[isize], keepdims: bool) -> Array<T::Float> {
+        self.moments(axes, keepdims, MomentsOutput::Mean)
+    }
+
+    /// The mean, variance or standard deviation over `axes`; complex arrays are refused
+    /// here (their moments are taken part by part by
+    /// [`AnyArray::reduce`](crate::array::dynamic::AnyArray::reduce)).
+    fn moments(&self, axes: &[isize], keepdims: bool, output: MomentsOutput) -> Array<T::Float> {
+        if T::DTYPE.is_complex() {
+            return Array::invalid(ArrayError::UnsupportedDtype {
+                op: "mean",
+                dtype: T::DTYPE.name().into(),
+                fix: "take the moments through AnyArray::reduce, which works part by part, or of real() and imag()".into(),
+            });
+        }
         let r = MomentsReducer {
-            output: MomentsOutput::Mean,
+            output,
             _t: PhantomData,
         };
         self.reduce(axes, keepdims, r, false)
@@ -451,11 +465,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.var_axes(&[0, 1], 0.0, true).shape(), &[1, 1]);
     /// ```
     pub fn var_axes(&self, axes: &[isize], ddof: f64, keepdims: bool) -> Array<T::Float> {
-        let r = MomentsReducer {
-            output: MomentsOutput::Var { ddof },
-            _t: PhantomData,
-        };
-        self.reduce(axes, keepdims, r, false)
+        self.moments(axes, keepdims, MomentsOutput::Var { ddof })
     }
 
     /// Standard deviation of every element with `ddof` (NumPy's `std`).
@@ -485,11 +495,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.std_axes(&[1], 0.0, true).shape(), &[3, 1]);
     /// ```
     pub fn std_axes(&self, axes: &[isize], ddof: f64, keepdims: bool) -> Array<T::Float> {
-        let r = MomentsReducer {
-            output: MomentsOutput::Std { ddof },
-            _t: PhantomData,
-        };
-        self.reduce(axes, keepdims, r, false)
+        self.moments(axes, keepdims, MomentsOutput::Std { ddof })
     }
 
     /// True when any element is non-zero.

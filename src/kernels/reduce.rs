@@ -9,10 +9,13 @@ use crate::dtype::{Element, Numeric};
 
 const LANES: usize = 8;
 
-/// `x` converted to its sum type (bool and ints widen, floats stay).
+/// `x` converted to its sum type (bool and ints widen, floats and complex numbers stay).
 #[inline(always)]
 pub fn to_sum<T: Element>(x: T) -> T::Sum {
-    if T::DTYPE.is_float() {
+    if T::DTYPE.is_complex() {
+        let (re, im) = x.to_complex();
+        T::Sum::from_complex(re, im)
+    } else if T::DTYPE.is_float() {
         T::Sum::from_f64(x.to_f64())
     } else {
         T::Sum::from_i128(x.to_i128())

@@ -3,7 +3,7 @@
 //! The views are bytemuck's casts: every [`Element`] is `bytemuck::NoUninit` (no
 //! padding), so reading its bytes is safe, and the numbers hand out a writable view
 //! through [`Element::bytes_mut`] (`bytemuck::Pod`); `bool`, which not every byte pattern
-//! is, is only filled through [`fill_from_bytes`]. Stores still accept only the eleven
+//! is, is only filled through [`fill_from_bytes`]. Stores still accept only the thirteen
 //! primitive element types (checked by `TypeId`), the ones they can name to zarr.
 
 use std::any::TypeId;

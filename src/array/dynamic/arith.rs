@@ -5,7 +5,7 @@
 use super::{AnyArray, AnyElement, Scalar};
 use crate::array::ufunc::integer::Remainder;
 use crate::array::{Array, ArrayError};
-use crate::dtype::{DType, Numeric};
+use crate::dtype::{Complex, ComplexPart, DType, Element, Numeric};
 
 /// A binary operation, with the name NumPy's ufunc has.
 ///
@@ -94,7 +94,7 @@ impl BinaryOp {
     /// ```
     pub fn compute_dtype(self, common: DType) -> DType {
         match self {
-            BinaryOp::TrueDiv if !common.is_float() => DType::Float64,
+            BinaryOp::TrueDiv if !common.is_float() && !common.is_complex() => DType::Float64,
             _ => common,
         }
     }
@@ -125,8 +125,17 @@ pub enum UnaryOp {
     IsFinite,
     /// `np.isinf`.
     IsInf,
-    /// A float function (`sqrt`, `exp`, `sin`, ...): integers compute in float64.
+    /// A float function (`sqrt`, `exp`, `sin`, ...): integers compute in float64,
+    /// complex numbers in their own dtype.
     Float(FloatFn),
+    /// `np.real`: the real part (real arrays are their own real part).
+    Real,
+    /// `np.imag`: the imaginary part (zeros for real arrays).
+    Imag,
+    /// `np.conj`: the complex conjugate (real arrays are their own).
+    Conj,
+    /// `np.angle`: the argument `atan2(imag, real)` in radians.
+    Angle,
 }
 
 /// A floating-point function of one argument.
@@ -219,6 +228,10 @@ impl UnaryOp {
             "isnan" => UnaryOp::IsNan,
             "isfinite" => UnaryOp::IsFinite,
             "isinf" => UnaryOp::IsInf,
+            "real" => UnaryOp::Real,
+            "imag" => UnaryOp::Imag,
+            "conj" | "conjugate" => UnaryOp::Conj,
+            "angle" => UnaryOp::Angle,
             "round" | "around" => UnaryOp::Float(FloatFn::Round),
             _ => UnaryOp::Float(FLOAT_FNS.iter().find(|(_, n)| *n == name)?.0),
         })
@@ -300,6 +313,40 @@ macro_rules! int_arith {
 
 float_arith!(f64, f32);
 int_arith!(i64, i32, i16, i8, u64, u32, u16, u8);
+
+/// Complex numbers: `**` is the principal power; `//`, `%` and the bitwise operators are
+/// refused before they reach here ([`refused_for_complex`]).
+macro_rules! complex_arith {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn floor_div(a: Self, b: Self) -> Self {
+                <Self as Numeric>::div(a, b)
+            }
+            fn power(a: Self, b: Self) -> Self {
+                a.powc(b)
+            }
+            fn bits(_: BinaryOp) -> Option<fn(Self, Self) -> Self> {
+                None
+            }
+            fn not() -> Option<fn(Self) -> Self> {
+                None
+            }
+        }
+    )*};
+}
+
+complex_arith!(crate::dtype::Complex64, crate::dtype::Complex128);
+
+/// The binary operations NumPy refuses for complex operands, with what to do instead.
+fn refused_for_complex(op: BinaryOp) -> Option<&'static str> {
+    match op {
+        BinaryOp::FloorDiv | BinaryOp::Mod => {
+            Some("take the real part first (real), or use true division")
+        }
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Some("use integer or bool operands"),
+        _ => None,
+    }
+}
 
 fn unsupported<T: crate::dtype::Element>(op: &'static str, dtype: DType, fix: &str) -> Array<T> {
     Array::invalid(ArrayError::UnsupportedDtype {
@@ -433,6 +480,11 @@ impl AnyArray {
     /// ```
     pub fn binary(&self, op: BinaryOp, other: &AnyArray) -> AnyArray {
         let dtype = op.compute_dtype(self.dtype().promote(other.dtype()));
+        if dtype.is_complex()
+            && let Some(fix) = refused_for_complex(op)
+        {
+            return with_dtype!(dtype, T => unsupported::<T>(op.name(), dtype, fix).into());
+        }
         with_numeric!(dtype, T => numeric_binary::<T>(op, &self.typed(), &other.typed()),
             bool => bool_binary(op, &self.typed(), &other.typed()))
     }
@@ -457,6 +509,11 @@ impl AnyArray {
             return self.powi(n);
         }
         let dtype = op.compute_dtype(scalar.result_dtype(self.dtype()));
+        if dtype.is_complex()
+            && let Some(fix) = refused_for_complex(op)
+        {
+            return with_dtype!(dtype, T => unsupported::<T>(op.name(), dtype, fix).into());
+        }
         with_numeric!(dtype, T => numeric_scalar::<T>(op, &self.typed(), scalar.to::<T>(), reflected),
             bool => bool_scalar(op, &self.typed(), scalar.to::<bool>(), reflected))
     }
@@ -488,8 +545,12 @@ impl AnyArray {
             UnaryOp::Positive => self.clone(),
             UnaryOp::Negative => with_numeric!(dtype, T => self.typed::<T>().neg().into(),
                 bool => unsupported::<bool>("negative", dtype, "use ~x (logical not) for bool").into()),
-            UnaryOp::Absolute => with_numeric!(dtype, T => self.typed::<T>().abs().into(),
-                bool => self.clone()),
+            UnaryOp::Absolute => match self {
+                AnyArray::Complex64(a) => a.map(|z| z.abs()).into(),
+                AnyArray::Complex128(a) => a.map(|z| z.abs()).into(),
+                _ => with_numeric!(dtype, T => self.typed::<T>().abs().into(),
+                    bool => self.clone()),
+            },
             UnaryOp::Invert => with_numeric!(dtype, T => match T::not() {
                     Some(f) => self.typed::<T>().unary("invert", f).into(),
                     None => unsupported::<T>("invert", dtype, "use integer or bool operands").into(),
@@ -498,12 +559,134 @@ impl AnyArray {
             UnaryOp::IsNan | UnaryOp::IsFinite | UnaryOp::IsInf => match self {
                 AnyArray::Float64(a) => float_test(a, op).into(),
                 AnyArray::Float32(a) => float_test(a, op).into(),
+                AnyArray::Complex64(a) => complex_test(a, op).into(),
+                AnyArray::Complex128(a) => complex_test(a, op).into(),
                 _ => each!(self, a => a.map(move |_| op == UnaryOp::IsFinite).into()),
             },
             UnaryOp::Float(f) => match self {
                 AnyArray::Float32(a) => float_fn(a, f).into(),
+                AnyArray::Complex64(a) => complex_fn(a, f).into(),
+                AnyArray::Complex128(a) => complex_fn(a, f).into(),
                 _ => float_fn(&self.typed::<f64>(), f).into(),
             },
+            UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conj | UnaryOp::Angle => match self {
+                AnyArray::Complex64(a) => complex_part(a, op),
+                AnyArray::Complex128(a) => complex_part(a, op),
+                AnyArray::Float32(a) => real_part(a, op),
+                AnyArray::Float64(a) => real_part(a, op),
+                _ if op == UnaryOp::Angle => real_part(&self.typed::<f64>(), op),
+                _ => each!(self, a => real_part(a, op)),
+            },
+        }
+    }
+
+    /// `re + im·j`: a complex array from its real and imaginary parts, broadcast together
+    /// (`complex64` when both parts are at most `float32`, `complex128` otherwise).
+    ///
+    /// ```
+    /// use spillway::array::dynamic::{AnyArray, UnaryOp};
+    /// use spillway::dtype::Complex128;
+    /// let re = AnyArray::from(spillway::arange(0.0, 3.0, 1.0, 2));
+    /// let z = AnyArray::complex(&re, &AnyArray::from(spillway::full([3], -1.0, 3)));
+    /// assert_eq!(z.dtype(), spillway::DType::Complex128);
+    /// assert_eq!(z.typed::<Complex128>().compute_vec().unwrap()[2], Complex128::new(2.0, -1.0));
+    /// let back = z.unary(UnaryOp::Imag).typed::<f64>().compute_vec().unwrap();
+    /// assert_eq!(back, vec![-1.0; 3]);
+    /// ```
+    pub fn complex(re: &AnyArray, im: &AnyArray) -> AnyArray {
+        let part = re.dtype().real().promote(im.dtype().real());
+        if part == DType::Float32 {
+            complex_of(&re.typed::<f32>(), &im.typed::<f32>()).into()
+        } else {
+            complex_of(&re.typed::<f64>(), &im.typed::<f64>()).into()
+        }
+    }
+}
+
+fn complex_of<F: ComplexPart>(re: &Array<F>, im: &Array<F>) -> Array<Complex<F>> {
+    let i = im.map(|y| Complex::new(F::zero(), y));
+    &re.map(|x| Complex::new(x, F::zero())) + &i
+}
+
+fn complex_test<F: ComplexPart>(a: &Array<Complex<F>>, op: UnaryOp) -> Array<bool> {
+    match op {
+        UnaryOp::IsNan => a.map(|z| z.is_nan()),
+        UnaryOp::IsInf => a.map(|z| z.is_infinite()),
+        _ => a.map(|z| z.is_finite()),
+    }
+}
+
+/// `real`, `imag`, `conj` and `angle` of a complex array.
+fn complex_part<F: ComplexPart + AnyElement>(a: &Array<Complex<F>>, op: UnaryOp) -> AnyArray
+where
+    Complex<F>: AnyElement,
+{
+    match op {
+        UnaryOp::Real => a.map(|z| z.re).into(),
+        UnaryOp::Imag => a.map(|z| z.im).into(),
+        UnaryOp::Angle => a.map(|z| z.arg()).into(),
+        _ => a.unary("conj", |z: Complex<F>| z.conj()).into(),
+    }
+}
+
+/// `real`, `imag`, `conj` and `angle` of a real array, as NumPy: its own real part and
+/// conjugate, zeros for the imaginary part, and 0 or pi for the angle.
+fn real_part<T: AnyElement>(a: &Array<T>, op: UnaryOp) -> AnyArray {
+    match op {
+        UnaryOp::Imag => a.map(|_| T::from_i128(0)).into(),
+        UnaryOp::Angle => a
+            .map(|x: T| {
+                let v = x.to_f64();
+                T::from_f64(0.0f64.atan2(v).copysign(if v.is_nan() { v } else { 1.0 }))
+            })
+            .into(),
+        _ => a.clone().into(),
+    }
+}
+
+/// The float functions of a complex array, in its own dtype; those NumPy does not define
+/// for complex numbers (`floor`, `ceil`, `trunc`, `cbrt`, `exp2`) are refused.
+fn complex_fn<F: ComplexPart>(a: &Array<Complex<F>>, f: FloatFn) -> Array<Complex<F>> {
+    type Nc<F> = num_complex::Complex<F>;
+    let ln2 = F::narrow(std::f64::consts::LN_2);
+    let ln10 = F::narrow(std::f64::consts::LN_10);
+    let name = f.name();
+    match f {
+        FloatFn::Sqrt => a.unary(name, |z: Complex<F>| z.sqrt()),
+        FloatFn::Exp => a.unary(name, |z: Complex<F>| z.exp()),
+        FloatFn::Log => a.unary(name, |z: Complex<F>| z.ln()),
+        FloatFn::Log2 => a.unary(name, move |z: Complex<F>| {
+            let l = z.ln();
+            Complex::new(l.re / ln2, l.im / ln2)
+        }),
+        FloatFn::Log10 => a.unary(name, move |z: Complex<F>| {
+            let l = z.ln();
+            Complex::new(l.re / ln10, l.im / ln10)
+        }),
+        FloatFn::Expm1 => a.unary(name, |z: Complex<F>| z.exp_m1()),
+        FloatFn::Log1p => a.unary(name, |z: Complex<F>| z.ln_1p()),
+        FloatFn::Sin => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::sin)),
+        FloatFn::Cos => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::cos)),
+        FloatFn::Tan => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::tan)),
+        FloatFn::Arcsin => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::asin)),
+        FloatFn::Arccos => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::acos)),
+        FloatFn::Arctan => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::atan)),
+        FloatFn::Sinh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::sinh)),
+        FloatFn::Cosh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::cosh)),
+        FloatFn::Tanh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::tanh)),
+        FloatFn::Sign => a.unary(name, |z: Complex<F>| z.sign()),
+        FloatFn::Round => a.unary(name, |z: Complex<F>| {
+            Complex::new(
+                crate::array::ufunc::float::round_half_even(z.re),
+                crate::array::ufunc::float::round_half_even(z.im),
+            )
+        }),
+        FloatFn::Floor | FloatFn::Ceil | FloatFn::Trunc | FloatFn::Cbrt | FloatFn::Exp2 => {
+            unsupported(
+                name,
+                Complex::<F>::DTYPE,
+                "take the real and imaginary parts first (real, imag)",
+            )
         }
     }
 }

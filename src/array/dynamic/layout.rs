@@ -4,10 +4,10 @@
 //! operand is float32).
 
 use super::{AnyArray, AnyElement};
-use crate::array::Array;
 use crate::array::chunks::ChunkSpec;
 use crate::array::indexing::IndexElem;
 use crate::array::linalg::{self, TensorAxes};
+use crate::array::{Array, ArrayError};
 use crate::dtype::DType;
 use crate::error::Result;
 
@@ -165,6 +165,9 @@ impl AnyArray {
     /// assert_eq!(x.sort(true).typed::<i64>().compute_vec().unwrap(), vec![1, 2, 0]);
     /// ```
     pub fn sort(&self, argsort: bool) -> AnyArray {
+        if let Some(refused) = self.refuse_complex(if argsort { "argsort" } else { "sort" }) {
+            return refused;
+        }
         each!(self, a => if argsort { a.argsort().into() } else { a.sort().into() })
     }
 
@@ -261,7 +264,10 @@ pub mod dyn_linalg {
     /// assert_eq!(c.typed::<f64>().compute_vec().unwrap(), vec![3.0; 4]);
     /// ```
     pub fn matmul(a: &AnyArray, b: &AnyArray) -> AnyArray {
-        in_float!(&[a, b], T => linalg::matmul(&a.typed::<T>(), &b.typed::<T>()).into())
+        if a.dtype().is_complex() || b.dtype().is_complex() {
+            return bilinear_complex(a, b, matmul);
+        }
+        in_float!(&[a, b], T => linalg::matmul(&a.linalg_operand::<T>(), &b.linalg_operand::<T>()).into())
     }
 
     /// `tensordot` over the given axes.
@@ -273,7 +279,10 @@ pub mod dyn_linalg {
     /// assert_eq!(tensordot(&a, &a, TensorAxes::Count(2)).typed::<f64>().compute_scalar().unwrap(), 6.0);
     /// ```
     pub fn tensordot(a: &AnyArray, b: &AnyArray, axes: TensorAxes) -> AnyArray {
-        in_float!(&[a, b], T => linalg::tensordot(&a.typed::<T>(), &b.typed::<T>(), axes).into())
+        if a.dtype().is_complex() || b.dtype().is_complex() {
+            return bilinear_complex(a, b, |x, y| tensordot(x, y, axes.clone()));
+        }
+        in_float!(&[a, b], T => linalg::tensordot(&a.linalg_operand::<T>(), &b.linalg_operand::<T>(), axes).into())
     }
 
     /// `einsum` of the operands.
@@ -285,7 +294,7 @@ pub mod dyn_linalg {
     /// ```
     pub fn einsum(subscripts: &str, operands: &[&AnyArray]) -> AnyArray {
         in_float!(operands, T => {
-            let typed: Vec<Array<T>> = operands.iter().map(|a| a.typed::<T>()).collect();
+            let typed: Vec<Array<T>> = operands.iter().map(|a| a.linalg_operand::<T>()).collect();
             let refs: Vec<&Array<T>> = typed.iter().collect();
             linalg::einsum(subscripts, &refs).into()
         })
@@ -300,7 +309,7 @@ pub mod dyn_linalg {
     /// assert_eq!(solve(&a, &b).typed::<f64>().compute_vec().unwrap(), vec![1.0, 2.0]);
     /// ```
     pub fn solve(a: &AnyArray, b: &AnyArray) -> AnyArray {
-        in_float!(&[a, b], T => linalg::solve(&a.typed::<T>(), &b.typed::<T>()).into())
+        in_float!(&[a, b], T => linalg::solve(&a.linalg_operand::<T>(), &b.linalg_operand::<T>()).into())
     }
 
     /// The inverse of a square matrix.
@@ -311,7 +320,7 @@ pub mod dyn_linalg {
     /// assert_eq!(inv(&a).typed::<f64>().compute_vec().unwrap(), vec![0.5, 0.0, 0.0, 0.25]);
     /// ```
     pub fn inv(a: &AnyArray) -> AnyArray {
-        in_float!(&[a], T => linalg::inv(&a.typed::<T>()).into())
+        in_float!(&[a], T => linalg::inv(&a.linalg_operand::<T>()).into())
     }
 
     /// The Cholesky factor (lower, or upper when `lower` is false).
@@ -322,7 +331,7 @@ pub mod dyn_linalg {
     /// assert_eq!(cholesky(&a, true).typed::<f64>().compute_vec().unwrap(), vec![2.0, 0.0, 0.0, 3.0]);
     /// ```
     pub fn cholesky(a: &AnyArray, lower: bool) -> AnyArray {
-        in_float!(&[a], T => linalg::cholesky(&a.typed::<T>(), lower).into())
+        in_float!(&[a], T => linalg::cholesky(&a.linalg_operand::<T>(), lower).into())
     }
 
     /// Least squares: the solution and the residual sums of squares.
@@ -336,7 +345,7 @@ pub mod dyn_linalg {
     /// ```
     pub fn lstsq(a: &AnyArray, b: &AnyArray) -> (AnyArray, AnyArray) {
         in_float!(&[a, b], T => {
-            let (x, r) = linalg::lstsq(&a.typed::<T>(), &b.typed::<T>());
+            let (x, r) = linalg::lstsq(&a.linalg_operand::<T>(), &b.linalg_operand::<T>());
             (x.into(), r.into())
         })
     }
@@ -350,7 +359,7 @@ pub mod dyn_linalg {
     /// ```
     pub fn qr(a: &AnyArray) -> (AnyArray, AnyArray) {
         in_float!(&[a], T => {
-            let (q, r) = linalg::qr(&a.typed::<T>());
+            let (q, r) = linalg::qr(&a.linalg_operand::<T>());
             (q.into(), r.into())
         })
     }
@@ -364,7 +373,7 @@ pub mod dyn_linalg {
     /// ```
     pub fn svd(a: &AnyArray) -> (AnyArray, AnyArray, AnyArray) {
         in_float!(&[a], T => {
-            let (u, s, v) = linalg::svd(&a.typed::<T>());
+            let (u, s, v) = linalg::svd(&a.linalg_operand::<T>());
             (u.into(), s.into(), v.into())
         })
     }
@@ -383,7 +392,7 @@ pub mod dyn_linalg {
         seed: u64,
     ) -> (AnyArray, AnyArray, AnyArray) {
         in_float!(&[a], T => {
-            let (u, s, v) = linalg::svd_compressed(&a.typed::<T>(), k, n_power_iter, seed);
+            let (u, s, v) = linalg::svd_compressed(&a.linalg_operand::<T>(), k, n_power_iter, seed);
             (u.into(), s.into(), v.into())
         })
     }
@@ -398,6 +407,36 @@ pub mod dyn_linalg {
     /// assert!((n - 18f64.sqrt()).abs() < 1e-12);
     /// ```
     pub fn norm(a: &AnyArray, ord: linalg::NormOrd) -> AnyArray {
-        in_float!(&[a], T => linalg::norm(&a.typed::<T>(), ord).into())
+        in_float!(&[a], T => linalg::norm(&a.linalg_operand::<T>(), ord).into())
+    }
+
+    /// A bilinear product `f` of complex operands from four real ones:
+    /// `(A + iB)·(C + iD) = (AC - BD) + i(AD + BC)`.
+    fn bilinear_complex(
+        a: &AnyArray,
+        b: &AnyArray,
+        f: impl Fn(&AnyArray, &AnyArray) -> AnyArray,
+    ) -> AnyArray {
+        use crate::array::dynamic::{BinaryOp, UnaryOp};
+        let (ar, ai) = (a.unary(UnaryOp::Real), a.unary(UnaryOp::Imag));
+        let (br, bi) = (b.unary(UnaryOp::Real), b.unary(UnaryOp::Imag));
+        let re = f(&ar, &br).binary(BinaryOp::Sub, &f(&ai, &bi));
+        let im = f(&ar, &bi).binary(BinaryOp::Add, &f(&ai, &br));
+        AnyArray::complex(&re, &im)
+    }
+}
+
+impl AnyArray {
+    /// The array as a real linear-algebra operand: complex arrays are refused (only the
+    /// products `matmul` and `tensordot` take them, as four real products).
+    fn linalg_operand<T: AnyElement>(&self) -> Array<T> {
+        if self.dtype().is_complex() {
+            return Array::invalid(ArrayError::UnsupportedDtype {
+                op: "linalg",
+                dtype: self.dtype().name().into(),
+                fix: "spillway's decompositions and solvers are real: split the problem into real and imaginary parts (matmul and tensordot take complex operands)".into(),
+            });
+        }
+        self.typed::<T>()
     }
 }

@@ -27,12 +27,14 @@ macro_rules! each {
             $crate::array::dynamic::AnyArray::UInt16($a) => $e,
             $crate::array::dynamic::AnyArray::UInt8($a) => $e,
             $crate::array::dynamic::AnyArray::Bool($a) => $e,
+            $crate::array::dynamic::AnyArray::Complex64($a) => $e,
+            $crate::array::dynamic::AnyArray::Complex128($a) => $e,
         }
     };
 }
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for the ten
-/// numeric dtypes; `bool` runs `$b`.
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for the twelve
+/// numeric dtypes (complex included); `bool` runs `$b`.
 macro_rules! with_numeric {
     ($d:expr, $t:ident => $e:expr, bool => $b:expr) => {
         match $d {
@@ -76,12 +78,21 @@ macro_rules! with_numeric {
                 type $t = u8;
                 $e
             }
+            $crate::dtype::DType::Complex64 => {
+                type $t = $crate::dtype::Complex64;
+                $e
+            }
+            $crate::dtype::DType::Complex128 => {
+                type $t = $crate::dtype::Complex128;
+                $e
+            }
             $crate::dtype::DType::Bool => $b,
         }
     };
 }
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for all eleven.
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d`, for all
+/// thirteen.
 macro_rules! with_dtype {
     ($d:expr, $t:ident => $e:expr) => {
         with_numeric!($d, $t => $e, bool => {
@@ -106,9 +117,9 @@ pub use values::{AnyValues, compute_many};
 
 use super::Array;
 use super::chunks::Chunks;
-use crate::dtype::{DType, Element};
+use crate::dtype::{Complex64, Complex128, DType, Element};
 
-/// A lazy chunked array of any of spillway's eleven dtypes.
+/// A lazy chunked array of any of spillway's thirteen dtypes.
 ///
 /// ```
 /// use spillway::array::dynamic::{AnyArray, BinaryOp};
@@ -144,6 +155,10 @@ pub enum AnyArray {
     UInt8(Array<u8>),
     /// `bool` elements.
     Bool(Array<bool>),
+    /// `complex64` elements (two `f32`).
+    Complex64(Array<Complex64>),
+    /// `complex128` elements (two `f64`).
+    Complex128(Array<Complex128>),
 }
 
 /// The element types an [`AnyArray`] can hold, with the conversions to and from it.
@@ -183,7 +198,8 @@ macro_rules! any_element {
 }
 
 any_element!(f64 => Float64, f32 => Float32, i64 => Int64, i32 => Int32, i16 => Int16,
-    i8 => Int8, u64 => UInt64, u32 => UInt32, u16 => UInt16, u8 => UInt8, bool => Bool);
+    i8 => Int8, u64 => UInt64, u32 => UInt32, u16 => UInt16, u8 => UInt8, bool => Bool,
+    Complex64 => Complex64, Complex128 => Complex128);
 
 impl<T: AnyElement> From<Array<T>> for AnyArray {
     fn from(array: Array<T>) -> Self {

@@ -109,6 +109,9 @@ impl AnyArray {
     pub fn reduce(&self, r: Reduction, axes: Option<&[isize]>, keepdims: bool) -> AnyArray {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         let ax = axes.unwrap_or(&all);
+        if self.dtype().is_complex() {
+            return self.reduce_complex(r, axes, keepdims);
+        }
         match r {
             Reduction::Sum => each!(self, a => a.sum_axes(ax, keepdims).into()),
             Reduction::Prod => each!(self, a => a.prod(axes, keepdims).into()),
@@ -165,6 +168,9 @@ impl AnyArray {
     /// assert_eq!(x.arg_extreme(true, None, false).typed::<i64>().compute_scalar().unwrap(), 1);
     /// ```
     pub fn arg_extreme(&self, max: bool, axis: Option<isize>, keepdims: bool) -> AnyArray {
+        if let Some(refused) = self.refuse_complex(if max { "argmax" } else { "argmin" }) {
+            return refused;
+        }
         with_numeric!(self.dtype(), T => {
             let a = self.typed::<T>();
             if max { a.argmax(axis, keepdims).into() } else { a.argmin(axis, keepdims).into() }
@@ -191,6 +197,9 @@ impl AnyArray {
     /// assert_eq!(x.percentile(50.0).unwrap(), 5.0);
     /// ```
     pub fn percentile(&self, q: f64) -> Result<f64> {
+        if let Some(refused) = self.refuse_complex("percentile") {
+            return Err(refused.error().expect("a refusal carries its error"));
+        }
         match self {
             AnyArray::Float32(a) => Ok(a.percentile(q)? as f64),
             _ => self.typed::<f64>().percentile(q),
@@ -208,6 +217,9 @@ impl AnyArray {
     /// assert_eq!(edges, vec![0.0, 5.0, 10.0]);
     /// ```
     pub fn histogram(&self, bins: usize, range: (f64, f64)) -> (AnyArray, Vec<f64>) {
+        if let Some(refused) = self.refuse_complex("histogram") {
+            return (refused, Vec::new());
+        }
         let (counts, edges) = each!(self, a => a.histogram(bins, range));
         (counts.into(), edges)
     }
@@ -221,6 +233,76 @@ impl AnyArray {
     /// assert_eq!(counts.typed::<i64>().compute_vec().unwrap(), vec![2, 8]);
     /// ```
     pub fn histogram_edges(&self, edges: &[f64]) -> AnyArray {
+        if let Some(refused) = self.refuse_complex("histogram") {
+            return refused;
+        }
         each!(self, a => a.histogram_edges(edges).into())
+    }
+}
+
+impl AnyArray {
+    /// An invalid array naming `op` when `self` is complex: the operations that order
+    /// values (extremes, percentiles, histograms, sorts) are defined for real numbers only.
+    pub(crate) fn refuse_complex(&self, op: &'static str) -> Option<AnyArray> {
+        self.dtype().is_complex().then(|| {
+            AnyArray::from(Array::<f64>::invalid(ArrayError::UnsupportedDtype {
+                op,
+                dtype: self.dtype().name().into(),
+                fix: "complex numbers have no order: use the real part, the imaginary part or the magnitude (real, imag, abs) first".into(),
+            }))
+        })
+    }
+
+    /// A reduction of a complex array. Sums, products and the truth tests run on the
+    /// complex elements; the mean is the sum over the count (so, like the sum, the same
+    /// bits whatever the chunking); the variance is the sum of the parts' variances
+    /// (`mean(|x - mean(x)|²)`, real, as NumPy's) and the standard deviation its square
+    /// root. The order-based and NaN-skipping reductions are refused.
+    fn reduce_complex(&self, r: Reduction, axes: Option<&[isize]>, keepdims: bool) -> AnyArray {
+        use super::UnaryOp;
+        let all: Vec<isize> = (0..self.ndim() as isize).collect();
+        let ax = axes.unwrap_or(&all);
+        let parts = || (self.unary(UnaryOp::Real), self.unary(UnaryOp::Imag));
+        match r {
+            Reduction::Sum => each!(self, a => a.sum_axes(ax, keepdims).into()),
+            Reduction::Prod => each!(self, a => a.prod(axes, keepdims).into()),
+            Reduction::Any => each!(self, a => a.any_axes(ax, keepdims).into()),
+            Reduction::All => each!(self, a => a.all_axes(ax, keepdims).into()),
+            Reduction::CountNonzero => each!(self, a => a.count_nonzero(axes, keepdims).into()),
+            Reduction::Mean => {
+                let count: usize = match axes {
+                    None => self.size(),
+                    Some(list) => list
+                        .iter()
+                        .filter_map(|&a| crate::array::normalize_axis(a, self.ndim()).ok())
+                        .map(|a| self.shape()[a])
+                        .product(),
+                };
+                self.reduce(Reduction::Sum, axes, keepdims).binary_scalar(
+                    super::BinaryOp::TrueDiv,
+                    super::Scalar::Float(count as f64),
+                    false,
+                )
+            }
+            Reduction::Var { ddof } | Reduction::Std { ddof } => {
+                let (re, im) = parts();
+                let var = Reduction::Var { ddof };
+                let total = re
+                    .reduce(var, axes, keepdims)
+                    .binary(super::BinaryOp::Add, &im.reduce(var, axes, keepdims));
+                match r {
+                    Reduction::Std { .. } => total.unary(UnaryOp::Float(super::FloatFn::Sqrt)),
+                    _ => total,
+                }
+            }
+            _ => self
+                .refuse_complex(match r {
+                    Reduction::Min | Reduction::NanMin => "min",
+                    Reduction::Max | Reduction::NanMax => "max",
+                    Reduction::Ptp => "ptp",
+                    _ => "a NaN-skipping reduction",
+                })
+                .expect("self is complex"),
+        }
     }
 }

@@ -21,6 +21,8 @@ pub enum Scalar {
     Int(i64),
     /// A Python `float`.
     Float(f64),
+    /// A Python `complex`: real and imaginary parts.
+    Complex(f64, f64),
 }
 
 impl Scalar {
@@ -36,8 +38,11 @@ impl Scalar {
             Scalar::Bool(_) => dtype,
             Scalar::Int(_) if dtype == DType::Bool => DType::Int64,
             Scalar::Int(_) => dtype,
-            Scalar::Float(_) if dtype.is_float() => dtype,
+            Scalar::Float(_) if dtype.is_float() || dtype.is_complex() => dtype,
             Scalar::Float(_) => DType::Float64,
+            Scalar::Complex(..) if dtype.is_complex() => dtype,
+            Scalar::Complex(..) if dtype == DType::Float32 => DType::Complex64,
+            Scalar::Complex(..) => DType::Complex128,
         }
     }
 
@@ -52,6 +57,7 @@ impl Scalar {
             Scalar::Bool(_) => DType::Bool,
             Scalar::Int(_) => DType::Int64,
             Scalar::Float(_) => DType::Float64,
+            Scalar::Complex(..) => DType::Complex128,
         }
     }
 
@@ -69,6 +75,10 @@ impl Scalar {
             Scalar::Int(i) => T::from_i128(i as i128),
             Scalar::Float(x) if T::DTYPE == DType::Bool => T::from_i128((x != 0.0) as i128),
             Scalar::Float(x) => T::from_f64(x),
+            Scalar::Complex(re, im) if T::DTYPE == DType::Bool => {
+                T::from_i128((re != 0.0 || im != 0.0) as i128)
+            }
+            Scalar::Complex(re, im) => T::from_complex(re, im),
         }
     }
 
@@ -84,7 +94,7 @@ impl Scalar {
             Scalar::Bool(b) => Some(b as i32),
             Scalar::Int(i) => i32::try_from(i).ok(),
             Scalar::Float(x) if x.fract() == 0.0 && x.abs() <= i32::MAX as f64 => Some(x as i32),
-            Scalar::Float(_) => None,
+            Scalar::Float(_) | Scalar::Complex(..) => None,
         }
     }
 }

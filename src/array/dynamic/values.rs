@@ -27,6 +27,8 @@ pub enum AnyValues {
     UInt16(ArrayD<u16>),
     UInt8(ArrayD<u8>),
     Bool(ArrayD<bool>),
+    Complex64(ArrayD<crate::dtype::Complex64>),
+    Complex128(ArrayD<crate::dtype::Complex128>),
 }
 
 impl AnyValues {
@@ -50,6 +52,8 @@ impl AnyValues {
             AnyValues::UInt16(_) => DType::UInt16,
             AnyValues::UInt8(_) => DType::UInt8,
             AnyValues::Bool(_) => DType::Bool,
+            AnyValues::Complex64(_) => DType::Complex64,
+            AnyValues::Complex128(_) => DType::Complex128,
         }
     }
 
@@ -74,6 +78,8 @@ impl AnyValues {
             AnyValues::UInt16(v) => crate::from_ndarray(v, chunks).into(),
             AnyValues::UInt8(v) => crate::from_ndarray(v, chunks).into(),
             AnyValues::Bool(v) => crate::from_ndarray(v, chunks).into(),
+            AnyValues::Complex64(v) => crate::from_ndarray(v, chunks).into(),
+            AnyValues::Complex128(v) => crate::from_ndarray(v, chunks).into(),
         }
     }
 }

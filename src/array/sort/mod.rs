@@ -62,6 +62,13 @@ impl<T: Element> Array<T> {
         if let Some(e) = self.error() {
             return Array::invalid(e);
         }
+        if T::DTYPE.is_complex() {
+            return Array::invalid(ArrayError::UnsupportedDtype {
+                op,
+                dtype: T::DTYPE.name().into(),
+                fix: "complex numbers have no order: sort the real part, the imaginary part or the magnitude".into(),
+            });
+        }
         if self.ndim() != 1 {
             return Array::invalid(ArrayError::InvalidArgument {
                 op,

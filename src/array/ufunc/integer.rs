@@ -75,6 +75,14 @@ macro_rules! float_remainder {
 
 float_remainder!(f64, f32);
 
+/// NumPy has no remainder of complex numbers: NaN parts (`AnyArray` refuses `%` of
+/// complex operands before it gets here).
+impl<F: crate::dtype::ComplexPart> Remainder for crate::dtype::Complex<F> {
+    fn remainder(_: Self, _: Self) -> Self {
+        crate::dtype::Complex::new(F::nan(), F::nan())
+    }
+}
+
 macro_rules! integer {
     ($($t:ty),*) => {$(
         impl Remainder for $t {

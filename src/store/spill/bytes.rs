@@ -1,7 +1,7 @@
-//! Byte views of element slices, for the eleven dtypes only.
+//! Byte views of element slices, for the thirteen dtypes only.
 //!
 //! The views are bytemuck's (no `unsafe` here); the spill store takes only spillway's
-//! eleven element types (checked by `TypeId`). `bool` is special on the way back in: only
+//! thirteen element types (checked by `TypeId`). `bool` is special on the way back in: only
 //! 0 and 1 are valid, so bytes read from disk are checked and normalised before anyone
 //! sees them as `bool`.
 
@@ -10,7 +10,7 @@ use std::any::type_name;
 use crate::dtype::Element;
 use crate::store::StoreError;
 
-/// Whether `T` is one of the eleven plain element types (the store layer's one check).
+/// Whether `T` is one of the thirteen plain element types (the store layer's one check).
 fn is_plain<T: Element>() -> bool {
     crate::store::bytes::is_primitive::<T>()
 }

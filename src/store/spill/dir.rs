@@ -454,7 +454,7 @@ impl SpillDir {
     ///
     /// [`StoreError::SpillQuotaExceeded`] past the quota, [`StoreError::DiskFull`] when
     /// the file system is full, [`StoreError::Io`] for other failures,
-    /// [`StoreError::UnsupportedElement`] for a type that is not one of the eleven dtypes.
+    /// [`StoreError::UnsupportedElement`] for a type that is not one of the thirteen dtypes.
     ///
     /// ```
     /// use spillway::store::{StoreError, spill::SpillDir};

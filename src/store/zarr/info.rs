@@ -97,7 +97,7 @@ pub struct ZarrArrayInfo {
     /// The shard shape of a sharded array.
     pub shard_shape: Option<Vec<usize>>,
     /// The stored data type: spillway's name (`float64`, ...) for the dtypes it reads,
-    /// the store's own text for the others (`complex128`, `<U8`).
+    /// the store's own text for the others (`<U8`, `datetime64[ns]`).
     pub data_type: String,
     /// zarr v3's `dimension_names`, or xarray's `_ARRAY_DIMENSIONS` attribute of a zarr
     /// v2 array; `None` when the store names none.
@@ -107,7 +107,7 @@ pub struct ZarrArrayInfo {
 }
 
 impl ZarrArrayInfo {
-    /// The element type when spillway reads it (`None` for `complex128`, strings, ...).
+    /// The element type when spillway reads it (`None` for strings, datetimes, ...).
     ///
     /// ```
     /// let dir = tempfile::tempdir().unwrap();

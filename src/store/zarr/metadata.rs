@@ -155,16 +155,19 @@ impl Default for ZarrOptions {
 
 /// The `fill_value` JSON for `dtype`.
 fn fill_json(dtype: DType, fill: f64) -> Value {
-    match dtype {
-        DType::Float64 | DType::Float32 => {
-            if fill.is_nan() {
-                json!("NaN")
-            } else if fill.is_infinite() {
-                json!(if fill > 0.0 { "Infinity" } else { "-Infinity" })
-            } else {
-                json!(fill)
-            }
+    let float = |fill: f64| {
+        if fill.is_nan() {
+            json!("NaN")
+        } else if fill.is_infinite() {
+            json!(if fill > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            json!(fill)
         }
+    };
+    match dtype {
+        DType::Float64 | DType::Float32 => float(fill),
+        // complex: `[real, imaginary]`
+        DType::Complex64 | DType::Complex128 => json!([float(fill), 0.0]),
         DType::Bool => json!(fill != 0.0),
         DType::UInt64 | DType::UInt32 | DType::UInt16 | DType::UInt8 => {
             json!(fill.max(0.0) as u64)

@@ -1,9 +1,15 @@
 //! Element types: the [`DType`] tag and the [`Element`] trait every array element implements.
 //!
-//! spillway arrays hold one of eleven NumPy dtypes: `float64`, `float32`, `int64`, `int32`,
-//! `int16`, `int8`, `uint64`, `uint32`, `uint16`, `uint8` and `bool`. Casting between them follows NumPy's
-//! `astype` rules: floats truncate toward zero when cast to integers, integers wrap when
-//! narrowed, and anything non-zero becomes `true` when cast to `bool`.
+//! spillway arrays hold one of thirteen NumPy dtypes: `float64`, `float32`, `int64`,
+//! `int32`, `int16`, `int8`, `uint64`, `uint32`, `uint16`, `uint8`, `bool`, `complex64`
+//! and `complex128` ([`complex`]). Casting between them follows NumPy's `astype` rules:
+//! floats truncate toward zero when cast to integers, integers wrap when narrowed,
+//! anything non-zero becomes `true` when cast to `bool`, and a complex number cast to a
+//! real type keeps its real part.
+
+pub mod complex;
+
+pub use complex::{Complex, Complex64, Complex128, ComplexPart};
 
 use std::any::TypeId;
 use std::fmt::{Debug, Display};
@@ -39,6 +45,10 @@ pub enum DType {
     UInt8,
     /// Boolean, one byte per element (`bool`).
     Bool,
+    /// Complex of two `f32` (`complex64`).
+    Complex64,
+    /// Complex of two `f64` (`complex128`).
+    Complex128,
 }
 
 impl DType {
@@ -49,7 +59,8 @@ impl DType {
     /// ```
     pub fn itemsize(self) -> usize {
         match self {
-            DType::Float64 | DType::Int64 | DType::UInt64 => 8,
+            DType::Complex128 => 16,
+            DType::Float64 | DType::Int64 | DType::UInt64 | DType::Complex64 => 8,
             DType::Float32 | DType::Int32 | DType::UInt32 => 4,
             DType::Int16 | DType::UInt16 => 2,
             DType::Int8 | DType::UInt8 | DType::Bool => 1,
@@ -74,6 +85,8 @@ impl DType {
             DType::UInt16 => "uint16",
             DType::UInt8 => "uint8",
             DType::Bool => "bool",
+            DType::Complex64 => "complex64",
+            DType::Complex128 => "complex128",
         }
     }
 }
@@ -119,7 +132,7 @@ pub trait Element:
     type Sum: Element + Numeric;
     /// The dtype of `mean`, `var` and `std` (float32 for float32, float64 otherwise).
     type Float: Element + FloatElement;
-    /// The value as `f64` (bool: 0 or 1).
+    /// The value as `f64` (bool: 0 or 1; complex: the real part).
     fn to_f64(self) -> f64;
     /// The value as `i128`; floats truncate toward zero and saturate.
     fn to_i128(self) -> i128;
@@ -127,6 +140,15 @@ pub trait Element:
     fn from_f64(value: f64) -> Self;
     /// Converts from `i128`, wrapping like a C cast (bool: non-zero is true).
     fn from_i128(value: i128) -> Self;
+    /// The value as a complex number `(re, im)` (real types: `(self, 0)`).
+    fn to_complex(self) -> (f64, f64) {
+        (self.to_f64(), 0.0)
+    }
+    /// From a complex number: real types keep the real part, as NumPy's `astype`.
+    fn from_complex(re: f64, im: f64) -> Self {
+        let _ = im;
+        Self::from_f64(re)
+    }
     /// True for anything but zero (and for NaN, as NumPy's `bool(nan)`).
     fn is_nonzero(self) -> bool;
     /// The value's place in NumPy's sort order as an unsigned key: keys compare as the
@@ -160,6 +182,13 @@ pub trait Element:
     }
     /// NumPy's `astype`: converts to another element type.
     fn cast<U: Element>(self) -> U {
+        if U::DTYPE.is_complex() {
+            let (re, im) = self.to_complex();
+            return U::from_complex(re, im);
+        }
+        if Self::DTYPE.is_complex() && U::DTYPE == DType::Bool {
+            return U::from_i128(self.is_nonzero() as i128);
+        }
         if U::DTYPE.is_float() || Self::DTYPE.is_float() && U::DTYPE == DType::Bool {
             if U::DTYPE == DType::Bool {
                 return U::from_i128(self.is_nonzero() as i128);
@@ -181,12 +210,36 @@ impl DType {
         matches!(self, DType::Float64 | DType::Float32)
     }
 
+    /// True for `complex64` and `complex128`.
+    ///
+    /// ```
+    /// assert!(spillway::DType::Complex64.is_complex());
+    /// assert!(!spillway::DType::Float64.is_complex());
+    /// ```
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::Complex64 | DType::Complex128)
+    }
+
+    /// The real dtype of a complex dtype's parts (`float32` for `complex64`); real
+    /// dtypes are their own.
+    ///
+    /// ```
+    /// assert_eq!(spillway::DType::Complex128.real(), spillway::DType::Float64);
+    /// ```
+    pub fn real(self) -> DType {
+        match self {
+            DType::Complex64 => DType::Float32,
+            DType::Complex128 => DType::Float64,
+            d => d,
+        }
+    }
+
     /// Every dtype, widest float first (the order of [`DType`]'s variants).
     ///
     /// ```
-    /// assert_eq!(spillway::DType::ALL.len(), 11);
+    /// assert_eq!(spillway::DType::ALL.len(), 13);
     /// ```
-    pub const ALL: [DType; 11] = [
+    pub const ALL: [DType; 13] = [
         DType::Float64,
         DType::Float32,
         DType::Int64,
@@ -198,6 +251,8 @@ impl DType {
         DType::UInt16,
         DType::UInt8,
         DType::Bool,
+        DType::Complex64,
+        DType::Complex128,
     ];
 
     /// The Rust element type: `f64`, `f32`, `i64`, `i32`, `i16`, `i8`, `u64`, `u32`, `u16`,
@@ -219,6 +274,8 @@ impl DType {
             DType::UInt16 => "u16",
             DType::UInt8 => "u8",
             DType::Bool => "bool",
+            DType::Complex64 => "Complex64",
+            DType::Complex128 => "Complex128",
         }
     }
 
@@ -237,6 +294,8 @@ impl DType {
             DType::UInt16 => TypeId::of::<u16>(),
             DType::UInt8 => TypeId::of::<u8>(),
             DType::Bool => TypeId::of::<bool>(),
+            DType::Complex64 => TypeId::of::<Complex64>(),
+            DType::Complex128 => TypeId::of::<Complex128>(),
         }
     }
 
@@ -253,7 +312,8 @@ impl DType {
     /// use spillway::DType;
     /// assert_eq!(DType::from_name("<f8"), Some(DType::Float64));
     /// assert_eq!(DType::from_name("uint8"), Some(DType::UInt8));
-    /// assert_eq!(DType::from_name("complex128"), None);
+    /// assert_eq!(DType::from_name("<c16"), Some(DType::Complex128));
+    /// assert_eq!(DType::from_name("<U8"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<DType> {
         let code = name.strip_prefix(['<', '|', '=']).unwrap_or(name);
@@ -269,6 +329,8 @@ impl DType {
             "uint16" | "u2" | "ushort" => DType::UInt16,
             "uint8" | "u1" | "ubyte" => DType::UInt8,
             "bool" | "b1" | "?" => DType::Bool,
+            "complex64" | "c8" | "csingle" => DType::Complex64,
+            "complex128" | "c16" | "cdouble" | "complex" => DType::Complex128,
             _ => return None,
         })
     }
@@ -287,11 +349,22 @@ impl DType {
     /// assert_eq!(DType::UInt8.promote(DType::Float32), DType::Float32);
     /// assert_eq!(DType::Int64.promote(DType::Float32), DType::Float64);
     /// assert_eq!(DType::Bool.promote(DType::UInt8), DType::UInt8);
+    /// assert_eq!(DType::Complex64.promote(DType::Float64), DType::Complex128);
+    /// assert_eq!(DType::Complex64.promote(DType::Int16), DType::Complex64);
     /// ```
     pub fn promote(self, other: DType) -> DType {
         use DType::*;
         if self == other {
             return self;
+        }
+        // complex with anything: complex wide enough for both operands' parts
+        if self.is_complex() || other.is_complex() {
+            let part = self.real().promote(other.real());
+            return if part == Float32 {
+                Complex64
+            } else {
+                Complex128
+            };
         }
         // (kind, bits): 0 bool, 1 unsigned, 2 signed, 3 float
         let rank = |d: DType| match d {
@@ -306,6 +379,7 @@ impl DType {
             Int64 => (2, 64),
             Float32 => (3, 32),
             Float64 => (3, 64),
+            Complex64 | Complex128 => (4, 0),
         };
         let ((ka, ba), (kb, bb)) = (rank(self), rank(other));
         let (wide, narrow) = if (ka, ba) >= (kb, bb) {

@@ -1,0 +1,590 @@
+//! Complex elements: [`Complex`] (NumPy's `complex64` and `complex128`), its arithmetic
+//! and its elementary functions.
+//!
+//! A complex number is two floats, real part first, as NumPy and zarr lay it out. The
+//! elementary functions (`exp`, `log`, `sqrt`, the trigonometric and hyperbolic ones)
+//! come from the `num-complex` crate, with the C99 Annex G special cases NumPy follows
+//! for infinite and NaN parts added here where `num-complex` does not give them.
+//! Complex numbers have no natural order; spillway orders them lexicographically (real
+//! part, then imaginary part), as NumPy's `sort`, `maximum` and `minimum` do.
+
+use super::{DType, Element, Numeric};
+use std::cmp::Ordering;
+use std::fmt::{Debug, Display};
+
+/// A complex number: NumPy's `complex64` (`Complex<f32>`) or `complex128`
+/// (`Complex<f64>`).
+///
+/// ```
+/// use spillway::dtype::Complex128;
+/// let z = Complex128::new(1.0, 2.0);
+/// assert_eq!(z * z, Complex128::new(-3.0, 4.0));
+/// assert_eq!(z.to_string(), "(1+2j)");
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy, Default, PartialEq)]
+pub struct Complex<F> {
+    /// The real part.
+    pub re: F,
+    /// The imaginary part.
+    pub im: F,
+}
+
+/// NumPy's `complex64`: two `f32`.
+///
+/// ```
+/// assert_eq!(std::mem::size_of::<spillway::dtype::Complex64>(), 8);
+/// ```
+pub type Complex64 = Complex<f32>;
+
+/// NumPy's `complex128`: two `f64`.
+///
+/// ```
+/// assert_eq!(std::mem::size_of::<spillway::dtype::Complex128>(), 16);
+/// ```
+pub type Complex128 = Complex<f64>;
+
+// SAFETY: `Complex<F>` is `repr(C)` with two fields of the same `Pod` type, so it has no
+// padding, every bit pattern is a value, and all-zero bytes are `0 + 0j`.
+unsafe impl<F: bytemuck::Zeroable> bytemuck::Zeroable for Complex<F> {}
+// SAFETY: as above.
+unsafe impl<F: bytemuck::Pod> bytemuck::Pod for Complex<F> {}
+
+/// The float types a [`Complex`] is made of, with the conversions the complex code needs.
+///
+/// ```
+/// use spillway::dtype::ComplexPart;
+/// assert_eq!(<f32 as ComplexPart>::narrow(0.5), 0.5f32);
+/// ```
+pub trait ComplexPart: super::FloatElement + PartConsts + bytemuck::Pod {
+    /// The dtype of a complex number made of this float.
+    const COMPLEX_DTYPE: DType;
+    /// From `f64` (rounding).
+    fn narrow(value: f64) -> Self;
+    /// As `f64` (exact).
+    fn widen(self) -> f64;
+}
+
+impl ComplexPart for f32 {
+    const COMPLEX_DTYPE: DType = DType::Complex64;
+    fn narrow(value: f64) -> Self {
+        value as f32
+    }
+    fn widen(self) -> f64 {
+        self as f64
+    }
+}
+
+impl ComplexPart for f64 {
+    const COMPLEX_DTYPE: DType = DType::Complex128;
+    fn narrow(value: f64) -> Self {
+        value
+    }
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl<F: ComplexPart> Complex<F> {
+    /// `re + im·j`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex64::new(1.0, -1.0);
+    /// assert_eq!((z.re, z.im), (1.0, -1.0));
+    /// ```
+    pub const fn new(re: F, im: F) -> Self {
+        Complex { re, im }
+    }
+
+    fn nc(self) -> num_complex::Complex<F> {
+        num_complex::Complex::new(self.re, self.im)
+    }
+
+    fn of(z: num_complex::Complex<F>) -> Self {
+        Complex::new(z.re, z.im)
+    }
+
+    /// The magnitude `|z|` (NumPy's `abs`), without overflow for large parts.
+    ///
+    /// ```
+    /// assert_eq!(spillway::dtype::Complex128::new(3.0, 4.0).abs(), 5.0);
+    /// ```
+    pub fn abs(self) -> F {
+        if self.re.is_infinite() || self.im.is_infinite() {
+            return F::infinity();
+        }
+        self.re.hypot(self.im)
+    }
+
+    /// The complex conjugate `re - im·j`.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert_eq!(Complex128::new(1.0, 2.0).conj(), Complex128::new(1.0, -2.0));
+    /// ```
+    pub fn conj(self) -> Self {
+        Complex::new(self.re, -self.im)
+    }
+
+    /// The argument (phase angle) in radians, `atan2(im, re)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(0.0, 1.0);
+    /// assert_eq!(z.arg(), std::f64::consts::FRAC_PI_2);
+    /// ```
+    pub fn arg(self) -> F {
+        self.im.atan2(self.re)
+    }
+
+    /// True when either part is NaN.
+    ///
+    /// ```
+    /// assert!(spillway::dtype::Complex128::new(0.0, f64::NAN).is_nan());
+    /// ```
+    pub fn is_nan(self) -> bool {
+        self.re.is_nan() || self.im.is_nan()
+    }
+
+    /// True when either part is infinite (NumPy's `isinf`).
+    ///
+    /// ```
+    /// assert!(spillway::dtype::Complex128::new(f64::INFINITY, f64::NAN).is_infinite());
+    /// ```
+    pub fn is_infinite(self) -> bool {
+        self.re.is_infinite() || self.im.is_infinite()
+    }
+
+    /// True when both parts are finite.
+    ///
+    /// ```
+    /// assert!(spillway::dtype::Complex64::new(1.0, 2.0).is_finite());
+    /// ```
+    pub fn is_finite(self) -> bool {
+        self.re.is_finite() && self.im.is_finite()
+    }
+
+    /// `e^z`, with C99's special cases for infinite and NaN parts.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(0.0, std::f64::consts::PI).exp();
+    /// assert!((z.re + 1.0).abs() < 1e-15 && z.im.abs() < 1e-15);
+    /// ```
+    pub fn exp(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if y == F::zero() && !x.is_nan() {
+            return Complex::new(x.exp(), y);
+        }
+        if x.is_infinite() && !y.is_finite() {
+            // e^(-inf + i·(inf|nan)) = ±0 ± 0j; e^(+inf + i·(inf|nan)) = inf + nan·j
+            return if x < F::zero() {
+                Complex::new(F::zero(), F::zero())
+            } else {
+                Complex::new(x, F::nan())
+            };
+        }
+        Self::of(self.nc().exp())
+    }
+
+    /// The principal natural logarithm; `log(0) = -inf + 0j`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(-1.0, 0.0).ln();
+    /// assert_eq!((z.re, z.im), (0.0, std::f64::consts::PI));
+    /// ```
+    pub fn ln(self) -> Self {
+        if self.re.is_infinite() || self.im.is_infinite() {
+            return Complex::new(F::infinity(), self.arg());
+        }
+        Complex::new(self.abs().ln(), self.arg())
+    }
+
+    /// The principal square root; its real part is never negative.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert_eq!(Complex128::new(-4.0, 0.0).sqrt(), Complex128::new(0.0, 2.0));
+    /// ```
+    pub fn sqrt(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if y.is_infinite() {
+            return Complex::new(F::infinity(), y);
+        }
+        if x.is_infinite() {
+            if y.is_nan() {
+                return if x > F::zero() {
+                    Complex::new(x, y)
+                } else {
+                    Complex::new(y, F::infinity())
+                };
+            }
+            return if x > F::zero() {
+                Complex::new(x, F::zero().copysign(y))
+            } else {
+                Complex::new(F::zero(), F::infinity().copysign(y))
+            };
+        }
+        if x == F::zero() && y == F::zero() {
+            return Complex::new(F::zero(), y);
+        }
+        Self::of(self.nc().sqrt())
+    }
+
+    /// `self` to the power `w`, `exp(w·log(self))`; `0 ** w` is 0 for `w` with a positive
+    /// real part, and `z ** 0` is 1.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// let z = Complex128::new(0.0, 1.0).powc(Complex128::new(2.0, 0.0));
+    /// assert!((z.re + 1.0).abs() < 1e-15 && z.im.abs() < 1e-15);
+    /// ```
+    pub fn powc(self, w: Self) -> Self {
+        if w.re == F::zero() && w.im == F::zero() {
+            return Complex::new(F::one(), F::zero());
+        }
+        if self.re == F::zero() && self.im == F::zero() && w.im == F::zero() && w.re > F::zero() {
+            return Complex::new(F::zero(), F::zero());
+        }
+        if w.im == F::zero() && w.re.fract() == F::zero() && w.re.abs() <= F::narrow(100.0) {
+            // whole exponents by repeated multiplication, as NumPy does for small ones
+            return <Self as Numeric>::powi(self, w.re.widen() as i32);
+        }
+        Self::of(self.nc().powc(w.nc()))
+    }
+
+    /// `e^z - 1`, accurate for small `z`: `expm1(x)·cos(y) - 2·sin²(y/2)` and
+    /// `e^x·sin(y)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(1e-20, 1e-20).exp_m1();
+    /// assert_eq!((z.re, z.im), (1e-20, 1e-20));
+    /// ```
+    pub fn exp_m1(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if !self.is_finite() {
+            let e = self.exp();
+            return Complex::new(e.re - F::one(), e.im);
+        }
+        let half = (y / F::narrow(2.0)).sin();
+        Complex::new(
+            x.exp_m1() * y.cos() - F::narrow(2.0) * half * half,
+            x.exp() * y.sin(),
+        )
+    }
+
+    /// `log(1 + z)`, accurate for small `z`: `log1p(2x + x² + y²) / 2` and
+    /// `atan2(y, 1 + x)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(1e-20, 0.0).ln_1p();
+    /// assert_eq!((z.re, z.im), (1e-20, 0.0));
+    /// ```
+    pub fn ln_1p(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        let big = F::narrow(1e-4);
+        if !self.is_finite() || x.abs() > big || y.abs() > big {
+            return Complex::new(F::one() + x, y).ln();
+        }
+        let t = F::narrow(2.0) * x + x * x + y * y;
+        Complex::new(t.ln_1p() / F::narrow(2.0), y.atan2(F::one() + x))
+    }
+
+    /// `z / |z|` (NumPy 2's `sign` of a complex number); `0` for zero, NaN parts for NaN.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert_eq!(Complex128::new(0.0, -2.0).sign(), Complex128::new(0.0, -1.0));
+    /// assert_eq!(Complex128::new(0.0, 0.0).sign(), Complex128::new(0.0, 0.0));
+    /// ```
+    pub fn sign(self) -> Self {
+        if self.is_nan() {
+            return Complex::new(F::nan(), F::nan());
+        }
+        let m = self.abs();
+        if m == F::zero() {
+            return Complex::new(F::zero(), F::zero());
+        }
+        if m.is_infinite() {
+            // the direction of the infinite parts
+            let unit = |v: F| {
+                if v.is_infinite() {
+                    F::one().copysign(v)
+                } else {
+                    F::zero()
+                }
+            };
+            let (ur, ui) = (unit(self.re), unit(self.im));
+            let n = num_traits::Float::sqrt(ur * ur + ui * ui);
+            return Complex::new(ur / n, ui / n);
+        }
+        Complex::new(self.re / m, self.im / m)
+    }
+
+    /// Applies one of `num-complex`'s functions (the trigonometric and hyperbolic ones).
+    pub(crate) fn via(self, f: fn(num_complex::Complex<F>) -> num_complex::Complex<F>) -> Self {
+        Self::of(f(self.nc()))
+    }
+}
+
+impl<F: ComplexPart> PartialOrd for Complex<F> {
+    /// Lexicographic: real parts first, then imaginary parts (NumPy's order for sorting,
+    /// `maximum` and `minimum`); `None` when a part involved is NaN.
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match self.re.partial_cmp(&other.re)? {
+            Ordering::Equal => self.im.partial_cmp(&other.im),
+            o => Some(o),
+        }
+    }
+}
+
+impl<F: ComplexPart> Debug for Complex<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Display::fmt(self, f)
+    }
+}
+
+impl<F: ComplexPart> Display for Complex<F> {
+    /// NumPy's repr: `(1+2j)`, `(1-2j)`, `(nan+infj)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.im.is_sign_negative() && !self.im.is_nan() {
+            "-"
+        } else {
+            "+"
+        };
+        write!(f, "({}{}{}j)", self.re, sign, self.im.abs())
+    }
+}
+
+macro_rules! operator {
+    ($trait:ident, $method:ident, $numeric:ident) => {
+        impl<F: ComplexPart> std::ops::$trait for Complex<F> {
+            type Output = Self;
+            fn $method(self, rhs: Self) -> Self {
+                <Self as Numeric>::$numeric(self, rhs)
+            }
+        }
+    };
+}
+
+operator!(Add, add, add);
+operator!(Sub, sub, sub);
+operator!(Mul, mul, mul);
+operator!(Div, div, div);
+
+impl<F: ComplexPart> Element for Complex<F> {
+    const DTYPE: DType = F::COMPLEX_DTYPE;
+    type Sum = Self;
+    /// Complex means are complex, which no [`FloatElement`](super::FloatElement) is:
+    /// [`AnyArray`](crate::array::dynamic::AnyArray) takes the mean, variance and standard
+    /// deviation of complex arrays part by part, and the typed statistics refuse them.
+    type Float = F;
+    fn to_f64(self) -> f64 {
+        self.re.widen()
+    }
+    fn to_i128(self) -> i128 {
+        self.re.widen() as i128
+    }
+    fn from_f64(value: f64) -> Self {
+        Complex::new(F::narrow(value), F::zero())
+    }
+    fn from_i128(value: i128) -> Self {
+        Complex::new(F::narrow(value as f64), F::zero())
+    }
+    fn to_complex(self) -> (f64, f64) {
+        (self.re.widen(), self.im.widen())
+    }
+    fn from_complex(re: f64, im: f64) -> Self {
+        Complex::new(F::narrow(re), F::narrow(im))
+    }
+    fn is_nonzero(self) -> bool {
+        self.re != F::zero() || self.im != F::zero()
+    }
+    /// The real part's key: complex arrays are refused by the sorts, which need a total
+    /// order over both parts.
+    fn order_key(self) -> u64 {
+        let x = self.re.widen();
+        if x.is_nan() {
+            return u64::MAX;
+        }
+        let bits = (x + 0.0).to_bits();
+        if bits >> 63 != 0 {
+            !bits
+        } else {
+            bits | 1 << 63
+        }
+    }
+    fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+        Some(bytemuck::cast_slice_mut(values))
+    }
+}
+
+impl<F: ComplexPart> Numeric for Complex<F> {
+    const ZERO: Self = Complex {
+        re: F::ZERO_PART,
+        im: F::ZERO_PART,
+    };
+    const ONE: Self = Complex {
+        re: F::ONE_PART,
+        im: F::ZERO_PART,
+    };
+    const MAX: Self = Complex {
+        re: F::INF_PART,
+        im: F::INF_PART,
+    };
+    const MIN: Self = Complex {
+        re: F::NEG_INF_PART,
+        im: F::NEG_INF_PART,
+    };
+    fn add(a: Self, b: Self) -> Self {
+        Complex::new(a.re + b.re, a.im + b.im)
+    }
+    fn sub(a: Self, b: Self) -> Self {
+        Complex::new(a.re - b.re, a.im - b.im)
+    }
+    fn mul(a: Self, b: Self) -> Self {
+        Complex::new(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
+    }
+    /// Smith's algorithm (as NumPy): scales by the larger part of the divisor, so that
+    /// `b.re² + b.im²` cannot overflow.
+    fn div(a: Self, b: Self) -> Self {
+        let (br, bi) = (b.re, b.im);
+        if br.abs() >= bi.abs() {
+            if br == F::zero() && bi == F::zero() {
+                return Complex::new(a.re / br.abs(), a.im / br.abs());
+            }
+            let rat = bi / br;
+            let scl = F::one() / (br + bi * rat);
+            Complex::new((a.re + a.im * rat) * scl, (a.im - a.re * rat) * scl)
+        } else {
+            let rat = br / bi;
+            let scl = F::one() / (bi + br * rat);
+            Complex::new((a.re * rat + a.im) * scl, (a.im * rat - a.re) * scl)
+        }
+    }
+    fn neg(a: Self) -> Self {
+        Complex::new(-a.re, -a.im)
+    }
+    /// `|a| + 0j` (the magnitude, kept complex; `AnyArray`'s `absolute` gives the float).
+    fn abs(a: Self) -> Self {
+        Complex::new(a.abs(), F::zero())
+    }
+    /// Repeated squaring; a negative `n` is the reciprocal of `a^|n|`.
+    fn powi(a: Self, n: i32) -> Self {
+        if n < 0 {
+            return Self::div(Self::ONE, Self::powi(a, n.saturating_neg()));
+        }
+        let mut out = Self::ONE;
+        let mut base = a;
+        let mut n = n as u32;
+        while n > 0 {
+            if n & 1 == 1 {
+                out = Self::mul(out, base);
+            }
+            base = Self::mul(base, base);
+            n >>= 1;
+        }
+        out
+    }
+    fn min_nan(a: Self, b: Self) -> Self {
+        if a.is_nan() || (!b.is_nan() && a <= b) {
+            a
+        } else {
+            b
+        }
+    }
+    fn max_nan(a: Self, b: Self) -> Self {
+        if a.is_nan() || (!b.is_nan() && a >= b) {
+            a
+        } else {
+            b
+        }
+    }
+}
+
+/// The constants [`Numeric`]'s associated constants need (trait functions are not `const`).
+pub trait PartConsts {
+    /// `0.0`.
+    const ZERO_PART: Self;
+    /// `1.0`.
+    const ONE_PART: Self;
+    /// `inf`.
+    const INF_PART: Self;
+    /// `-inf`.
+    const NEG_INF_PART: Self;
+}
+
+macro_rules! part_consts {
+    ($($t:ty),*) => {$(
+        impl PartConsts for $t {
+            const ZERO_PART: Self = 0.0;
+            const ONE_PART: Self = 1.0;
+            const INF_PART: Self = <$t>::INFINITY;
+            const NEG_INF_PART: Self = <$t>::NEG_INFINITY;
+        }
+    )*};
+}
+
+part_consts!(f32, f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_matches_the_definitions() {
+        let a = Complex128::new(1.5, -2.0);
+        let b = Complex128::new(-0.5, 4.0);
+        assert_eq!(a + b, Complex128::new(1.0, 2.0));
+        assert_eq!(a * b, Complex128::new(1.5 * -0.5 + 8.0, 6.0 + 1.0));
+        let q = a / b;
+        let back = q * b;
+        assert!((back.re - a.re).abs() < 1e-14 && (back.im - a.im).abs() < 1e-14);
+        // Smith's division does not overflow where |b|² would
+        let big = Complex128::new(1e300, 1e300);
+        assert_eq!(big / big, Complex128::new(1.0, 0.0));
+    }
+
+    #[test]
+    fn order_is_lexicographic_and_nan_wins_extremes() {
+        let a = Complex128::new(1.0, 5.0);
+        let b = Complex128::new(1.0, 6.0);
+        assert!(a < b && Complex128::new(0.0, 9.0) < a);
+        assert_eq!(<Complex128 as Numeric>::max_nan(a, b), b);
+        assert!(<Complex128 as Numeric>::max_nan(a, Complex128::new(0.0, f64::NAN)).is_nan());
+        assert!(<Complex128 as Numeric>::min_nan(Complex128::new(f64::NAN, 0.0), a).is_nan());
+    }
+
+    #[test]
+    fn special_values_follow_c99() {
+        let inf = f64::INFINITY;
+        assert_eq!(Complex128::new(inf, 1.0).abs(), inf);
+        assert_eq!(Complex128::new(f64::NAN, inf).abs(), inf);
+        let z = Complex128::new(0.0, 0.0).ln();
+        assert_eq!((z.re, z.im), (-inf, 0.0));
+        assert_eq!(Complex128::new(-inf, 1.0).sqrt(), Complex128::new(0.0, inf));
+        assert_eq!(
+            Complex128::new(-0.0, -0.0).sqrt().im.to_bits(),
+            (-0.0f64).to_bits()
+        );
+        assert_eq!(Complex128::new(-inf, inf).exp(), Complex128::new(0.0, 0.0));
+        assert_eq!(
+            Complex128::new(2.0, 0.0).exp(),
+            Complex128::new(2f64.exp(), 0.0)
+        );
+    }
+
+    #[test]
+    fn casts_carry_both_parts_between_complex_types() {
+        let z = Complex128::new(1.25, -3.5);
+        assert_eq!(z.cast::<Complex64>(), Complex64::new(1.25, -3.5));
+        assert_eq!(z.cast::<f64>(), 1.25);
+        assert_eq!(z.cast::<i32>(), 1);
+        assert!(Complex128::new(0.0, 1.0).cast::<bool>());
+        assert_eq!(7i32.cast::<Complex64>(), Complex64::new(7.0, 0.0));
+        assert_eq!(
+            Complex128::new(2.0, 0.0)
+                .powc(Complex128::new(-1.0, 0.0))
+                .re,
+            0.5
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! Complex arrays (`complex64`, `complex128`): arithmetic, elementary functions and
+//! reductions against `num-complex` and hand-computed values, whatever the chunking; casts
+//! and promotion; zarr and spill round trips; and the operations NumPy and the array API
+//! standard leave undefined for complex numbers refused by name.
+
+use num_complex::Complex as Nc;
+use proptest::prelude::*;
+use spillway::DType;
+use spillway::array::dynamic::{AnyArray, BinaryOp, FloatFn, Reduction, Scalar, UnaryOp};
+use spillway::dtype::{Complex64, Complex128};
+
+fn array(values: &[(f64, f64)], chunk: usize) -> AnyArray {
+    let v: Vec<Complex128> = values
+        .iter()
+        .map(|&(re, im)| Complex128::new(re, im))
+        .collect();
+    AnyArray::from(spillway::from_ndarray(ndarray::Array1::from(v), chunk))
+}
+
+fn values(a: &AnyArray) -> Vec<Complex128> {
+    a.typed::<Complex128>().compute_vec().unwrap()
+}
+
+fn close(got: Complex128, want: Nc<f64>, what: &str) -> Result<(), TestCaseError> {
+    let tol = |w: f64| 1e-12 * w.abs().max(1.0);
+    prop_assert!(
+        (got.re - want.re).abs() <= tol(want.re) && (got.im - want.im).abs() <= tol(want.im),
+        "{}: got {} want {}",
+        what,
+        got,
+        want
+    );
+    Ok(())
+}
+
+fn part() -> impl Strategy<Value = f64> {
+    (-40i32..40).prop_map(|k| k as f64 / 8.0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Binary operators and unary functions equal num-complex's, elementwise, over any
+    /// chunking of either operand.
+    #[test]
+    fn operations_match_num_complex(
+        xs in prop::collection::vec((part(), part()), 1..30),
+        c1 in 1usize..8,
+        c2 in 1usize..8,
+    ) {
+        let n = xs.len();
+        let ys: Vec<(f64, f64)> = xs.iter().rev().map(|&(a, b)| (b + 0.5, a - 0.25)).collect();
+        let (a, b) = (array(&xs, c1), array(&ys, c2));
+        let nx: Vec<Nc<f64>> = xs.iter().map(|&(r, i)| Nc::new(r, i)).collect();
+        let ny: Vec<Nc<f64>> = ys.iter().map(|&(r, i)| Nc::new(r, i)).collect();
+        type Reference = fn(Nc<f64>, Nc<f64>) -> Nc<f64>;
+        let binary: [(BinaryOp, Reference); 4] = [
+            (BinaryOp::Add, |x, y| x + y),
+            (BinaryOp::Sub, |x, y| x - y),
+            (BinaryOp::Mul, |x, y| x * y),
+            (BinaryOp::TrueDiv, |x, y| x / y),
+        ];
+        for (op, f) in binary {
+            let got = values(&a.binary(op, &b));
+            for k in 0..n {
+                close(got[k], f(nx[k], ny[k]), op.name())?;
+            }
+        }
+        type Unary = fn(Nc<f64>) -> Nc<f64>;
+        let unary: [(FloatFn, Unary); 8] = [
+            (FloatFn::Exp, |z| z.exp()),
+            (FloatFn::Log, |z| z.ln()),
+            (FloatFn::Sqrt, |z| z.sqrt()),
+            (FloatFn::Sin, |z| z.sin()),
+            (FloatFn::Tanh, |z| z.tanh()),
+            (FloatFn::Expm1, |z| z.exp() - 1.0),
+            (FloatFn::Log1p, |z| (z + 1.0).ln()),
+            (FloatFn::Log10, |z| z.log10()),
+        ];
+        for (f, reference) in unary {
+            let got = values(&b.unary(UnaryOp::Float(f)));
+            for k in 0..n {
+                close(got[k], reference(ny[k]), f.name())?;
+            }
+        }
+        let magnitude = a.unary(UnaryOp::Absolute);
+        prop_assert_eq!(magnitude.dtype(), DType::Float64);
+        let magnitude = magnitude.typed::<f64>().compute_vec().unwrap();
+        let re = a.unary(UnaryOp::Real).typed::<f64>().compute_vec().unwrap();
+        let im = a.unary(UnaryOp::Imag).typed::<f64>().compute_vec().unwrap();
+        let conj = values(&a.unary(UnaryOp::Conj));
+        for k in 0..n {
+            prop_assert_eq!(magnitude[k], nx[k].re.hypot(nx[k].im));
+            prop_assert_eq!((re[k], im[k]), (nx[k].re, nx[k].im));
+            prop_assert_eq!(conj[k], Complex128::new(nx[k].re, -nx[k].im));
+        }
+        // whole powers are repeated products: exact for these eighths
+        let squared = values(&a.binary_scalar(BinaryOp::Pow, Scalar::Int(2), false));
+        for k in 0..n {
+            let want = nx[k] * nx[k];
+            prop_assert_eq!(squared[k], Complex128::new(want.re, want.im));
+        }
+    }
+
+    /// Sums are the same bits whatever the chunking and equal the exact sum (the parts are
+    /// eighths, so every partial sum is exact); the mean and variance are NumPy's.
+    #[test]
+    fn reductions_do_not_depend_on_the_chunks(
+        xs in prop::collection::vec((part(), part()), 1..40),
+        c1 in 1usize..9,
+        c2 in 1usize..9,
+    ) {
+        let n = xs.len() as f64;
+        let (a, b) = (array(&xs, c1), array(&xs, c2));
+        let sum = |x: &AnyArray, r| values(&x.reduce(r, None, false))[0];
+        let (sa, sb) = (sum(&a, Reduction::Sum), sum(&b, Reduction::Sum));
+        prop_assert_eq!(sa.re.to_bits(), sb.re.to_bits());
+        prop_assert_eq!(sa.im.to_bits(), sb.im.to_bits());
+        let (re, im): (f64, f64) = (xs.iter().map(|p| p.0).sum(), xs.iter().map(|p| p.1).sum());
+        prop_assert_eq!(sa, Complex128::new(re, im));
+        let mean = sum(&a, Reduction::Mean);
+        prop_assert_eq!(mean, sum(&b, Reduction::Mean));
+        close(mean, Nc::new(re / n, im / n), "mean")?;
+        let var = a.reduce(Reduction::Var { ddof: 0.0 }, None, false);
+        prop_assert_eq!(var.dtype(), DType::Float64);
+        let var = var.typed::<f64>().compute_vec().unwrap()[0];
+        let want: f64 = xs.iter().map(|p| (p.0 - re / n).powi(2) + (p.1 - im / n).powi(2)).sum::<f64>() / n;
+        prop_assert!((var - want).abs() <= 1e-12 * want.max(1.0), "var {} want {}", var, want);
+        let prod = sum(&a, Reduction::Prod);
+        let want = xs.iter().fold(Nc::new(1.0, 0.0), |p, &(r, i)| p * Nc::new(r, i));
+        let scale = want.norm().max(1.0);
+        prop_assert!((prod.re - want.re).abs() <= 1e-9 * scale && (prod.im - want.im).abs() <= 1e-9 * scale);
+    }
+}
+
+#[test]
+fn promotion_casts_and_weak_scalars_follow_numpy() {
+    let x = AnyArray::from(spillway::arange(0.0f32, 3.0, 1.0, 2));
+    // a Python complex beside float32 stays single precision (NEP 50)
+    let z = x.binary_scalar(BinaryOp::Add, Scalar::Complex(0.5, 2.0), false);
+    assert_eq!(z.dtype(), DType::Complex64);
+    let got = z.typed::<Complex64>().compute_vec().unwrap();
+    assert_eq!(got[2], Complex64::new(2.5, 2.0));
+    // float64 with complex64 is complex128
+    let w = z.binary(
+        BinaryOp::Mul,
+        &AnyArray::from(spillway::full([3], 2.0f64, 3)),
+    );
+    assert_eq!(w.dtype(), DType::Complex128);
+    assert_eq!(values(&w)[1], Complex128::new(3.0, 4.0));
+    // int / complex is complex, not float64
+    let q = AnyArray::from(spillway::arange(1i32, 4, 1, 2)).binary(BinaryOp::TrueDiv, &w);
+    assert_eq!(q.dtype(), DType::Complex128);
+    // casts keep the real part, and bool asks for either part
+    assert_eq!(
+        w.astype(DType::Float32)
+            .typed::<f32>()
+            .compute_vec()
+            .unwrap(),
+        vec![1.0, 3.0, 5.0]
+    );
+    let flags = array(&[(0.0, 0.0), (0.0, -1.0)], 1).astype(DType::Bool);
+    assert_eq!(
+        flags.typed::<bool>().compute_vec().unwrap(),
+        vec![false, true]
+    );
+    let built = AnyArray::complex(&x, &AnyArray::from(spillway::full([3], -1.0f32, 3)));
+    assert_eq!(built.dtype(), DType::Complex64);
+    assert_eq!(
+        built.typed::<Complex64>().compute_vec().unwrap()[1],
+        Complex64::new(1.0, -1.0)
+    );
+}
+
+#[test]
+fn special_values_are_numpys() {
+    let inf = f64::INFINITY;
+    let a = array(&[(0.0, 0.0), (inf, 1.0), (f64::NAN, 0.0), (-inf, inf)], 2);
+    let nan = a
+        .unary(UnaryOp::IsNan)
+        .typed::<bool>()
+        .compute_vec()
+        .unwrap();
+    let infinite = a
+        .unary(UnaryOp::IsInf)
+        .typed::<bool>()
+        .compute_vec()
+        .unwrap();
+    let finite = a
+        .unary(UnaryOp::IsFinite)
+        .typed::<bool>()
+        .compute_vec()
+        .unwrap();
+    assert_eq!(nan, vec![false, false, true, false]);
+    assert_eq!(infinite, vec![false, true, false, true]);
+    assert_eq!(finite, vec![true, false, false, false]);
+    let log = values(&a.unary(UnaryOp::Float(FloatFn::Log)));
+    assert_eq!((log[0].re, log[0].im), (-inf, 0.0));
+    let abs = a
+        .unary(UnaryOp::Absolute)
+        .typed::<f64>()
+        .compute_vec()
+        .unwrap();
+    assert_eq!(abs[3], inf);
+    // zero over zero is NaN, not a panic
+    let q = values(&a.binary(BinaryOp::TrueDiv, &array(&[(0.0, 0.0); 4], 4)));
+    assert!(q[0].re.is_nan());
+}
+
+#[test]
+fn zarr_round_trip_keeps_dtype_and_bits() {
+    let dir = tempfile::tempdir().unwrap();
+    let xs: Vec<(f64, f64)> = (0..23)
+        .map(|k| (k as f64 * 0.3, -(k as f64) / 7.0))
+        .collect();
+    for dtype in [DType::Complex128, DType::Complex64] {
+        let a = array(&xs, 5).astype(dtype);
+        let path = dir.path().join(format!("{dtype}.zarr"));
+        a.to_zarr(&path, &Default::default()).unwrap();
+        let json = std::fs::read_to_string(path.join("zarr.json")).unwrap();
+        assert!(json.contains(&format!("\"{dtype}\"")), "{json}");
+        let back = AnyArray::from_zarr(&path).unwrap();
+        assert_eq!(back.dtype(), dtype);
+        assert_eq!(
+            values(&back.astype(DType::Complex128)),
+            values(&a.astype(DType::Complex128))
+        );
+    }
+}
+
+#[test]
+fn orderings_and_integer_operators_are_refused_by_name() {
+    let a = array(&[(1.0, 2.0), (3.0, -1.0), (0.0, 0.0)], 2);
+    let refused = |x: AnyArray, what: &str| {
+        let e = x
+            .error()
+            .unwrap_or_else(|| panic!("{what} was not refused"))
+            .to_string();
+        assert!(e.contains("complex"), "{what}: {e}");
+    };
+    refused(a.sort(false), "sort");
+    refused(a.sort(true), "argsort");
+    refused(a.reduce(Reduction::Max, None, false), "max");
+    refused(a.reduce(Reduction::NanMean, None, false), "nanmean");
+    refused(a.arg_extreme(true, None, false), "argmax");
+    refused(a.binary(BinaryOp::FloorDiv, &a), "floor_divide");
+    refused(
+        a.binary_scalar(BinaryOp::Mod, Scalar::Int(2), false),
+        "remainder",
+    );
+    refused(a.unary(UnaryOp::Float(FloatFn::Floor)), "floor");
+    assert!(a.percentile(50.0).is_err());
+    let typed = a.typed::<Complex128>();
+    assert!(typed.sort().check().is_err());
+    assert!(typed.mean().check().is_err());
+}
+
+#[test]
+fn complex_products_are_four_real_ones_and_solvers_are_refused() {
+    use spillway::array::dynamic::dyn_linalg::{inv, matmul};
+    let m = |vals: &[(f64, f64)]| {
+        let v: Vec<Complex128> = vals.iter().map(|&(r, i)| Complex128::new(r, i)).collect();
+        AnyArray::from(spillway::from_ndarray(
+            ndarray::Array2::from_shape_vec((2, 2), v).unwrap(),
+            1,
+        ))
+    };
+    let a = m(&[(1.0, 1.0), (2.0, 0.0), (0.0, -1.0), (3.0, 2.0)]);
+    let b = m(&[(0.5, 0.0), (1.0, -1.0), (2.0, 3.0), (0.0, 1.0)]);
+    let got = values(&matmul(&a, &b));
+    let nc = |vals: &[(f64, f64)]| vals.iter().map(|&(r, i)| Nc::new(r, i)).collect::<Vec<_>>();
+    let (x, y) = (
+        nc(&[(1.0, 1.0), (2.0, 0.0), (0.0, -1.0), (3.0, 2.0)]),
+        nc(&[(0.5, 0.0), (1.0, -1.0), (2.0, 3.0), (0.0, 1.0)]),
+    );
+    for i in 0..2 {
+        for j in 0..2 {
+            let want = x[2 * i] * y[j] + x[2 * i + 1] * y[2 + j];
+            assert_eq!(
+                got[2 * i + j],
+                Complex128::new(want.re, want.im),
+                "[{i}, {j}]"
+            );
+        }
+    }
+    // a real with a complex operand too
+    let real = AnyArray::from(spillway::from_ndarray(ndarray::Array2::<f64>::eye(2), 1));
+    assert_eq!(values(&matmul(&real, &b)), values(&b));
+    let e = inv(&a)
+        .error()
+        .expect("complex inverse refused")
+        .to_string();
+    assert!(e.contains("complex128"), "{e}");
+}
