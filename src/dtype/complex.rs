@@ -177,7 +177,7 @@ impl<F: ComplexPart> Complex<F> {
         if x.is_infinite() && !y.is_finite() {
             // e^(-inf + i·(inf|nan)) = ±0 ± 0j; e^(+inf + i·(inf|nan)) = inf + nan·j
             return if x < F::zero() {
-                Complex::new(F::zero(), F::zero())
+                Complex::new(F::zero(), F::zero().copysign(y))
             } else {
                 Complex::new(x, F::nan())
             };
@@ -185,29 +185,58 @@ impl<F: ComplexPart> Complex<F> {
         Self::of(self.nc().exp())
     }
 
-    /// The principal natural logarithm; `log(0) = -inf + 0j`.
+    /// The principal natural logarithm; `log(0) = -inf + 0j`. Near the unit circle the
+    /// real part is `log1p(|z|² - 1) / 2` (no cancellation), and subnormal parts are
+    /// scaled first (no lost digits).
     ///
     /// ```
     /// let z = spillway::dtype::Complex128::new(-1.0, 0.0).ln();
     /// assert_eq!((z.re, z.im), (0.0, std::f64::consts::PI));
+    /// let near_one = spillway::dtype::Complex128::new(1.0, 1e-8).ln();
+    /// assert_eq!(near_one.re, 5e-17);
     /// ```
     pub fn ln(self) -> Self {
-        if self.re.is_infinite() || self.im.is_infinite() {
+        let (x, y) = (self.re, self.im);
+        if x.is_infinite() || y.is_infinite() {
             return Complex::new(F::infinity(), self.arg());
         }
-        Complex::new(self.abs().ln(), self.arg())
+        if x.is_nan() || y.is_nan() {
+            return Complex::new(F::nan(), F::nan());
+        }
+        let (a, b) = if x.abs() >= y.abs() {
+            (x.abs(), y.abs())
+        } else {
+            (y.abs(), x.abs())
+        };
+        let half = F::narrow(0.5);
+        let re = if a == F::zero() {
+            F::neg_infinity()
+        } else if a >= half && a <= F::narrow(2.0) {
+            half * ((a - F::one()) * (a + F::one()) + b * b).ln_1p()
+        } else if a < F::min_positive_value() / F::epsilon() {
+            let scale = F::one() / (F::epsilon() * F::epsilon());
+            (a * scale).hypot(b * scale).ln() - scale.ln()
+        } else {
+            a.hypot(b).ln()
+        };
+        Complex::new(re, self.arg())
     }
 
-    /// The principal square root; its real part is never negative.
+    /// The principal square root; its real part is never negative. Computed as
+    /// `t = sqrt((|x| + |z|) / 2)`, scaled away from overflow and from subnormals.
     ///
     /// ```
     /// use spillway::dtype::Complex128;
     /// assert_eq!(Complex128::new(-4.0, 0.0).sqrt(), Complex128::new(0.0, 2.0));
+    /// assert_eq!(Complex128::new(-1e300, 1.0).sqrt().im, 1e150);
     /// ```
     pub fn sqrt(self) -> Self {
         let (x, y) = (self.re, self.im);
         if y.is_infinite() {
             return Complex::new(F::infinity(), y);
+        }
+        if x.is_nan() {
+            return Complex::new(F::nan(), F::nan());
         }
         if x.is_infinite() {
             if y.is_nan() {
@@ -223,10 +252,169 @@ impl<F: ComplexPart> Complex<F> {
                 Complex::new(F::zero(), F::infinity().copysign(y))
             };
         }
+        if y.is_nan() {
+            return Complex::new(F::nan(), F::nan());
+        }
         if x == F::zero() && y == F::zero() {
             return Complex::new(F::zero(), y);
         }
-        Self::of(self.nc().sqrt())
+        let big = F::max_value() / F::narrow(4.0);
+        let tiny = F::min_positive_value() / F::epsilon();
+        let (scale_in, scale_out) = if x.abs() >= big || y.abs() >= big {
+            (F::narrow(0.25), F::narrow(2.0))
+        } else if x.abs() < tiny && y.abs() < tiny {
+            (F::one() / (F::epsilon() * F::epsilon()), F::epsilon())
+        } else {
+            (F::one(), F::one())
+        };
+        let (sx, sy) = (x * scale_in, y * scale_in);
+        let t = num_traits::Float::sqrt((sx.abs() + sx.hypot(sy)) * F::narrow(0.5));
+        let other = sy.abs() / (t + t);
+        if sx >= F::zero() {
+            Complex::new(t * scale_out, (other * scale_out).copysign(y))
+        } else {
+            Complex::new(other * scale_out, (t * scale_out).copysign(y))
+        }
+    }
+
+    /// `sinh(z)` with C99's special cases (Annex G): `sinh(inf + 0j) = inf + 0j`,
+    /// `sinh(±0 + inf·j) = ±0 + NaN·j`, ...
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// let z = Complex128::new(f64::INFINITY, 0.0).sinh();
+    /// assert_eq!(z, Complex128::new(f64::INFINITY, 0.0));
+    /// ```
+    pub fn sinh(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if x.is_finite() && y.is_finite() {
+            if y == F::zero() {
+                return Complex::new(x.sinh(), y);
+            }
+            return Complex::new(x.sinh() * y.cos(), x.cosh() * y.sin());
+        }
+        if x == F::zero() {
+            return Complex::new(x, y - y);
+        }
+        if y == F::zero() {
+            return Complex::new(x, y);
+        }
+        if x.is_infinite() {
+            if y.is_finite() {
+                return Complex::new(x * y.cos(), F::infinity() * y.sin());
+            }
+            return Complex::new(x * x, x * (y - y));
+        }
+        Complex::new(F::nan(), F::nan())
+    }
+
+    /// `cosh(z)` with C99's special cases (Annex G).
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert_eq!(Complex128::new(f64::NEG_INFINITY, 0.0).cosh().re, f64::INFINITY);
+    /// ```
+    pub fn cosh(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if x.is_finite() && y.is_finite() {
+            if y == F::zero() {
+                return Complex::new(x.cosh(), x * y);
+            }
+            return Complex::new(x.cosh() * y.cos(), x.sinh() * y.sin());
+        }
+        if x == F::zero() {
+            return Complex::new(y - y, F::zero());
+        }
+        if y == F::zero() {
+            // a NaN's sign is no sign: NumPy's +0 times y
+            let zero = if x.is_nan() {
+                F::zero()
+            } else {
+                F::zero().copysign(x)
+            };
+            return Complex::new(x * x, zero * y);
+        }
+        if x.is_infinite() {
+            if y.is_finite() {
+                return Complex::new(F::infinity() * y.cos(), x * y.sin());
+            }
+            return Complex::new(x * x, x * (y - y));
+        }
+        Complex::new(F::nan(), F::nan())
+    }
+
+    /// `tanh(z)`, by Kahan's formula (no overflow for large real parts) with C99's
+    /// special cases: `tanh(±inf + y·j) = ±1 ± 0j`.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert_eq!(Complex128::new(1e300, 1.0).tanh(), Complex128::new(1.0, 0.0));
+    /// ```
+    pub fn tanh(self) -> Self {
+        let (x, y) = (self.re, self.im);
+        if x.is_nan() {
+            return Complex::new(x, if y == F::zero() { y } else { x });
+        }
+        if x.is_infinite() {
+            let sign = if y.is_finite() { y.sin() * y.cos() } else { y };
+            return Complex::new(F::one().copysign(x), F::zero().copysign(sign));
+        }
+        if !y.is_finite() {
+            return if x == F::zero() {
+                Complex::new(x, y - y)
+            } else {
+                Complex::new(F::nan(), F::nan())
+            };
+        }
+        if x.abs() >= F::narrow(22.0) {
+            let e = (-x.abs()).exp();
+            return Complex::new(
+                F::one().copysign(x),
+                F::narrow(4.0) * y.sin() * y.cos() * e * e,
+            );
+        }
+        let t = y.tan();
+        let beta = F::one() + t * t;
+        let s = x.sinh();
+        let rho = num_traits::Float::sqrt(F::one() + s * s);
+        let denom = F::one() + beta * s * s;
+        Complex::new(beta * rho * s / denom, t / denom)
+    }
+
+    /// `sin(z) = -i·sinh(i·z)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(0.0, 1.0).sin();
+    /// assert_eq!((z.re, z.im), (0.0, 1f64.sinh()));
+    /// ```
+    pub fn sin(self) -> Self {
+        let w = Complex::new(-self.im, self.re).sinh();
+        if w.re.is_infinite() && w.im.is_nan() {
+            // the sign C99 leaves unspecified, as NumPy gives it
+            return Complex::new(w.im, F::infinity());
+        }
+        Complex::new(w.im, -w.re)
+    }
+
+    /// `cos(z) = cosh(i·z)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(0.0, 1.0).cos();
+    /// assert_eq!((z.re, z.im), (1f64.cosh(), -0.0));
+    /// ```
+    pub fn cos(self) -> Self {
+        Complex::new(-self.im, self.re).cosh()
+    }
+
+    /// `tan(z) = -i·tanh(i·z)`.
+    ///
+    /// ```
+    /// let z = spillway::dtype::Complex128::new(0.0, 1e300).tan();
+    /// assert_eq!((z.re, z.im), (0.0, 1.0));
+    /// ```
+    pub fn tan(self) -> Self {
+        let w = Complex::new(-self.im, self.re).tanh();
+        Complex::new(w.im, -w.re)
     }
 
     /// `self` to the power `w`, `exp(w·log(self))`; `0 ** w` is 0 for `w` with a positive
@@ -240,6 +428,10 @@ impl<F: ComplexPart> Complex<F> {
     pub fn powc(self, w: Self) -> Self {
         if w.re == F::zero() && w.im == F::zero() {
             return Complex::new(F::one(), F::zero());
+        }
+        if w.re == F::narrow(2.0) && w.im == F::zero() {
+            // NumPy's `z ** 2` is `square(z)`: the product, signed zeros included
+            return <Self as Numeric>::mul(self, self);
         }
         if self.re == F::zero() && self.im == F::zero() && w.im == F::zero() && w.re > F::zero() {
             return Complex::new(F::zero(), F::zero());
@@ -260,10 +452,6 @@ impl<F: ComplexPart> Complex<F> {
     /// ```
     pub fn exp_m1(self) -> Self {
         let (x, y) = (self.re, self.im);
-        if !self.is_finite() {
-            let e = self.exp();
-            return Complex::new(e.re - F::one(), e.im);
-        }
         let half = (y / F::narrow(2.0)).sin();
         Complex::new(
             x.exp_m1() * y.cos() - F::narrow(2.0) * half * half,
@@ -288,7 +476,8 @@ impl<F: ComplexPart> Complex<F> {
         Complex::new(t.ln_1p() / F::narrow(2.0), y.atan2(F::one() + x))
     }
 
-    /// `z / |z|` (NumPy 2's `sign` of a complex number); `0` for zero, NaN parts for NaN.
+    /// `z / |z|` (NumPy 2's `sign` of a complex number); `0` for zero, the direction of
+    /// a single infinite part (as NumPy), NaN parts otherwise.
     ///
     /// ```
     /// use spillway::dtype::Complex128;
@@ -296,25 +485,22 @@ impl<F: ComplexPart> Complex<F> {
     /// assert_eq!(Complex128::new(0.0, 0.0).sign(), Complex128::new(0.0, 0.0));
     /// ```
     pub fn sign(self) -> Self {
+        let (ri, ii) = (self.re.is_infinite(), self.im.is_infinite());
+        if ri && ii {
+            return Complex::new(F::nan(), F::nan());
+        }
+        if ri {
+            return Complex::new(F::one().copysign(self.re), F::zero());
+        }
+        if ii {
+            return Complex::new(F::zero(), F::one().copysign(self.im));
+        }
         if self.is_nan() {
             return Complex::new(F::nan(), F::nan());
         }
         let m = self.abs();
         if m == F::zero() {
             return Complex::new(F::zero(), F::zero());
-        }
-        if m.is_infinite() {
-            // the direction of the infinite parts
-            let unit = |v: F| {
-                if v.is_infinite() {
-                    F::one().copysign(v)
-                } else {
-                    F::zero()
-                }
-            };
-            let (ur, ui) = (unit(self.re), unit(self.im));
-            let n = num_traits::Float::sqrt(ur * ur + ui * ui);
-            return Complex::new(ur / n, ui / n);
         }
         Complex::new(self.re / m, self.im / m)
     }
@@ -472,17 +658,21 @@ impl<F: ComplexPart> Numeric for Complex<F> {
         if n < 0 {
             return Self::div(Self::ONE, Self::powi(a, n.saturating_neg()));
         }
-        let mut out = Self::ONE;
+        // the first factor is taken as it is (not multiplied by one, which would turn an
+        // infinite part's zero partner into NaN)
+        let mut out: Option<Self> = None;
         let mut base = a;
         let mut n = n as u32;
         while n > 0 {
             if n & 1 == 1 {
-                out = Self::mul(out, base);
+                out = Some(out.map_or(base, |o| Self::mul(o, base)));
             }
-            base = Self::mul(base, base);
             n >>= 1;
+            if n > 0 {
+                base = Self::mul(base, base);
+            }
         }
-        out
+        out.unwrap_or(Self::ONE)
     }
     fn min_nan(a: Self, b: Self) -> Self {
         if a.is_nan() || (!b.is_nan() && a <= b) {

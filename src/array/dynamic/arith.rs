@@ -504,6 +504,7 @@ impl AnyArray {
             && !reflected
             && let Some(n) = scalar.as_small_int()
             && (n >= 0 || self.dtype().is_float())
+            && !self.dtype().is_complex()
             && !matches!(scalar, Scalar::Float(_) if !self.dtype().is_float())
         {
             return self.powi(n);
@@ -665,15 +666,15 @@ fn complex_fn<F: ComplexPart>(a: &Array<Complex<F>>, f: FloatFn) -> Array<Comple
         }),
         FloatFn::Expm1 => a.unary(name, |z: Complex<F>| z.exp_m1()),
         FloatFn::Log1p => a.unary(name, |z: Complex<F>| z.ln_1p()),
-        FloatFn::Sin => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::sin)),
-        FloatFn::Cos => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::cos)),
-        FloatFn::Tan => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::tan)),
+        FloatFn::Sin => a.unary(name, |z: Complex<F>| z.sin()),
+        FloatFn::Cos => a.unary(name, |z: Complex<F>| z.cos()),
+        FloatFn::Tan => a.unary(name, |z: Complex<F>| z.tan()),
         FloatFn::Arcsin => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::asin)),
         FloatFn::Arccos => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::acos)),
         FloatFn::Arctan => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::atan)),
-        FloatFn::Sinh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::sinh)),
-        FloatFn::Cosh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::cosh)),
-        FloatFn::Tanh => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::tanh)),
+        FloatFn::Sinh => a.unary(name, |z: Complex<F>| z.sinh()),
+        FloatFn::Cosh => a.unary(name, |z: Complex<F>| z.cosh()),
+        FloatFn::Tanh => a.unary(name, |z: Complex<F>| z.tanh()),
         FloatFn::Sign => a.unary(name, |z: Complex<F>| z.sign()),
         FloatFn::Round => a.unary(name, |z: Complex<F>| {
             Complex::new(
