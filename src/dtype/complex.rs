@@ -294,7 +294,7 @@ impl<F: ComplexPart> Complex<F> {
             return Complex::new(x.sinh() * y.cos(), x.cosh() * y.sin());
         }
         if x == F::zero() {
-            return Complex::new(x, y - y);
+            return Complex::new(x, F::nan());
         }
         if y == F::zero() {
             return Complex::new(x, y);
@@ -303,7 +303,7 @@ impl<F: ComplexPart> Complex<F> {
             if y.is_finite() {
                 return Complex::new(x * y.cos(), F::infinity() * y.sin());
             }
-            return Complex::new(x * x, x * (y - y));
+            return Complex::new(x * x, F::nan());
         }
         Complex::new(F::nan(), F::nan())
     }
@@ -323,7 +323,7 @@ impl<F: ComplexPart> Complex<F> {
             return Complex::new(x.cosh() * y.cos(), x.sinh() * y.sin());
         }
         if x == F::zero() {
-            return Complex::new(y - y, F::zero());
+            return Complex::new(F::nan(), F::zero());
         }
         if y == F::zero() {
             // a NaN's sign is no sign: NumPy's +0 times y
@@ -338,7 +338,7 @@ impl<F: ComplexPart> Complex<F> {
             if y.is_finite() {
                 return Complex::new(F::infinity() * y.cos(), x * y.sin());
             }
-            return Complex::new(x * x, x * (y - y));
+            return Complex::new(x * x, F::nan());
         }
         Complex::new(F::nan(), F::nan())
     }
@@ -361,7 +361,7 @@ impl<F: ComplexPart> Complex<F> {
         }
         if !y.is_finite() {
             return if x == F::zero() {
-                Complex::new(x, y - y)
+                Complex::new(x, F::nan())
             } else {
                 Complex::new(F::nan(), F::nan())
             };
