@@ -460,7 +460,7 @@ impl<F: ComplexPart> Complex<F> {
     }
 
     /// `log(1 + z)`, accurate for small `z`: `log1p(2x + x² + y²) / 2` and
-    /// `atan2(y, 1 + x)`.
+    /// `atan2(y, 1 + x)` while both parts are within 2 (`log(1 + z)` beyond).
     ///
     /// ```
     /// let z = spillway::dtype::Complex128::new(1e-20, 0.0).ln_1p();
@@ -468,7 +468,7 @@ impl<F: ComplexPart> Complex<F> {
     /// ```
     pub fn ln_1p(self) -> Self {
         let (x, y) = (self.re, self.im);
-        let big = F::narrow(1e-4);
+        let big = F::narrow(2.0);
         if !self.is_finite() || x.abs() > big || y.abs() > big {
             return Complex::new(F::one() + x, y).ln();
         }
@@ -498,16 +498,73 @@ impl<F: ComplexPart> Complex<F> {
         if self.is_nan() {
             return Complex::new(F::nan(), F::nan());
         }
-        let m = self.abs();
+        // subnormal parts scaled up first, so |z| keeps its digits
+        let tiny = F::min_positive_value() / F::epsilon();
+        let z = if self.re.abs() < tiny && self.im.abs() < tiny {
+            let up = F::one() / (F::epsilon() * F::epsilon());
+            Complex::new(self.re * up, self.im * up)
+        } else {
+            self
+        };
+        let m = z.abs();
         if m == F::zero() {
             return Complex::new(F::zero(), F::zero());
         }
-        Complex::new(self.re / m, self.im / m)
+        Complex::new(z.re / m, z.im / m)
     }
 
-    /// Applies one of `num-complex`'s functions (the trigonometric and hyperbolic ones).
-    pub(crate) fn via(self, f: fn(num_complex::Complex<F>) -> num_complex::Complex<F>) -> Self {
-        Self::of(f(self.nc()))
+    /// `arcsin(z)` by Kahan's formula: with `ξ = sqrt(1 - z)` and `η = sqrt(1 + z)`,
+    /// `atan(x / Re(ξ·η)) + i·asinh(Im(conj(ξ)·η))`. The sign of a zero imaginary part
+    /// picks the side of the branch cuts (`|x| > 1`), and small arguments keep their
+    /// digits.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// let above = Complex128::new(2.0, 0.0).asin();
+    /// let below = Complex128::new(2.0, -0.0).asin();
+    /// assert!(above.im > 0.0 && below.im < 0.0);
+    /// assert_eq!(Complex128::new(1e-40, 1e-10).asin().re, 1e-40);
+    /// ```
+    pub fn asin(self) -> Self {
+        let one = F::one();
+        let xi = Complex::new(one - self.re, -self.im).sqrt();
+        let eta = Complex::new(one + self.re, self.im).sqrt();
+        let re = (self.re / (xi.re * eta.re - xi.im * eta.im)).atan();
+        let im = (xi.re * eta.im - xi.im * eta.re).asinh();
+        Complex::new(re, im)
+    }
+
+    /// `arccos(z)` by Kahan's formula: `2·atan(Re ξ / Re η) + i·asinh(Im(conj(η)·ξ))`
+    /// with `ξ = sqrt(1 - z)`, `η = sqrt(1 + z)`.
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// let z = Complex128::new(0.5, 0.0).acos();
+    /// assert!((z.re - std::f64::consts::FRAC_PI_3).abs() < 1e-15 && z.im == 0.0);
+    /// ```
+    pub fn acos(self) -> Self {
+        let one = F::one();
+        let xi = Complex::new(one - self.re, -self.im).sqrt();
+        let eta = Complex::new(one + self.re, self.im).sqrt();
+        let re = F::narrow(2.0) * (xi.re / eta.re).atan();
+        let im = (eta.re * xi.im - eta.im * xi.re).asinh();
+        Complex::new(re, im)
+    }
+
+    /// `arctan(z) = (i/2)·(log1p(-i·z) - log1p(i·z))`, through the accurate `log1p`: the
+    /// sign of a zero real part picks the side of the branch cuts (`|y| > 1`).
+    ///
+    /// ```
+    /// use spillway::dtype::Complex128;
+    /// assert!(Complex128::new(0.0, 2.0).atan().re > 0.0);
+    /// assert!(Complex128::new(-0.0, 2.0).atan().re < 0.0);
+    /// ```
+    pub fn atan(self) -> Self {
+        let iz = Complex::new(-self.im, self.re);
+        let a = Complex::new(-iz.re, -iz.im).ln_1p();
+        let b = iz.ln_1p();
+        let half = F::narrow(0.5);
+        Complex::new(-(a.im - b.im) * half, (a.re - b.re) * half)
     }
 }
 

@@ -648,7 +648,6 @@ fn real_part<T: AnyElement>(a: &Array<T>, op: UnaryOp) -> AnyArray {
 /// The float functions of a complex array, in its own dtype; those NumPy does not define
 /// for complex numbers (`floor`, `ceil`, `trunc`, `cbrt`, `exp2`) are refused.
 fn complex_fn<F: ComplexPart>(a: &Array<Complex<F>>, f: FloatFn) -> Array<Complex<F>> {
-    type Nc<F> = num_complex::Complex<F>;
     let ln2 = F::narrow(std::f64::consts::LN_2);
     let ln10 = F::narrow(std::f64::consts::LN_10);
     let name = f.name();
@@ -669,9 +668,9 @@ fn complex_fn<F: ComplexPart>(a: &Array<Complex<F>>, f: FloatFn) -> Array<Comple
         FloatFn::Sin => a.unary(name, |z: Complex<F>| z.sin()),
         FloatFn::Cos => a.unary(name, |z: Complex<F>| z.cos()),
         FloatFn::Tan => a.unary(name, |z: Complex<F>| z.tan()),
-        FloatFn::Arcsin => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::asin)),
-        FloatFn::Arccos => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::acos)),
-        FloatFn::Arctan => a.unary(name, |z: Complex<F>| z.via(Nc::<F>::atan)),
+        FloatFn::Arcsin => a.unary(name, |z: Complex<F>| z.asin()),
+        FloatFn::Arccos => a.unary(name, |z: Complex<F>| z.acos()),
+        FloatFn::Arctan => a.unary(name, |z: Complex<F>| z.atan()),
         FloatFn::Sinh => a.unary(name, |z: Complex<F>| z.sinh()),
         FloatFn::Cosh => a.unary(name, |z: Complex<F>| z.cosh()),
         FloatFn::Tanh => a.unary(name, |z: Complex<F>| z.tanh()),
