@@ -411,6 +411,11 @@ fn inverse_functions_honour_branch_cuts_and_small_arguments() {
         (atan_right.im - 0.5493061443340549).abs() < 1e-15,
         "{atan_right}"
     );
+    let conj_zero = one(Complex128::new(0.0, -0.0), FloatFn::Arctan);
+    assert!(
+        conj_zero.im == 0.0 && conj_zero.im.is_sign_negative(),
+        "{conj_zero}"
+    );
     let negative_zero = one(Complex128::new(-0.0, 0.0), FloatFn::Arctan);
     assert!(
         negative_zero.re == 0.0 && negative_zero.re.is_sign_negative(),
@@ -423,6 +428,19 @@ fn inverse_functions_honour_branch_cuts_and_small_arguments() {
     assert!(
         (small.re - 1e-40).abs() <= 1e-55 && (small.im - 1e-10).abs() <= 1e-26,
         "{small}"
+    );
+    // log1p near -1 in single precision: 1 + x is exact there, 2x + x² + y² cancels
+    let z = Complex64::new(-0.99999, 1e-6);
+    let x = AnyArray::from(spillway::from_ndarray(ndarray::arr1(&[z]), 1));
+    let got = x
+        .unary(UnaryOp::Float(FloatFn::Log1p))
+        .typed::<Complex64>()
+        .compute_vec()
+        .unwrap()[0];
+    let want = Nc::new(1.0 + z.re as f64, z.im as f64).ln();
+    assert!(
+        (got.re as f64 - want.re).abs() < 1e-5 * want.re.abs(),
+        "{got} vs {want}"
     );
     let acos_below = one(Complex128::new(2.0, -0.0), FloatFn::Arccos);
     assert!(

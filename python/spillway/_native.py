@@ -37,6 +37,6 @@ def dtype_name(dtype) -> str:
     return name
 
 
-_SUPPORTED = {
-    "float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8", "bool",
-}
+# the dtypes the compiled core holds: every real dtype of NumPy's but float16 and the
+# long double, and complex64 and complex128
+_SUPPORTED = frozenset(native.DTYPES)

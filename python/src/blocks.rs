@@ -5,8 +5,10 @@
 
 use crate::array::PyArr;
 use crate::convert::dtype_of;
-use numpy::{PyArrayDyn, PyArrayMethods, ToPyArray};
+use crate::elements::NumpyElement;
+use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods};
 use pyo3::prelude::*;
+use pyo3::types::PyComplex;
 use spillway::array::user::overlap::Boundary;
 use spillway::{Array, Element};
 use std::collections::HashMap;
@@ -62,20 +64,21 @@ fn call_block<T, U>(
     at: Option<Location>,
 ) -> ndarray::ArrayD<U>
 where
-    T: Element + numpy::Element,
-    U: Element + numpy::Element,
+    T: NumpyElement,
+    U: NumpyElement,
 {
     Python::attach(|py| {
         let result = (|| -> PyResult<ndarray::ArrayD<U>> {
-            let input = block.to_pyarray(py);
+            // one copy into an array NumPy owns, as `to_pyarray` would make
+            let input = T::to_np_owned(block).into_pyarray(py);
             let out = match at {
                 None => func.call1(py, (input,))?,
                 Some((id, start, shape)) => func.call1(py, (input, id, start, shape))?,
             };
             let np = py.import("numpy")?;
             let out = np.getattr("ascontiguousarray")?.call1((out, out_dtype))?;
-            let out = out.cast::<PyArrayDyn<U>>()?;
-            Ok(out.readonly().as_array().to_owned())
+            let out = out.cast::<PyArrayDyn<U::Np>>()?;
+            Ok(U::from_np_view(out.readonly().as_array()))
         })();
         match result {
             Ok(values) => values,
@@ -116,7 +119,8 @@ pub fn map_blocks(
 }
 
 /// `func` on every block extended by `depth` neighbours per axis; `boundary` is
-/// `"none"`, `"reflect"`, `"nearest"`, `"periodic"` or a number. Same dtype.
+/// `"none"`, `"reflect"`, `"nearest"`, `"periodic"` or a number (a complex one for
+/// complex arrays). Same dtype.
 pub fn map_overlap(
     a: &PyArr,
     func: Py<PyAny>,
@@ -125,7 +129,10 @@ pub fn map_overlap(
 ) -> PyResult<PyArr> {
     let func = Arc::new(func);
     let text: Option<String> = boundary.extract().ok();
-    let constant: Option<f64> = boundary.extract().ok();
+    let constant: Option<(f64, f64)> = match boundary.cast::<PyComplex>() {
+        Ok(z) => Some((z.real(), z.imag())),
+        Err(_) => boundary.extract::<f64>().ok().map(|x| (x, 0.0)),
+    };
     let array = with_dtype!(a.inner.dtype(), T => {
         let input: Array<T> = a.inner.typed::<T>();
         let b: Boundary<T> = match (text.as_deref(), constant) {
@@ -133,7 +140,7 @@ pub fn map_overlap(
             (Some("reflect"), _) => Boundary::Reflect,
             (Some("nearest"), _) => Boundary::Nearest,
             (Some("periodic"), _) => Boundary::Periodic,
-            (None, Some(c)) => Boundary::Constant(T::from_f64(c)),
+            (None, Some((re, im))) => Boundary::Constant(T::from_complex(re, im)),
             (other, _) => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
                     "map_overlap: boundary {other:?} is not supported; use 'none', 'reflect', 'nearest', 'periodic' or a number"

@@ -2,18 +2,22 @@
 //! scalars, index tuples, and computed values to NumPy arrays (handed over without a
 //! copy: the NumPy array owns spillway's buffer).
 
+use crate::elements::NumpyElement;
 use numpy::IntoPyArray;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyList, PyString, PyTuple};
 use spillway::array::dynamic::{AnyValues, Scalar};
+use spillway::dtype::{Complex64, Complex128};
 use spillway::{ChunkSpec, DType, IndexElem};
 
-/// A dtype from its NumPy name (`"float64"`, `"f8"`, `"<i4"`, `"bool"`).
+/// A dtype from its NumPy name (`"float64"`, `"f8"`, `"<i4"`, `"bool"`, `"<c16"`).
 pub fn dtype_of(name: &str) -> PyResult<DType> {
     DType::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
         PyTypeError::new_err(format!(
-            "dtype {name:?} is not supported by spillway; use one of float64, float32, int64, int32, int16, int8, uint64, uint32, uint16, uint8, bool"
+            "dtype {name:?} is not supported by spillway; use one of {}",
+            names.join(", ")
         ))
     })
 }
@@ -111,6 +115,9 @@ pub fn scalar_of(value: &Bound<'_, PyAny>) -> PyResult<Scalar> {
     if value.is_instance_of::<PyFloat>() {
         return Ok(Scalar::Float(value.extract()?));
     }
+    if let Ok(z) = value.cast::<PyComplex>() {
+        return Ok(Scalar::Complex(z.real(), z.imag()));
+    }
     // NumPy scalars and 0-d arrays: by their value's kind
     if let Ok(kind) = value.getattr("dtype").and_then(|d| d.getattr("kind")) {
         let kind: String = kind.extract()?;
@@ -122,6 +129,11 @@ pub fn scalar_of(value: &Bound<'_, PyAny>) -> PyResult<Scalar> {
         }
         if kind == "b" {
             return Ok(Scalar::Bool(value.extract()?));
+        }
+        if kind == "c" {
+            let re: f64 = value.getattr("real")?.extract()?;
+            let im: f64 = value.getattr("imag")?.extract()?;
+            return Ok(Scalar::Complex(re, im));
         }
     }
     Err(PyTypeError::new_err(format!(
@@ -159,7 +171,8 @@ pub fn index_elem(item: &Bound<'_, PyAny>) -> PyResult<IndexElem> {
     })
 }
 
-/// Computed values as a NumPy array that owns the buffer (no copy).
+/// Computed values as a NumPy array that owns the buffer (no copy; complex values are
+/// cast in place to NumPy's complex elements).
 pub fn to_numpy(py: Python<'_>, values: AnyValues) -> PyResult<Py<PyAny>> {
     Ok(match values {
         AnyValues::Float64(v) => v.into_pyarray(py).into_any().unbind(),
@@ -173,6 +186,8 @@ pub fn to_numpy(py: Python<'_>, values: AnyValues) -> PyResult<Py<PyAny>> {
         AnyValues::UInt16(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::UInt8(v) => v.into_pyarray(py).into_any().unbind(),
         AnyValues::Bool(v) => v.into_pyarray(py).into_any().unbind(),
+        AnyValues::Complex64(v) => Complex64::into_np(v).into_pyarray(py).into_any().unbind(),
+        AnyValues::Complex128(v) => Complex128::into_np(v).into_pyarray(py).into_any().unbind(),
         other => {
             return Err(PyTypeError::new_err(format!(
                 "values of dtype {} cannot be handed to NumPy by this build of spillway; rebuild the package against the same spillway library",

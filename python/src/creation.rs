@@ -4,15 +4,16 @@
 
 use crate::array::PyArr;
 use crate::convert::{chunk_spec, dtype_of, scalar_of};
+use crate::elements::NumpyElement;
 use crate::errors::IntoPy;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use spillway::DType;
 use spillway::array::dynamic::layout::dyn_linalg;
 use spillway::array::dynamic::{self, AnyArray};
 use spillway::array::linalg::{NormOrd, TensorAxes};
 use spillway::random::Generator;
-use spillway::{DType, Element};
 
 /// `arange(start, stop, step)` of `dtype`, `n` elements long (the Python layer counts them).
 #[pyfunction]
@@ -39,7 +40,7 @@ pub fn arange(
         DType::UInt8 => spillway::arange(a.to::<u8>(), b.to(), s.to(), spec).into(),
         other => {
             return Err(PyTypeError::new_err(format!(
-                "arange: dtype {other} is not numeric; use an integer or float dtype"
+                "arange: dtype {other} is not a real number type; use an integer or float dtype (for complex values, add 1j times a second arange)"
             )));
         }
     };
@@ -64,8 +65,9 @@ pub fn linspace(
     PyArr::checked(array)
 }
 
-/// An array of `shape` filled with `value` as `dtype`; `kind` (`"full"`, `"zeros"`,
-/// `"ones"`) names the operation, as Dask's key prefix.
+/// An array of `shape` filled with `value` (a Python number, complex included) as
+/// `dtype`; `kind` (`"full"`, `"zeros"`, `"ones"`) names the operation, as Dask's key
+/// prefix.
 #[pyfunction]
 pub fn full(
     shape: Vec<usize>,
@@ -82,6 +84,14 @@ pub fn full(
         _ => spillway::full(shape, v.to::<T>(), spec).into(),
     });
     PyArr::checked(array)
+}
+
+/// `re + im·j` elementwise: a complex array from its real and imaginary parts (real
+/// arrays, broadcast together; `complex64` when both are `float32` or narrower,
+/// `complex128` otherwise).
+#[pyfunction]
+pub fn complex(re: &PyArr, im: &PyArr) -> PyResult<PyArr> {
+    PyArr::checked(AnyArray::complex(&re.inner, &im.inner))
 }
 
 /// A seeded random generator (`da.random.default_rng(seed)`): each call draws a new
@@ -171,9 +181,10 @@ fn wrap_numpy<T>(
     spec: spillway::ChunkSpec,
 ) -> PyResult<AnyArray>
 where
-    T: Element + numpy::Element + spillway::array::dynamic::AnyElement,
+    T: NumpyElement,
 {
-    let typed = array.cast::<PyArrayDyn<T>>()?;
+    // NumPy's complex elements have `T`'s layout: the buffer is read as `T` in place
+    let typed = array.cast::<PyArrayDyn<T::Np>>()?;
     if !typed.is_c_contiguous() {
         return Err(PyValueError::new_err(
             "from_array needs a C-contiguous array (np.ascontiguousarray)",
@@ -194,19 +205,7 @@ pub fn from_numpy(array: &Bound<'_, PyAny>, chunks: &Bound<'_, PyAny>) -> PyResu
     let shape = untyped.shape().to_vec();
     let name: String = untyped.dtype().str()?.to_string();
     let spec = chunk_spec(chunks, &shape)?;
-    let wrapped = match dtype_of(&name)? {
-        DType::Float64 => wrap_numpy::<f64>(array, &shape, spec)?,
-        DType::Float32 => wrap_numpy::<f32>(array, &shape, spec)?,
-        DType::Int64 => wrap_numpy::<i64>(array, &shape, spec)?,
-        DType::Int32 => wrap_numpy::<i32>(array, &shape, spec)?,
-        DType::Int16 => wrap_numpy::<i16>(array, &shape, spec)?,
-        DType::Int8 => wrap_numpy::<i8>(array, &shape, spec)?,
-        DType::UInt64 => wrap_numpy::<u64>(array, &shape, spec)?,
-        DType::UInt32 => wrap_numpy::<u32>(array, &shape, spec)?,
-        DType::UInt16 => wrap_numpy::<u16>(array, &shape, spec)?,
-        DType::UInt8 => wrap_numpy::<u8>(array, &shape, spec)?,
-        DType::Bool => wrap_numpy::<bool>(array, &shape, spec)?,
-    };
+    let wrapped = with_dtype!(dtype_of(&name)?, T => wrap_numpy::<T>(array, &shape, spec)?);
     PyArr::checked(wrapped)
 }
 

@@ -3,7 +3,7 @@
 //! arrays whose dtype Python decides at run time); the package's Python modules give it
 //! Dask's names and signatures.
 
-/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d` (all eleven).
+/// Runs `$e` with the type alias `$t` set to the Rust type of dtype `$d` (all thirteen).
 macro_rules! with_dtype {
     ($d:expr, $t:ident => $e:expr) => {
         match $d {
@@ -51,6 +51,14 @@ macro_rules! with_dtype {
                 type $t = bool;
                 $e
             }
+            spillway::DType::Complex64 => {
+                type $t = spillway::dtype::Complex64;
+                $e
+            }
+            spillway::DType::Complex128 => {
+                type $t = spillway::dtype::Complex128;
+                $e
+            }
         }
     };
 }
@@ -61,6 +69,7 @@ mod client;
 mod convert;
 mod creation;
 mod delayed;
+mod elements;
 mod errors;
 mod interrupt;
 mod mpi;
@@ -85,11 +94,15 @@ fn _spillway(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "MemoryBudgetError",
         m.py().get_type::<errors::MemoryBudgetError>(),
     )?;
+    // the dtypes spillway holds, by NumPy name (`spillway._native._SUPPORTED`)
+    let dtypes: Vec<&str> = spillway::DType::ALL.iter().map(|d| d.name()).collect();
+    m.add("DTYPES", dtypes)?;
     m.add_function(wrap_pyfunction!(array::compute_many, m)?)?;
     m.add_function(wrap_pyfunction!(source::from_reader, m)?)?;
     m.add_function(wrap_pyfunction!(creation::arange, m)?)?;
     m.add_function(wrap_pyfunction!(creation::linspace, m)?)?;
     m.add_function(wrap_pyfunction!(creation::full, m)?)?;
+    m.add_function(wrap_pyfunction!(creation::complex, m)?)?;
     m.add_function(wrap_pyfunction!(creation::random, m)?)?;
     m.add_function(wrap_pyfunction!(creation::seed, m)?)?;
     m.add_function(wrap_pyfunction!(creation::from_numpy, m)?)?;

@@ -7,10 +7,10 @@
 use crate::array::PyArr;
 use crate::blocks::raise_in_task;
 use crate::convert::dtype_of;
+use crate::elements::NumpyElement;
 use numpy::{PyArrayDyn, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use spillway::Element;
 use spillway::array::stored::from_store;
 use spillway::store::{ChunkStore, StoreError};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ struct PySource {
     label: String,
 }
 
-impl<T: Element + numpy::Element> ChunkStore<T> for PySource {
+impl<T: NumpyElement> ChunkStore<T> for PySource {
     fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -52,7 +52,7 @@ impl<T: Element + numpy::Element> ChunkStore<T> for PySource {
                 let values = np
                     .getattr("ascontiguousarray")?
                     .call1((values, T::DTYPE.name()))?;
-                let values = values.cast::<PyArrayDyn<T>>()?;
+                let values = values.cast::<PyArrayDyn<T::Np>>()?;
                 let view = values.readonly();
                 let view = view.as_array();
                 if view.shape() != size.as_slice() {
@@ -64,8 +64,11 @@ impl<T: Element + numpy::Element> ChunkStore<T> for PySource {
                 }
                 // `ascontiguousarray` made it C-contiguous: one copy, not an n-d walk
                 match view.as_slice() {
-                    Some(values) => out.copy_from_slice(values),
-                    None => out.iter_mut().zip(view.iter()).for_each(|(o, v)| *o = *v),
+                    Some(values) => out.copy_from_slice(T::from_np(values)),
+                    None => out
+                        .iter_mut()
+                        .zip(view.iter())
+                        .for_each(|(o, v)| *o = T::from_np_one(*v)),
                 }
                 Ok(())
             })();

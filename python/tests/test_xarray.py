@@ -77,6 +77,19 @@ def test_stored_zarr_variables_are_read_natively_and_encoded_ones_through_xarray
     np.testing.assert_array_equal(re.plain.values, v)
 
 
+def test_complex_variables_are_read_natively_and_computed(tmp_path):
+    v = (np.arange(40 * 6).reshape(40, 6) / 8 + 1j * np.arange(40 * 6)[::-1].reshape(40, 6) / 4).astype("complex64")
+    ds = xr.Dataset({"z": (("t", "x"), v)})
+    path = tmp_path / "complex.zarr"
+    ds.chunk({"t": 8}).to_zarr(path, mode="w", consolidated=False)
+    sw = xr.open_zarr(path, chunked_array_type="spillway", chunks={}, consolidated=False)
+    assert "from-zarr" in repr(sw.z.data) and sw.z.dtype == np.complex64
+    ref = xr.open_zarr(path, chunks=None, consolidated=False).load()
+    xr.testing.assert_identical(sw.load(), ref)
+    xr.testing.assert_allclose(abs(sw.z).mean("t").compute(), abs(ref.z).mean("t"), rtol=1e-6)
+    xr.testing.assert_identical(sw.z.real.compute(), ref.z.real)
+
+
 def test_mean_over_time(opened):
     sw, ref = opened
     lazy = sw.mean("time")

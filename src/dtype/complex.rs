@@ -460,7 +460,7 @@ impl<F: ComplexPart> Complex<F> {
     }
 
     /// `log(1 + z)`, accurate for small `z`: `log1p(2x + x² + y²) / 2` and
-    /// `atan2(y, 1 + x)` while both parts are within 2 (`log(1 + z)` beyond).
+    /// `atan2(y, 1 + x)` while both parts are within 1/2 (`log(1 + z)` beyond).
     ///
     /// ```
     /// let z = spillway::dtype::Complex128::new(1e-20, 0.0).ln_1p();
@@ -468,7 +468,9 @@ impl<F: ComplexPart> Complex<F> {
     /// ```
     pub fn ln_1p(self) -> Self {
         let (x, y) = (self.re, self.im);
-        let big = F::narrow(2.0);
+        // beyond, 1 + x is exact enough (exact by Sterbenz near x = -1, where the formula
+        // below cancels) and `ln` takes care near the unit circle
+        let big = F::narrow(0.5);
         if !self.is_finite() || x.abs() > big || y.abs() > big {
             return Complex::new(F::one() + x, y).ln();
         }
@@ -531,7 +533,7 @@ impl<F: ComplexPart> Complex<F> {
         let eta = Complex::new(one + self.re, self.im).sqrt();
         let re = (self.re / (xi.re * eta.re - xi.im * eta.im)).atan();
         let im = (xi.re * eta.im - xi.im * eta.re).asinh();
-        Complex::new(re, im)
+        self.zeros_signed_as_input(Complex::new(re, im))
     }
 
     /// `arccos(z)` by Kahan's formula: `2·atan(Re ξ / Re η) + i·asinh(Im(conj(η)·ξ))`
@@ -564,7 +566,20 @@ impl<F: ComplexPart> Complex<F> {
         let a = Complex::new(-iz.re, -iz.im).ln_1p();
         let b = iz.ln_1p();
         let half = F::narrow(0.5);
-        Complex::new(-(a.im - b.im) * half, (a.re - b.re) * half)
+        self.zeros_signed_as_input(Complex::new(-(a.im - b.im) * half, (a.re - b.re) * half))
+    }
+
+    /// `w` with its zero parts signed as `self`'s parts: an odd function that commutes
+    /// with conjugation (asin, atan) keeps the signs of zeros, as NumPy's do.
+    fn zeros_signed_as_input(self, w: Self) -> Self {
+        let sign = |v: F, of: F| {
+            if v == F::zero() {
+                F::zero().copysign(of)
+            } else {
+                v
+            }
+        };
+        Complex::new(sign(w.re, self.re), sign(w.im, self.im))
     }
 }
 

@@ -210,10 +210,18 @@ class Array:
         return bool(self.compute())
 
     def __float__(self):
+        self._refuse_complex("float()", "use complex(x), or float(x.real) for the real part")
         return float(self.compute())
 
     def __int__(self):
+        self._refuse_complex("int()", "use complex(x), or int(x.real) for the real part")
         return int(self.compute())
+
+    def _refuse_complex(self, what, instead):
+        """A ``TypeError`` for conversions the array API standard refuses on complex
+        arrays (they would drop the imaginary part)."""
+        if self.dtype.kind == "c":
+            raise TypeError(f"{what} of a {self.dtype.name} array would drop its imaginary part; {instead}")
 
     def __index__(self):
         return operator.index(self.compute())
@@ -314,7 +322,8 @@ class Array:
         return _wrap(self._a.astype(dtype_name(dtype)))
 
     def round(self, decimals=0) -> "Array":
-        """Rounded to ``decimals`` places, halves to even (``np.round``)."""
+        """Rounded to ``decimals`` places, halves to even (``np.round``; complex values
+        part by part)."""
         if decimals == 0:
             return _wrap(self._a.unary("rint"))
         scale = 10.0 ** decimals
@@ -330,8 +339,12 @@ class Array:
         return out
 
     def conj(self) -> "Array":
-        """The complex conjugate (the array itself: spillway has no complex dtypes)."""
-        return self
+        """The complex conjugate (a real array is its own conjugate)."""
+        if self.dtype.kind != "c":
+            return self
+        return _wrap(self._a.unary("conj"))
+
+    conjugate = conj
 
     # ----- reductions ---------------------------------------------------------------
     def _reduce(self, name, axis=None, keepdims=False, dtype=None, ddof=0.0):
@@ -492,15 +505,21 @@ class Array:
 
     @property
     def real(self) -> "Array":
-        """The real part (the array itself: spillway's dtypes are real)."""
-        return self
+        """The real part: float32 for complex64, float64 for complex128; a real array
+        is its own real part."""
+        if self.dtype.kind != "c":
+            return self
+        return _wrap(self._a.unary("real"))
 
     @property
     def imag(self) -> "Array":
-        """The imaginary part (zeros: spillway's dtypes are real)."""
-        from .creation import zeros_like
+        """The imaginary part: float32 for complex64, float64 for complex128; zeros of
+        the array's dtype for a real array (as NumPy)."""
+        if self.dtype.kind != "c":
+            from .creation import zeros_like
 
-        return zeros_like(self)
+            return zeros_like(self)
+        return _wrap(self._a.unary("imag"))
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         """The computed values through DLPack (``np.from_dlpack(x)`` computes ``x``)."""
@@ -541,13 +560,14 @@ class Array:
 
 
 def _storable_dtype(dtype) -> np.dtype:
-    """The spillway dtype that holds every value of ``dtype`` exactly (``float16`` ->
-    ``float32``; the dtypes spillway holds stay as they are).
+    """The spillway dtype for values of ``dtype``: the dtypes spillway holds stay as they
+    are, ``float16`` is widened to ``float32``, and the long double types are narrowed
+    to ``float64`` and ``complex128``.
 
     Raises
     ------
     TypeError
-        For dtypes spillway cannot hold (complex, strings, objects, datetimes).
+        For dtypes spillway cannot hold (strings, objects, datetimes).
     """
     dtype = np.dtype(dtype)
     if dtype.name in _SUPPORTED:
@@ -556,8 +576,10 @@ def _storable_dtype(dtype) -> np.dtype:
         return np.dtype(np.float32)
     if dtype.kind == "f":
         return np.dtype(np.float64)
+    if dtype.kind == "c":
+        return np.dtype(np.complex128)
     raise TypeError(
-        f"spillway arrays hold bool, integer and float values; dtype {dtype} is not "
+        f"spillway arrays hold bool, integer, float and complex values; dtype {dtype} is not "
         "supported: convert it first (e.g. x.astype('float64')), or keep this variable in NumPy"
     )
 
@@ -603,7 +625,7 @@ def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
     A NumPy array is wrapped without copying; any other array-like with ``shape``,
     ``dtype`` and ``__getitem__`` is read block by block when the result is computed,
     so it may be larger than memory. ``float16``, which spillway does not hold, is
-    widened to ``float32``.
+    widened to ``float32``; ``complex64`` and ``complex128`` are held as they are.
 
     Parameters
     ----------
@@ -620,7 +642,7 @@ def from_array(x, chunks="auto", name=None, **kwargs) -> Array:
     Raises
     ------
     TypeError
-        For values spillway cannot hold (complex, strings, objects).
+        For values spillway cannot hold (strings, objects, datetimes).
 
     Examples
     --------

@@ -66,11 +66,26 @@ def arange(*args, chunks="auto", dtype=None, like=None, **kwargs) -> Array:
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, chunks="auto", dtype=None, **kwargs):
-    """``num`` evenly spaced values from ``start`` to ``stop``, as ``da.linspace``."""
+    """``num`` evenly spaced values from ``start`` to ``stop``, as ``da.linspace``
+    (complex ``start`` or ``stop`` give complex values, the real and imaginary parts
+    spaced evenly)."""
     if not endpoint:
         step = (stop - start) / num
         out = linspace(start, stop - step, num, True, False, chunks, dtype)
         return (out, step) if retstep else out
+    if np.iscomplexobj(start) or np.iscomplexobj(stop) or (dtype is not None and np.dtype(dtype).kind == "c"):
+        # the real and imaginary parts are two real ranges, joined
+        start, stop = complex(start), complex(stop)
+        d = np.dtype(dtype) if dtype is not None else np.dtype(np.complex128)
+        part = np.dtype(d.type(0).real.dtype).name
+        re = native.linspace(start.real, stop.real, int(num), part, chunks)
+        im = native.linspace(start.imag, stop.imag, int(num), part, chunks)
+        out = _wrap(native.complex(re, im))
+        if out.dtype != d:
+            out = out.astype(d)
+        if retstep:
+            return out, (stop - start) / max(num - 1, 1)
+        return out
     name = dtype_name(dtype) if dtype is not None else "float64"
     out = _wrap(native.linspace(float(start), float(stop), int(num), name, chunks))
     if retstep:

@@ -55,7 +55,14 @@ def _as_runs_of_slices(x: Array, index: tuple):
         return None
     starts = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks + 1, [len(values)]))
-    out_axis = sum(1 for i, item in enumerate(index[:at]) if isinstance(item, slice))
+    # NumPy's rule for advanced indices (the list and any integers): adjacent, their axis
+    # stands where they are; separated by a slice, it comes first
+    advanced = [i for i, item in enumerate(index) if i == at or not isinstance(item, slice)]
+    first = advanced[0]
+    if advanced[-1] - first + 1 != len(advanced):
+        out_axis = 0
+    else:
+        out_axis = sum(1 for item in index[:first] if isinstance(item, slice))
     pieces = []
     for a, b in zip(starts, ends):
         sel = list(index)

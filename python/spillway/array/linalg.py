@@ -1,5 +1,8 @@
 """``da.linalg``: products, factorizations and solvers on spillway arrays (float64, or
-float32 when every operand is float32)."""
+float32 when every operand is float32). ``matmul`` and ``tensordot`` also take complex
+operands (four real products); ``einsum``, the factorizations, the solvers and ``norm``
+raise a ``TypeError`` for them (``spillway.array_api.linalg`` runs NumPy's complex
+routines per whole matrix)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if kwargs.get("out") is not None:
         return NotImplemented
     name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    if method == "__call__" and name == "conjugate" and len(inputs) == 1:
+        return routines.conj(inputs[0])
     if method == "__call__":
         if name in _UNARY_UFUNCS and len(inputs) == 1:
             return getattr(routines, name)(inputs[0])
@@ -47,7 +49,8 @@ _FUNCTIONS = {
     np.dot: routines.dot, np.matmul: routines.matmul, np.tensordot: routines.tensordot,
     np.einsum: routines.einsum, np.isclose: routines.isclose, np.round: routines.round,
     np.clip: routines.clip, np.percentile: routines.percentile, np.median: routines.median,
-    np.histogram: routines.histogram,
+    np.histogram: routines.histogram, np.real: routines.real, np.imag: routines.imag,
+    np.angle: routines.angle, np.iscomplexobj: routines.iscomplexobj,
 }
 
 

@@ -15,7 +15,8 @@ __all__ = [
     "concatenate", "stack", "vstack", "hstack", "where", "transpose", "reshape", "ravel",
     "squeeze", "expand_dims", "swapaxes", "moveaxis", "broadcast_to", "flip", "flipud",
     "fliplr", "rechunk", "dot", "matmul", "tensordot", "einsum", "isclose", "allclose",
-    "round", "around", "clip", "result_type",
+    "round", "around", "clip", "result_type", "real", "imag", "conj", "conjugate", "angle",
+    "iscomplexobj",
 ]
 
 
@@ -290,6 +291,39 @@ around = round
 def clip(a, a_min=None, a_max=None, **kwargs):
     """Values limited to ``[a_min, a_max]``."""
     return asarray(a).clip(a_min, a_max)
+
+
+def real(a):
+    """The real part (float32 of complex64, float64 of complex128; a real array as it is)."""
+    return asarray(a).real
+
+
+def imag(a):
+    """The imaginary part (zeros of the dtype for a real array)."""
+    return asarray(a).imag
+
+
+def conj(a):
+    """The complex conjugate, elementwise (a real array as it is)."""
+    return asarray(a).conj()
+
+
+conjugate = conj
+
+
+def angle(z, deg=False):
+    """The argument of each complex element, ``atan2(imag, real)``, in radians (degrees
+    when ``deg``); of a real array, 0 for positive and pi for negative values, as
+    ``np.angle``."""
+    out = _wrap(asarray(z)._a.unary("angle"))
+    return out * (180.0 / np.pi) if deg else out
+
+
+def iscomplexobj(x):
+    """Whether ``x`` has a complex dtype (nothing is computed)."""
+    if isinstance(x, Array):
+        return x.dtype.kind == "c"
+    return np.iscomplexobj(x)
 
 
 def result_type(*arrays_and_dtypes):

@@ -5,11 +5,13 @@
 arrays lazily and under the client's memory budget.
 
 What differs from NumPy is what the standard says: ``sum`` of small integers
-accumulates in 64 bits, ``mean``/``var``/``std`` take floating arrays, ``sort`` and
-``argsort`` are stable, functions whose result shape depends on the data compute their
-input. spillway holds every real dtype of the standard (``bool``, the signed and
-unsigned integers of 8 to 64 bits, ``float32`` and ``float64``); the complex dtypes are
-named here and refused with a ``TypeError`` where an array of them would be made.
+accumulates in 64 bits, ``mean`` takes floating arrays (complex included) and
+``var``/``std`` real floating ones, ``sort`` and ``argsort`` are stable, functions
+whose result shape depends on the data compute their input, and the functions defined
+for real-valued dtypes only (ordering, ``max``/``min``, ``sort``, ``floor``, ``clip``,
+...) refuse complex arrays with a ``TypeError`` saying what to use instead. spillway
+holds every dtype of the standard: ``bool``, the signed and unsigned integers of 8 to 64
+bits, ``float32``, ``float64``, ``complex64`` and ``complex128``.
 
 Examples
 --------
@@ -19,6 +21,9 @@ Examples
 True
 >>> x.__array_namespace__() is xp
 True
+>>> z = xp.asarray([3 + 4j, 1j])
+>>> xp.abs(z).compute().tolist(), xp.conj(z).compute().tolist()
+([5.0, 1.0], [(3-4j), -1j])
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """The standard's dtypes, type promotion and data-type functions (``result_type``,
 ``can_cast``, ``finfo``, ``iinfo``, ``isdtype``).
 
-spillway's engine holds every real dtype of the standard: ``bool``, ``int8``,
-``int16``, ``int32``, ``int64``, ``uint8``, ``uint16``, ``uint32``, ``uint64``,
-``float32`` and ``float64``. The complex dtypes (``complex64``, ``complex128``) are named
-here, as the standard requires, and refused with a ``TypeError`` saying so wherever an
-array of them would be made.
+spillway's engine holds every dtype of the standard: ``bool``, ``int8``, ``int16``,
+``int32``, ``int64``, ``uint8``, ``uint16``, ``uint32``, ``uint64``, ``float32``,
+``float64``, ``complex64`` and ``complex128``.
 """
 
 from __future__ import annotations
@@ -40,6 +38,27 @@ _KINDS = {
     "complex floating": lambda d: d.kind == "c",
     "numeric": lambda d: d.kind in "iufc",
 }
+
+
+def real_only(name, *args, instead=""):
+    """A ``TypeError`` when an argument of ``name`` (an array or a Python scalar) is
+    complex: the standard defines ``name`` for real-valued dtypes only, as complex
+    numbers have no order (or no floor, sign bit, ...). ``instead`` says what to do."""
+    for a in args:
+        d = _dtype_of(a)
+        if (d is not None and d.kind == "c") or isinstance(a, (complex, np.complexfloating)):
+            got = d.name if d is not None else type(a).__name__
+            raise TypeError(
+                f"{name}: the array API standard defines {name} for real-valued dtypes only; got {got}. "
+                + (instead or "Apply it to xp.real(x), xp.imag(x) or xp.abs(x) instead")
+            )
+
+
+def real_dtype(dtype) -> np.dtype:
+    """The real dtype of a complex dtype's parts (``float32`` for ``complex64``); real
+    dtypes are their own."""
+    d = np.dtype(dtype)
+    return {"complex64": float32, "complex128": float64}.get(d.name, d)
 
 
 def check(dtype, what="this operation") -> np.dtype:
@@ -88,6 +107,8 @@ def result_type(*arrays_and_dtypes):
     >>> import spillway.array_api as xp
     >>> xp.result_type(xp.int32, xp.int64), xp.result_type(xp.float32, 1.0)
     (dtype('int64'), dtype('float32'))
+    >>> xp.result_type(xp.float64, xp.complex64), xp.result_type(xp.float32, 1j)
+    (dtype('complex128'), dtype('complex64'))
     """
     dtypes = [_dtype_of(a) for a in arrays_and_dtypes if _dtype_of(a) is not None]
     scalars = [a for a in arrays_and_dtypes if _dtype_of(a) is None]
@@ -108,6 +129,8 @@ def can_cast(from_, to, /) -> "builtins.bool":  # noqa: F821
     >>> import spillway.array_api as xp
     >>> xp.can_cast(xp.int32, xp.int64), xp.can_cast(xp.float64, xp.float32)
     (True, False)
+    >>> xp.can_cast(xp.float32, xp.complex64), xp.can_cast(xp.complex64, xp.float32)
+    (True, False)
     """
     f, t = _dtype_of(from_), np.dtype(to)
     if f == bool:
@@ -116,12 +139,23 @@ def can_cast(from_, to, /) -> "builtins.bool":  # noqa: F821
         return False
     if f.kind == "f" and t.kind in "iub":
         return False
+    if f.kind == "c" and t.kind != "c":
+        # a complex value has no real dtype that holds it
+        return False
     return np.can_cast(f, t, casting="safe")
 
 
 def finfo(type, /):  # noqa: A002
-    """Machine limits of a floating dtype (NumPy's ``finfo``)."""
-    return np.finfo(_dtype_of(type) or type)
+    """Machine limits of a floating dtype (NumPy's ``finfo``); of a complex dtype, those
+    of its parts' real dtype, as the standard says.
+
+    Examples
+    --------
+    >>> import spillway.array_api as xp
+    >>> xp.finfo(xp.complex64).dtype, float(xp.finfo(xp.complex64).eps) == float(xp.finfo(xp.float32).eps)
+    (dtype('float32'), True)
+    """
+    return np.finfo(real_dtype(_dtype_of(type) or type))
 
 
 def iinfo(type, /):  # noqa: A002

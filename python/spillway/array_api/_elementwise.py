@@ -2,6 +2,15 @@
 (arithmetic, comparisons, logic, bitwise, the common math functions) build its
 fused graph; the rest run NumPy's ufunc on each block, which is exact because every
 elementwise function depends on one element. Both are lazy and chunked.
+
+Complex arrays (``complex64``, ``complex128``) take every function the standard defines
+for them: arithmetic, ``pow``, ``equal``/``not_equal``, ``abs`` (the real magnitude),
+``real``/``imag``/``conj``, ``sign`` (``z / |z|``), ``round`` (part by part), ``isnan``,
+``isinf``, ``isfinite`` and the exponential, logarithmic, trigonometric and hyperbolic
+functions. The functions the standard defines for real-valued dtypes only (ordering,
+``floor``/``ceil``/``trunc``, ``atan2``, ``hypot``, ``copysign``, ``signbit``,
+``maximum``/``minimum``, ``floor_divide``/``remainder``, ``clip``, ...) raise a
+``TypeError`` naming the function, the dtype and what to use instead.
 """
 
 from __future__ import annotations
@@ -11,6 +20,31 @@ import numpy as np
 from ..array import routines as _r
 from ..array.blockwise import map_blocks
 from ..array.core import _BINARY_UFUNCS, _UNARY_UFUNCS, Array, asarray
+from ._dtypes import real_only
+
+_ORDER = "Complex numbers have no order: compare a real key instead, such as xp.abs(z) or xp.real(z)"
+# the functions the standard defines for real-valued dtypes only, and what to do instead
+# for complex input
+REAL_ONLY = {
+    "atan2": "For the argument of complex values use xp.atan2(xp.imag(z), xp.real(z))",
+    "ceil": "Round the parts: xp.ceil(xp.real(z)) and xp.ceil(xp.imag(z))",
+    "clip": "Clip xp.real(z) and xp.imag(z) separately, or scale z by its magnitude xp.abs(z)",
+    "copysign": "Apply it to xp.real(z) and xp.imag(z) separately",
+    "floor": "Round the parts: xp.floor(xp.real(z)) and xp.floor(xp.imag(z))",
+    "floor_divide": "Use xp.divide, or floor_divide the real parts",
+    "greater": _ORDER,
+    "greater_equal": _ORDER,
+    "hypot": "For the magnitude of complex values use xp.abs(z)",
+    "less": _ORDER,
+    "less_equal": _ORDER,
+    "logaddexp": "Use xp.log(xp.exp(x1) + xp.exp(x2))",
+    "maximum": _ORDER,
+    "minimum": _ORDER,
+    "nextafter": "Apply it to xp.real(z) and xp.imag(z) separately",
+    "remainder": "Use xp.divide, or take the remainder of the real parts",
+    "signbit": "Test the parts: xp.signbit(xp.real(z)) or xp.signbit(xp.imag(z))",
+    "trunc": "Round the parts: xp.trunc(xp.real(z)) and xp.trunc(xp.imag(z))",
+}
 
 # the standard's name -> NumPy's ufunc name
 _NAMES = {
@@ -93,12 +127,16 @@ def _make_unary(name):
 
     def f(x, /):
         x = asarray(x)
-        if name in ("real", "conj") or (name == "positive"):
+        if name in REAL_ONLY:
+            real_only(name, x, instead=REAL_ONLY[name])
+        if name == "positive":
             return x
+        if name == "real":
+            return x.real
         if name == "imag":
-            from ..array.creation import zeros_like
-
-            return zeros_like(x)
+            return x.imag
+        if name == "conj":
+            return x.conj()
         if name == "square":
             return x * x
         if name in ("floor", "ceil", "trunc") and x.dtype.kind in "iub":
@@ -108,6 +146,9 @@ def _make_unary(name):
         if name == "sign" and x.dtype.kind == "f":
             # the standard's sign of -0 is +0; adding +0 turns -0 into +0 and keeps the rest
             return _r.sign(x) + 0.0
+        if name == "sign" and x.dtype.kind == "c":
+            # z / |z|, and 0 + 0j for ±0 ± 0j (the engine's complex sign)
+            return _r.sign(x)
         if native:
             return getattr(_r, np_name)(x) if hasattr(_r, np_name) else _blockwise_ufunc(ufunc, x)
         return _blockwise_ufunc(ufunc, x)
@@ -132,6 +173,8 @@ def _make_binary(name):
     def f(x1, x2, /):
         if not _is_array(x1) and not _is_array(x2):
             x1 = asarray(x1)
+        if name in REAL_ONLY:
+            real_only(name, x1, x2, instead=REAL_ONLY[name])
         if native and hasattr(_r, np_name):
             return getattr(_r, np_name)(x1, x2)
         return _blockwise_ufunc(ufunc, x1, x2)
@@ -159,6 +202,7 @@ def clip(x, /, min=None, max=None):  # noqa: A002
     [2, 5, 6]
     """
     x = asarray(x)
+    real_only("clip", x, min, max, instead=REAL_ONLY["clip"])
     out = x
     if min is not None:
         out = _blockwise_ufunc(np.maximum, out, min) if _is_array(min) else _r.maximum(out, min)
@@ -168,7 +212,8 @@ def clip(x, /, min=None, max=None):  # noqa: A002
 
 
 def round(x, /):  # noqa: A001
-    """Rounds to the nearest integer, halves to even, as the standard.
+    """Rounds to the nearest integer, halves to even, as the standard (complex values
+    part by part).
 
     Examples
     --------

@@ -33,9 +33,11 @@ def pad(x, pad_width, mode="constant", constant_values=0, **kwargs):
     fill = constant_values
     if isinstance(fill, (tuple, list)):
         raise NotImplementedError("pad: one constant value for every side is supported by spillway")
-    # a NaN fill needs a floating dtype
+    # a NaN fill needs a floating (or complex) dtype, a complex fill a complex one
     nan_fill = isinstance(fill, float) and np.isnan(fill)
-    dtype = np.result_type(x.dtype, np.float32) if nan_fill and x.dtype.kind != "f" else x.dtype
+    dtype = np.result_type(x.dtype, np.float32) if nan_fill and x.dtype.kind not in "fc" else x.dtype
+    if isinstance(fill, complex) and dtype.kind != "c":
+        dtype = np.result_type(dtype, np.complex64)
     out = x.astype(dtype) if dtype != x.dtype else x
     for axis, (before, after) in enumerate(widths):
         parts = []

@@ -73,7 +73,9 @@ def astype(x, dtype, /, *, copy=True, device=None):
 
 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
-    """Evenly spaced values in ``[start, stop)``."""
+    """Evenly spaced values in ``[start, stop)`` (real-valued, as the standard)."""
+    _dtypes.real_only("arange", start, stop, step, *([] if dtype is None else [np.dtype(dtype)]),
+                      instead="Build the parts with xp.arange and join them: re + 1j * im")
     if stop is None:
         start, stop = 0, start
     if dtype is None:
@@ -97,11 +99,13 @@ zeros, ones, empty = _creator("zeros"), _creator("ones"), _creator("empty")
 
 
 def full(shape, fill_value, *, dtype=None, device=None):
-    """``fill_value`` in ``shape``; the dtype follows the value's kind when not given."""
+    """``fill_value`` in ``shape``; the dtype follows the value's kind when not given
+    (``bool``, ``int64``, ``float64`` or ``complex128``)."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if dtype is None:
         dtype = np.bool_ if isinstance(fill_value, builtins.bool) else (
-            np.int64 if isinstance(fill_value, int) else np.float64)
+            np.int64 if isinstance(fill_value, int) else
+            np.complex128 if isinstance(fill_value, complex) else np.float64)
     return _c.full(shape, fill_value, dtype=_dtypes.check(dtype, "full"))
 
 
@@ -131,7 +135,8 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
 
 
 def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True):
-    """``num`` evenly spaced values from ``start`` to ``stop``."""
+    """``num`` evenly spaced values from ``start`` to ``stop`` (complex128 when either is
+    complex and no dtype is given)."""
     out = _c.linspace(start, stop, num=num, endpoint=endpoint)
     return out if dtype is None else out.astype(_dtypes.check(dtype, "linspace"))
 
@@ -340,7 +345,8 @@ def _sum_dtype(x, dtype, name):
 
 
 def sum(x, /, *, axis=None, dtype=None, keepdims=False):  # noqa: A001
-    """Sum over ``axis``; integers accumulate in 64 bits, floats in their own dtype."""
+    """Sum over ``axis``; integers accumulate in 64 bits, floats and complex values in
+    their own dtype."""
     d = _sum_dtype(x, dtype, "sum")
     src = x.astype(d) if x.dtype != d else x
     return src.sum(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims)
@@ -353,14 +359,22 @@ def prod(x, /, *, axis=None, dtype=None, keepdims=False):
     return src.prod(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims)
 
 
-def _float_only(x, name):
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: the array API standard defines {name} for floating dtypes; got {x.dtype}. Cast with astype first")
+def _float_only(x, name, kinds="f"):
+    if x.dtype.kind == "c" and "c" not in kinds:
+        raise TypeError(
+            f"{name}: the array API standard defines {name} for real floating dtypes; got {x.dtype}. "
+            f"Take it of the parts: xp.{name}(xp.real(z)) and xp.{name}(xp.imag(z)) "
+            + ("(NumPy's complex var is their sum)" if name == "var" else
+               "(NumPy's complex std is the square root of the sum of their variances)")
+        )
+    if x.dtype.kind not in kinds:
+        what = "floating" if "c" in kinds else "real floating"
+        raise TypeError(f"{name}: the array API standard defines {name} for {what} dtypes; got {x.dtype}. Cast with astype first")
 
 
 def mean(x, /, *, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis`` (floating dtypes)."""
-    _float_only(x, "mean")
+    """Arithmetic mean over ``axis`` (floating dtypes, complex included)."""
+    _float_only(x, "mean", kinds="fc")
     return x.mean(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims)
 
 
@@ -376,13 +390,18 @@ def std(x, /, *, axis=None, correction=0.0, keepdims=False):
     return x.std(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims, ddof=correction)
 
 
+_NO_ORDER = "Complex numbers have no order: reduce a real key instead, such as xp.abs(z) or xp.real(z)"
+
+
 def max(x, /, *, axis=None, keepdims=False):  # noqa: A001
-    """Largest value over ``axis`` (NaN if any is NaN)."""
+    """Largest value over ``axis`` (NaN if any is NaN; real-valued dtypes)."""
+    _dtypes.real_only("max", x, instead=_NO_ORDER)
     return x.max(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims)
 
 
 def min(x, /, *, axis=None, keepdims=False):  # noqa: A001
-    """Smallest value over ``axis`` (NaN if any is NaN)."""
+    """Smallest value over ``axis`` (NaN if any is NaN; real-valued dtypes)."""
+    _dtypes.real_only("min", x, instead=_NO_ORDER)
     return x.min(axis=_axes(axis, x.ndim) if x.ndim else None, keepdims=keepdims)
 
 
@@ -439,7 +458,9 @@ def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
 
 # ----- searching ------------------------------------------------------------------------
 def argmax(x, /, *, axis=None, keepdims=False):
-    """Index of the first largest value (of the flattened array when ``axis`` is None)."""
+    """Index of the first largest value (of the flattened array when ``axis`` is None;
+    real-valued dtypes)."""
+    _dtypes.real_only("argmax", x, instead=_NO_ORDER)
     out = x.reshape(-1).argmax(axis=0) if axis is None else x.argmax(axis=axis)
     if keepdims:
         out = out.reshape((1,) * x.ndim) if axis is None else _r.expand_dims(out, axis)
@@ -447,7 +468,9 @@ def argmax(x, /, *, axis=None, keepdims=False):
 
 
 def argmin(x, /, *, axis=None, keepdims=False):
-    """Index of the first smallest value (of the flattened array when ``axis`` is None)."""
+    """Index of the first smallest value (of the flattened array when ``axis`` is None;
+    real-valued dtypes)."""
+    _dtypes.real_only("argmin", x, instead=_NO_ORDER)
     out = x.reshape(-1).argmin(axis=0) if axis is None else x.argmin(axis=axis)
     if keepdims:
         out = out.reshape((1,) * x.ndim) if axis is None else _r.expand_dims(out, axis)
@@ -475,6 +498,7 @@ def nonzero(x, /):
 def searchsorted(x1, x2, /, *, side="left", sorter=None):
     """Where ``x2``'s values go in the sorted 1-D ``x1`` (``x1`` is computed; ``x2``
     stays chunked)."""
+    _dtypes.real_only("searchsorted", x1, x2, instead=_NO_ORDER)
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side {side!r}; use 'left' or 'right'")
     ref = np.asarray(x1)
@@ -611,6 +635,8 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
     """``x`` sorted along ``axis`` (stable; NaNs last), under the memory budget whatever
     the size: a 1-d array, or a lane of an n-d array too large for a block, is sorted out
     of core; smaller lanes are gathered whole into blocks and sorted per block.
+    Real-valued dtypes, as the standard: complex arrays raise a ``TypeError`` (sort by a
+    real key with ``xp.take(z, xp.argsort(key))``).
 
     Examples
     --------
@@ -619,6 +645,8 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
     array([[1, 2, 3],
            [0, 4, 5]])
     """
+    _dtypes.real_only("sort", x, instead="Complex numbers have no order: sort by a real key, "
+                      "xp.take(z, xp.argsort(xp.abs(z)), axis=-1) or by xp.real(z)")
     return _sort_along(x, axis, False, descending)
 
 
@@ -632,6 +660,8 @@ def argsort(x, /, *, axis=-1, descending=False, stable=True):
     >>> xp.argsort(xp.asarray([3, 1, 2])).compute()
     array([1, 2, 0])
     """
+    _dtypes.real_only("argsort", x, instead="Complex numbers have no order: argsort a real key, "
+                      "xp.argsort(xp.abs(z)) or xp.argsort(xp.real(z))")
     return _sort_along(x, axis, True, descending)
 
 
@@ -666,5 +696,8 @@ def tensordot(x1, x2, /, *, axes=2):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    """The dot product of vectors along ``axis`` (broadcast over the rest)."""
+    """The dot product of vectors along ``axis`` (broadcast over the rest); complex
+    ``x1`` is conjugated, as the standard says (``sum(conj(x1) * x2)``)."""
+    if x1.dtype.kind == "c":
+        x1 = x1.conj()
     return sum(x1 * x2, axis=axis)

@@ -5,7 +5,10 @@
 whole matrices: the last two axes are gathered into one chunk (stacks of matrices stay
 chunked along the leading axes) and NumPy's routine runs per block. A matrix larger
 than the memory budget allows in one block is refused when the plan is made. A
-tall-and-skinny 2-D ``qr`` uses spillway's TSQR, which keeps rows chunked.
+tall-and-skinny 2-D ``qr`` of a real matrix uses spillway's TSQR, which keeps rows
+chunked. Complex matrices (``complex64``, ``complex128``) go through NumPy's routines
+per matrix; functions with real results (``eigvalsh``, ``svdvals``, the norms,
+``slogdet``'s ``logabsdet``) give the real dtype of the input's parts.
 
 Examples
 --------
@@ -25,6 +28,7 @@ from ..array import linalg as _la
 from ..array.blockwise import map_blocks
 from ..array.core import Array
 from . import _functions as _f
+from ._dtypes import real_dtype
 
 matmul = _f.matmul
 matrix_transpose = _f.matrix_transpose
@@ -40,10 +44,15 @@ SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 def _whole_matrices(x: Array, name: str) -> Array:
     if x.ndim < 2:
         raise ValueError(f"linalg.{name}: needs a matrix (at least 2 dimensions), got shape {x.shape}")
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         x = x.astype(np.float64)
     target = tuple(x.chunks[:-2]) + ((x.shape[-2],), (x.shape[-1],))
     return x if x.chunks == target else x.rechunk(target)
+
+
+def _real_of(x) -> np.dtype:
+    """The real dtype of ``x``'s matrices as ``_whole_matrices`` casts them."""
+    return real_dtype(x.dtype) if x.dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def _per_matrix(x, name, fn, out_tail, dtype=None):
@@ -66,10 +75,11 @@ def _per_matrix(x, name, fn, out_tail, dtype=None):
 
 
 def cholesky(x, /, *, upper=False):
-    """The Cholesky factor (lower, or upper when ``upper``) of each matrix."""
+    """The Cholesky factor (lower, or upper when ``upper``: the conjugate transpose of
+    the lower one) of each matrix."""
     def f(b):
         low = np.linalg.cholesky(b)
-        return np.swapaxes(low, -1, -2) if upper else low
+        return np.conj(np.swapaxes(low, -1, -2)) if upper else low
     return _per_matrix(x, "cholesky", f, x.shape[-2:])
 
 
@@ -100,19 +110,19 @@ def matrix_rank(x, /, *, rtol=None):
 
 
 def eigvalsh(x, /):
-    """The eigenvalues of each symmetric matrix, ascending."""
-    return _per_matrix(x, "eigvalsh", np.linalg.eigvalsh, x.shape[-1:])
+    """The eigenvalues of each symmetric (Hermitian) matrix, ascending (real)."""
+    return _per_matrix(x, "eigvalsh", np.linalg.eigvalsh, x.shape[-1:], dtype=_real_of(x))
 
 
 def eigh(x, /):
-    """Eigenvalues (ascending) and eigenvectors of each symmetric matrix."""
+    """Eigenvalues (ascending) and eigenvectors of each symmetric (Hermitian) matrix."""
     return EighResult(eigvalsh(x), _per_matrix(x, "eigh", lambda b: np.linalg.eigh(b)[1], x.shape[-2:]))
 
 
 def svdvals(x, /):
     """The singular values of each matrix, descending."""
     k = min(x.shape[-2:])
-    return _per_matrix(x, "svdvals", lambda b: np.linalg.svd(b, compute_uv=False), (k,))
+    return _per_matrix(x, "svdvals", lambda b: np.linalg.svd(b, compute_uv=False), (k,), dtype=_real_of(x))
 
 
 def svd(x, /, *, full_matrices=True):
@@ -132,7 +142,8 @@ def qr(x, /, *, mode="reduced"):
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: mode {mode!r}; use 'reduced' or 'complete'")
     m, n = x.shape[-2:]
-    if x.ndim == 2 and mode == "reduced" and m >= n and len(x.chunks[1]) == 1 and len(x.chunks[0]) > 1:
+    if (x.ndim == 2 and mode == "reduced" and m >= n and len(x.chunks[1]) == 1 and len(x.chunks[0]) > 1
+            and x.dtype.kind != "c"):
         q, r = _la.qr(x if x.dtype.kind == "f" else x.astype(np.float64))
         return QRResult(q, r)
     k = min(m, n)
@@ -146,7 +157,7 @@ def qr(x, /, *, mode="reduced"):
 def slogdet(x, /):
     """Sign and log of the absolute determinant of each matrix."""
     return SlogdetResult(_per_matrix(x, "slogdet", lambda b: np.linalg.slogdet(b)[0], ()),
-                         _per_matrix(x, "slogdet", lambda b: np.linalg.slogdet(b)[1], ()))
+                         _per_matrix(x, "slogdet", lambda b: np.linalg.slogdet(b)[1], (), dtype=_real_of(x)))
 
 
 def solve(x1, x2, /):
@@ -193,7 +204,7 @@ def outer(x1, x2, /):
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     """The ``ord``-norm of vectors along ``axis`` (all elements when None); chunked."""
     ax = _f._axes(axis, x.ndim)
-    a = abs(x) if x.dtype.kind == "f" else abs(x.astype(np.float64))
+    a = abs(x) if x.dtype.kind in "fc" else abs(x.astype(np.float64))
     if ord == np.inf:
         return _f.max(a, axis=ax, keepdims=keepdims)
     if ord == -np.inf:
@@ -211,5 +222,5 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
     """The ``ord``-norm of each matrix (``"fro"`` chunked; others per whole matrix)."""
     if ord == "fro":
         return vector_norm(x, axis=(-2, -1), keepdims=keepdims)
-    out = _per_matrix(x, "matrix_norm", lambda b: np.linalg.norm(b, ord=ord, axis=(-2, -1)), ())
+    out = _per_matrix(x, "matrix_norm", lambda b: np.linalg.norm(b, ord=ord, axis=(-2, -1)), (), dtype=_real_of(x))
     return out.reshape(out.shape + (1, 1)) if keepdims else out
