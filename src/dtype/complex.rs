@@ -452,6 +452,12 @@ impl<F: ComplexPart> Complex<F> {
     /// ```
     pub fn exp_m1(self) -> Self {
         let (x, y) = (self.re, self.im);
+        if !self.is_finite() {
+            // the standard's special cases are exp's, less one (expm1(inf + 0j) is
+            // inf + 0j; NumPy's formula gives inf + NaN j there)
+            let e = self.exp();
+            return Complex::new(e.re - F::one(), e.im);
+        }
         let half = (y / F::narrow(2.0)).sin();
         Complex::new(
             x.exp_m1() * y.cos() - F::narrow(2.0) * half * half,
