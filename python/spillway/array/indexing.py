@@ -63,16 +63,24 @@ def _as_runs_of_slices(x: Array, index: tuple):
         out_axis = 0
     else:
         out_axis = sum(1 for item in index[:first] if isinstance(item, slice))
+    # where each slice-selected piece has the list's axis (the integers dropped theirs)
+    natural = sum(1 for item in index[:at] if isinstance(item, slice))
     pieces = []
     for a, b in zip(starts, ends):
         sel = list(index)
         sel[at] = slice(int(values[a]), int(values[b - 1]) + 1)
         pieces.append(getitem(x, tuple(sel)))
     if len(pieces) == 1:
-        return pieces[0]
-    from .routines import concatenate
+        out = pieces[0]
+    else:
+        from .routines import concatenate
 
-    return concatenate(pieces, axis=out_axis)
+        out = concatenate(pieces, axis=natural)
+    if out_axis != natural:
+        order = list(range(out.ndim))
+        order.insert(out_axis, order.pop(natural))
+        out = out.transpose(order)
+    return out
 
 
 def _elem(item, extent):
