@@ -353,7 +353,12 @@ fn special_parts_give_numpys_results() {
         // inf + 0j); spillway gives the standard's special cases (inf + 0j), which
         // python/tests/test_array_api.py checks.
         let finite = |t: &str| part_of(t).is_finite();
+        // NumPy's sign of an infinite part beside a NaN is the infinity's direction
+        // (sign(inf + NaN j) = 1 + 0j); the standard's, and spillway's, is NaN + NaN j
+        // (checked in sign_of_a_nan_part_is_nan below).
+        let nan = |t: &str| part_of(t).is_nan();
         if f[0] == "log1p"
+            || (f[0] == "sign" && (nan(f[1]) || nan(f[2])))
             || (f[0] == "expm1" && !(finite(f[1]) && finite(f[2])))
             || (f[0] == "square" && (huge(f[1]) || huge(f[2])))
             || (f[0] == "sign" && subnormal(f[1]) && subnormal(f[2]))
@@ -393,6 +398,25 @@ fn special_parts_give_numpys_results() {
         "{} of {cases} differ:\n{}",
         misses.len(),
         misses.join("\n")
+    );
+}
+
+/// The array API standard's sign: NaN + NaN j when either part is NaN, whatever the
+/// other part is.
+#[test]
+fn sign_of_a_nan_part_is_nan() {
+    for (re, im) in [
+        (f64::INFINITY, f64::NAN),
+        (f64::NAN, f64::NEG_INFINITY),
+        (f64::NAN, 0.0),
+        (-1.0, f64::NAN),
+    ] {
+        let s = Complex128::new(re, im).sign();
+        assert!(s.re.is_nan() && s.im.is_nan(), "sign({re} + {im}j) = {s}");
+    }
+    assert_eq!(
+        Complex128::new(f64::NEG_INFINITY, 2.0).sign(),
+        Complex128::new(-1.0, 0.0)
     );
 }
 

@@ -484,8 +484,9 @@ impl<F: ComplexPart> Complex<F> {
         Complex::new(t.ln_1p() / F::narrow(2.0), y.atan2(F::one() + x))
     }
 
-    /// `z / |z|` (NumPy 2's `sign` of a complex number); `0` for zero, the direction of
-    /// a single infinite part (as NumPy), NaN parts otherwise.
+    /// `z / |z|` (NumPy 2's `sign` of a complex number); `0` for zero, NaN parts when
+    /// either part is NaN (the array API standard's table; NumPy gives `1 + 0j` for
+    /// `inf + NaN j`), the direction of a single infinite part, NaN parts for two.
     ///
     /// ```
     /// use spillway::dtype::Complex128;
@@ -493,6 +494,9 @@ impl<F: ComplexPart> Complex<F> {
     /// assert_eq!(Complex128::new(0.0, 0.0).sign(), Complex128::new(0.0, 0.0));
     /// ```
     pub fn sign(self) -> Self {
+        if self.is_nan() {
+            return Complex::new(F::nan(), F::nan());
+        }
         let (ri, ii) = (self.re.is_infinite(), self.im.is_infinite());
         if ri && ii {
             return Complex::new(F::nan(), F::nan());
@@ -502,9 +506,6 @@ impl<F: ComplexPart> Complex<F> {
         }
         if ii {
             return Complex::new(F::zero(), F::one().copysign(self.im));
-        }
-        if self.is_nan() {
-            return Complex::new(F::nan(), F::nan());
         }
         // subnormal parts scaled up first, so |z| keeps its digits
         let tiny = F::min_positive_value() / F::epsilon();
