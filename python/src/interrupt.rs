@@ -9,14 +9,14 @@ use crate::errors::to_pyerr;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{RecvTimeoutError, channel};
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, channel};
+use std::time::{Duration, Instant};
 
 /// Threads that run computations for Python callers, kept between calls so a small
 /// `compute()` does not pay for starting a thread.
 mod drivers {
     use std::sync::Mutex;
-    use std::sync::mpsc::{Sender, channel};
+    use std::sync::mpsc::{Sender, TryRecvError, channel};
 
     /// A computation to run.
     pub type Job = Box<dyn FnOnce() + Send>;
@@ -44,7 +44,12 @@ mod drivers {
                     IDLE.lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push(tx.clone());
-                    next = rx.recv().ok();
+                    // a caller computing in a loop sends the next job within the spin
+                    next = match super::spin_recv(&rx) {
+                        Ok(job) => Some(job),
+                        Err(TryRecvError::Empty) => rx.recv().ok(),
+                        Err(TryRecvError::Disconnected) => None,
+                    };
                 }
             })?;
         Ok(())
@@ -53,6 +58,23 @@ mod drivers {
 
 /// How often the waiting thread looks for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
+/// How long a thread handing work to another polls for the answer before it sleeps. A
+/// small `compute()` is answered within it, so neither the driver nor the caller pays
+/// for being woken (two thread switches, most of a one-chunk computation's time); a
+/// longer one costs this much more CPU time.
+const SPIN: Duration = Duration::from_micros(60);
+
+/// The next message on `rx` if one comes within [`SPIN`]; `Empty` when none did.
+fn spin_recv<T>(rx: &Receiver<T>) -> Result<T, TryRecvError> {
+    let started = Instant::now();
+    loop {
+        match rx.try_recv() {
+            Err(TryRecvError::Empty) if started.elapsed() < SPIN => std::hint::spin_loop(),
+            other => return other,
+        }
+    }
+}
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
@@ -79,9 +101,12 @@ where
     let rx = std::sync::Mutex::new(rx);
     let wait = |py: Python<'_>| {
         py.detach(|| {
-            rx.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .recv_timeout(SIGNAL_POLL)
+            let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+            match spin_recv(&rx) {
+                Ok(outcome) => Ok(outcome),
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) => rx.recv_timeout(SIGNAL_POLL),
+            }
         })
     };
     loop {
