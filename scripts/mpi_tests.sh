@@ -28,8 +28,10 @@ fi
 echo "== the Slurm batch files parse (bash -n)"
 for f in docs/slurm/*.sbatch; do bash -n "$f"; done
 
-echo "== cargo test --features mpi --test mpi_ranks"
-cargo test --features mpi --test mpi_ranks
+# optimized, so it shares spillway's build with the examples below instead of compiling
+# it once more for the test profile
+echo "== cargo test --release --features mpi --test mpi_ranks"
+cargo test --release --features mpi --test mpi_ranks
 
 echo "== mpi_pi on 4 ranks against pi_100gb in one process ($size)"
 cargo build --release --features mpi --example mpi_pi --example pi_100gb

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # spillway.mpi from Python, under `mpirun --allow-run-as-root --oversubscribe`: builds the
-# package with its `mpi` feature into a fresh venv (reusing this checkout's target/ so
-# that the release build of spillway made by scripts/mpi_tests.sh is not repeated), then
+# package with its `mpi` feature into a fresh venv (in this checkout's target/; or uses
+# the venv named by SPILLWAY_PYTHON_VENV, which must hold such a build), then
 #   1. python/examples/pi_mpi.py (the lesson's dask_MPI_calculate_pi.py with its import
 #      changed) on 4 ranks, in the default layout and in dask-mpi's, against
 #      python/examples/pi_100gb.py in one process: the pi must be the same bits;
@@ -20,16 +20,22 @@ if ! command -v mpirun >/dev/null; then
     exit 1
 fi
 
-venv="$PWD/target/python-mpi-venv"
-rm -rf "$venv"
-python3 -m venv "$venv"
-py="$venv/bin/python"
-"$py" -m pip install -q numpy
-echo "== MATURIN_PEP517_ARGS=\"--features mpi\" pip install ./python"
-started=$SECONDS
-CARGO_TARGET_DIR="$PWD/target" MATURIN_PEP517_ARGS="--features mpi" \
-    "$py" -m pip install -q ./python
-echo "built and installed in $((SECONDS - started)) s"
+if [ -n "${SPILLWAY_PYTHON_VENV:-}" ]; then
+    # a venv that already holds the package built with MPI (CI's)
+    py="$SPILLWAY_PYTHON_VENV/bin/python"
+    echo "== the package in $SPILLWAY_PYTHON_VENV"
+else
+    venv="$PWD/target/python-mpi-venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    py="$venv/bin/python"
+    "$py" -m pip install -q numpy
+    echo "== MATURIN_PEP517_ARGS=\"--features mpi\" pip install ./python"
+    started=$SECONDS
+    CARGO_TARGET_DIR="$PWD/target" MATURIN_PEP517_ARGS="--features mpi" \
+        "$py" -m pip install -q ./python
+    echo "built and installed in $((SECONDS - started)) s"
+fi
 "$py" -c "import spillway.mpi; assert spillway.mpi.available(), 'built without MPI'"
 
 work="$(mktemp -d)"
